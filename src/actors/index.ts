@@ -1,0 +1,26 @@
+export {
+  ActorFailedError,
+  ActorStoppedError,
+  AskAbortedError,
+  AskTimeoutError,
+  MailboxFullError,
+} from './actor-errors.js';
+export { ActorSystem, type ActorSystemOptions } from './actor-system.js';
+export { type Clock, flushMicrotasks, SimulatedClock, systemClock } from './clock.js';
+export type {
+  ActorContext,
+  ActorRef,
+  AskOptions,
+  Behavior,
+  BehaviorFactory,
+  ChildEvent,
+  KernelLogger,
+  MailboxOptions,
+  OverflowPolicy,
+  ReplyTo,
+  SpawnOptions,
+  StopOptions,
+  SupervisionStrategy,
+  SystemEvent,
+} from './types.js';
+export type { WorkerActorSpec } from './worker-cell.js';

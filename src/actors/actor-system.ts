@@ -1,6 +1,7 @@
 import { ActorStoppedError, AskAbortedError, AskTimeoutError } from './actor-errors.js';
 import { type Cell, CellRef, replyAddressOf } from './cell.js';
 import { type Clock, systemClock } from './clock.js';
+import { DeadlineBuckets } from './deadlines.js';
 import { LocalCell } from './local-cell.js';
 import type { SystemServices } from './system-services.js';
 import type {
@@ -58,6 +59,7 @@ export class ActorSystem {
   readonly #listeners = new Set<(event: SystemEvent) => void>();
   readonly #services: SystemServices;
   readonly #onForeignReply: ActorSystemOptions['onForeignReply'];
+  readonly #deadlines: DeadlineBuckets;
   #nextId = 1;
   #nextAskId = 1;
   #deadLetters = 0;
@@ -68,6 +70,7 @@ export class ActorSystem {
     this.log = options.log ?? silentLogger;
     this.name = options.name ?? 'aviary';
     this.#onForeignReply = options.onForeignReply;
+    this.#deadlines = new DeadlineBuckets(this.clock);
     this.#services = {
       clock: this.clock,
       log: this.log,
@@ -203,9 +206,9 @@ export class ActorSystem {
     if (signal?.aborted) return Promise.reject(new AskAbortedError(cell.id, signal.reason));
     const askId = this.#nextAskId++;
     return new Promise<R>((resolve, reject) => {
-      const cancelTimer = this.clock.setTimeout(() => {
+      const cancelTimer = this.#deadlines.add(timeoutMs, () => {
         if (this.#pending.delete(askId)) done(new AskTimeoutError(cell.id, timeoutMs));
-      }, timeoutMs);
+      });
       const onAbort = () => {
         if (this.#pending.delete(askId)) done(new AskAbortedError(cell.id, signal?.reason));
       };

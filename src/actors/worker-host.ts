@@ -29,14 +29,15 @@ function safeFields(fields: object): object {
   return out;
 }
 
-// Replies and acks are coalesced per microtask turn: one postMessage for many answers.
+// Replies and acks are coalesced until the current drain turn ends (setImmediate runs after the
+// microtasks of the turn): one postMessage carries many answers.
 let replies: WireReply[] = [];
 let acked = 0;
 let flushScheduled = false;
 function scheduleFlush(): void {
   if (flushScheduled) return;
   flushScheduled = true;
-  queueMicrotask(() => {
+  setImmediate(() => {
     flushScheduled = false;
     if (replies.length > 0) {
       post({ t: 'replies', items: replies });

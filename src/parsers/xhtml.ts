@@ -42,7 +42,7 @@ const BLOCK = new Set([
   'dt',
 ]);
 
-/** Plain text: block elements become line breaks, runs of spaces collapse, scripts vanish. */
+/** Plain text: block elements become single line breaks, spaces collapse, scripts vanish. */
 export function xhtmlToText(root: XmlElement): string {
   const parts: string[] = [];
   walk(root, parts, false);
@@ -50,9 +50,8 @@ export function xhtmlToText(root: XmlElement): string {
     .join('')
     .split('\n')
     .map((line) => line.replace(/[ \t\r\f\v]+/g, ' ').trim())
-    .filter((line, i, lines) => line !== '' || (i > 0 && lines[i - 1] !== ''))
-    .join('\n')
-    .trim();
+    .filter((line) => line !== '')
+    .join('\n');
 }
 
 function walk(element: XmlElement, parts: string[], pre: boolean): void {

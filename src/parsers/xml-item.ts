@@ -123,6 +123,10 @@ export function parseXmlItem(xml: string, maxLength = MAX_ITEM_LENGTH): XmlEleme
       : new XmlItemError(`malformed XML: ${failure.message}`, { cause: failure });
   }
   if (stack.length > 0) throw new XmlItemError(`unclosed element <${stack[0]?.rawName}>`);
+  // ltx never emits text that ends the input, so trailing text is checked here.
+  if (text.slice(text.lastIndexOf('>') + 1).trim() !== '') {
+    throw new XmlItemError('text outside the root element');
+  }
   if (root === undefined) throw new XmlItemError('no root element');
   return root;
 }

@@ -1,0 +1,123 @@
+/**
+ * JID helpers over `@xmpp/jid`, which only checks that a domain is present. The extra checks
+ * here follow RFC 7622 closely enough to reject what would break routing or storage: empty
+ * parts after a separator, parts over 1023 octets, whitespace and control characters, and the
+ * characters RFC 7622 §3.3.1 forbids in a localpart. Full PRECIS profiles are not applied.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7622
+ */
+// biome-ignore lint/suspicious/noTsIgnore: @xmpp/jid has no types; @ts-expect-error would break once someone adds them.
+// @ts-ignore
+import * as jidUntyped from '@xmpp/jid';
+import { JidError } from './errors.js';
+
+interface JidLike {
+  readonly local: string;
+  readonly domain: string;
+  readonly resource: string;
+  toString(): string;
+}
+
+const xmppJid = jidUntyped as unknown as { parse(s: string): JidLike };
+
+/** A JID as plain data; `local` and `resource` are `''` when absent. */
+export interface Jid {
+  readonly local: string;
+  readonly domain: string;
+  readonly resource: string;
+}
+
+const MAX_PART_OCTETS = 1023;
+// Whitespace and control characters are never valid in a bare JID (a resource may hold spaces).
+const FORBIDDEN_IN_BARE = /[\s\p{Cc}\ufffe\uffff]/u;
+const CONTROL = /[\p{Cc}\ufffe\uffff]/u;
+// RFC 7622 §3.3.1: these may not appear in a localpart (escape them with XEP-0106).
+const FORBIDDEN_LOCAL = /["&'/:<>@]/;
+// Domain parts: a DNS name, an IPv4 address or a bracketed IPv6 literal.
+const FORBIDDEN_DOMAIN = /["&'/<>@\\,;=?#%+|^`{}~!$*()]/;
+
+function octets(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+function check(input: string, ok: boolean, reason: string): void {
+  if (!ok) throw new JidError(reason, input);
+}
+
+/**
+ * Parses and validates a JID; throws a {@link JidError} (`jid.invalid`) otherwise. Local and
+ * domain parts come back lower-cased, as `@xmpp/jid` normalises them.
+ *
+ * @example
+ * parseJid('Juliet@Example.com/balcony'); // { local: 'juliet', domain: 'example.com', resource: 'balcony' }
+ */
+export function parseJid(input: string): Jid {
+  if (typeof input !== 'string') throw new JidError('not a string', String(input));
+  check(input, input.length > 0, 'empty');
+  const slash = input.indexOf('/');
+  const bare = slash < 0 ? input : input.slice(0, slash);
+  check(input, !FORBIDDEN_IN_BARE.test(bare), 'whitespace or control character');
+  const at = bare.indexOf('@');
+  check(input, at !== 0, 'empty localpart');
+  check(input, slash !== input.length - 1, 'empty resourcepart');
+  let parsed: JidLike;
+  try {
+    parsed = xmppJid.parse(input);
+  } catch (cause) {
+    throw new JidError('no domain', input, { cause });
+  }
+  const { local, domain, resource } = parsed;
+  check(input, domain.length > 0, 'no domain');
+  check(input, !FORBIDDEN_DOMAIN.test(domain), 'forbidden character in domain');
+  check(input, !/^\.|\.\./.test(domain), 'empty label in domain');
+  check(input, !domain.startsWith('[') || /^\[[0-9a-f:.]+\]$/.test(domain), 'bad IPv6 literal');
+  check(input, domain.startsWith('[') || !/[[\]:]/.test(domain), 'forbidden character in domain');
+  check(input, !FORBIDDEN_LOCAL.test(local), 'forbidden character in localpart');
+  check(input, !CONTROL.test(resource), 'control character in resource');
+  for (const part of [local, domain, resource]) {
+    check(input, octets(part) <= MAX_PART_OCTETS, 'part longer than 1023 octets');
+  }
+  return { local, domain, resource };
+}
+
+/** Whether `input` is a valid JID (never throws). */
+export function isValidJid(input: string): boolean {
+  try {
+    parseJid(input);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Serialises a parsed JID. */
+export function formatJid(jid: Jid): string {
+  const bare = jid.local ? `${jid.local}@${jid.domain}` : jid.domain;
+  return jid.resource ? `${bare}/${jid.resource}` : bare;
+}
+
+/**
+ * The normalised form of a JID string (validates it).
+ *
+ * @example
+ * normalizeJid('Romeo@Montague.lit/Orchard'); // 'romeo@montague.lit/Orchard'
+ */
+export function normalizeJid(input: string): string {
+  return formatJid(parseJid(input));
+}
+
+/**
+ * The bare JID (no resource), normalised.
+ *
+ * @example
+ * bareJid('romeo@montague.lit/orchard'); // 'romeo@montague.lit'
+ */
+export function bareJid(input: string): string {
+  const { local, domain } = parseJid(input);
+  return formatJid({ local, domain, resource: '' });
+}
+
+/** The domain part of a JID, normalised. */
+export function domainOf(input: string): string {
+  return parseJid(input).domain;
+}

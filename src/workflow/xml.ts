@@ -1,0 +1,168 @@
+/**
+ * The small, typed view of ltx that the workflow needs. ltx ships no type declarations, and
+ * two copies of its `Element` class live in one process (`ltx` itself is ESM; `@xmpp/xml`
+ * uses `ltx/lib`, the CommonJS build), so this module never relies on `instanceof`: an
+ * element is anything shaped like {@link XmlElement}, and namespaces are resolved here, from
+ * the `xmlns` declarations in scope, rather than through the element's methods.
+ */
+// biome-ignore lint/suspicious/noTsIgnore: ltx has no types; @ts-expect-error would break once someone adds them.
+// @ts-ignore
+import * as ltxUntyped from 'ltx';
+
+/** What the workflow reads from an ltx element (either ltx build satisfies it). */
+export interface XmlElement {
+  readonly name: string;
+  readonly attrs: Readonly<Record<string, unknown>>;
+  readonly children: ReadonlyArray<XmlElement | string>;
+  /** Set by ltx parsers; a stanza read from a stream points at the stream root. */
+  readonly parent?: XmlElement | null;
+  toString(): string;
+}
+
+/** A child given to {@link el}: elements, text, or nothing (skipped). */
+export type XmlChild = XmlElement | string | null | undefined | false;
+
+interface LtxApi {
+  parse(text: string): XmlElement;
+  createElement(
+    name: string,
+    attrs: Record<string, string | undefined> | null,
+    ...children: XmlChild[]
+  ): XmlElement;
+}
+
+const ltx = ltxUntyped as unknown as LtxApi;
+
+/** XML namespace of `xml:lang` and friends (bound by definition, never declared). */
+export const NS_XML = 'http://www.w3.org/XML/1998/namespace';
+
+/**
+ * Builds an element; `undefined` attributes and empty children are left out.
+ *
+ * @example
+ * el('body', { 'xml:lang': 'fr' }, 'salut').toString(); // <body xml:lang="fr">salut</body>
+ */
+export function el(
+  name: string,
+  attrs: Record<string, string | undefined> = {},
+  ...children: XmlChild[]
+): XmlElement {
+  return ltx.createElement(name, { ...attrs }, ...children);
+}
+
+/**
+ * Parses one XML document into an element tree. Throws whatever ltx throws on malformed
+ * input (callers wrap it into their own typed error).
+ */
+export function parseXml(text: string): XmlElement {
+  const tree = ltx.parse(text);
+  if (tree === null || typeof tree !== 'object') throw new Error('no root element');
+  return tree;
+}
+
+/** Whether `value` is shaped like an element (a name, attributes and children). */
+export function isXmlElement(value: unknown): value is XmlElement {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Partial<XmlElement>;
+  return (
+    typeof v.name === 'string' &&
+    v.attrs !== null &&
+    typeof v.attrs === 'object' &&
+    Array.isArray(v.children)
+  );
+}
+
+/** The namespace declarations in scope at an element: `''` is the default namespace. */
+export type NsScope = ReadonlyMap<string, string>;
+
+/** The scope inside `element`, given the scope of its parent. */
+export function scopeOf(element: XmlElement, parentScope: NsScope): NsScope {
+  let scope: Map<string, string> | undefined;
+  for (const [key, value] of Object.entries(element.attrs)) {
+    if (typeof value !== 'string') continue;
+    if (key === 'xmlns' || key.startsWith('xmlns:')) {
+      scope ??= new Map(parentScope);
+      scope.set(key === 'xmlns' ? '' : key.slice(6), value);
+    }
+  }
+  return scope ?? parentScope;
+}
+
+/**
+ * The scope an element inherits from its ancestors (a stanza read from a stream inherits the
+ * stream's default namespace). Nearest declarations win.
+ */
+export function inheritedScope(element: XmlElement): NsScope {
+  const chain: XmlElement[] = [];
+  const seen = new Set<XmlElement>();
+  for (let p = element.parent; isXmlElement(p) && !seen.has(p); p = p.parent) {
+    seen.add(p);
+    chain.unshift(p);
+  }
+  let scope: NsScope = new Map();
+  for (const ancestor of chain) scope = scopeOf(ancestor, scope);
+  return scope;
+}
+
+/** Local part of a possibly prefixed name (`stream:features` → `features`). */
+export function localName(element: XmlElement): string {
+  const i = element.name.indexOf(':');
+  return i < 0 ? element.name : element.name.slice(i + 1);
+}
+
+/** The namespace of `element` in `scope` (its own scope, see {@link scopeOf}). */
+export function namespaceIn(element: XmlElement, scope: NsScope): string | undefined {
+  const i = element.name.indexOf(':');
+  return scope.get(i < 0 ? '' : element.name.slice(0, i));
+}
+
+/** An element together with its resolved namespace and scope. */
+export interface ScopedElement {
+  readonly element: XmlElement;
+  readonly ns: string | undefined;
+  readonly scope: NsScope;
+}
+
+/** Wraps a root element with the scope it inherits and its own declarations. */
+export function scoped(element: XmlElement, inherited: NsScope = inheritedScope(element)) {
+  const scope = scopeOf(element, inherited);
+  return { element, ns: namespaceIn(element, scope), scope } satisfies ScopedElement;
+}
+
+/** The element children of `parent`, each with its namespace resolved. */
+export function childElements(parent: ScopedElement): ScopedElement[] {
+  const out: ScopedElement[] = [];
+  for (const child of parent.element.children) {
+    if (!isXmlElement(child)) continue;
+    const scope = scopeOf(child, parent.scope);
+    out.push({ element: child, ns: namespaceIn(child, scope), scope });
+  }
+  return out;
+}
+
+/** Children with this local name in this namespace. */
+export function childrenNamed(parent: ScopedElement, name: string, ns: string): ScopedElement[] {
+  return childElements(parent).filter((c) => c.ns === ns && localName(c.element) === name);
+}
+
+/** The first child with this local name in this namespace. */
+export function childNamed(
+  parent: ScopedElement,
+  name: string,
+  ns: string,
+): ScopedElement | undefined {
+  return childElements(parent).find((c) => c.ns === ns && localName(c.element) === name);
+}
+
+/** Concatenated text children (not descendants), like ltx's `getText()`. */
+export function textOf(element: XmlElement): string {
+  let text = '';
+  for (const child of element.children) if (typeof child === 'string') text += child;
+  return text;
+}
+
+/** A string attribute, or `undefined` when absent or not a string. */
+export function attr(element: XmlElement, name: string): string | undefined {
+  const value = element.attrs[name];
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,71 @@
+/**
+ * The filesystem seam of the storage engine. Journal and snapshots do all their I/O through
+ * {@link FsOps}, so tests can inject failures (disk full, permission denied) at any step.
+ */
+import { constants } from 'node:fs';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+
+/** An open file, append-only from the journal's point of view. */
+export interface FsFile {
+  /** Writes all of `data` at `position`. */
+  write(data: Uint8Array, position: number): Promise<void>;
+  /** Flushes file data to stable storage (fdatasync). */
+  datasync(): Promise<void>;
+  truncate(length: number): Promise<void>;
+  size(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The handful of filesystem operations storage needs. */
+export interface FsOps {
+  /** Opens (creating if missing) a file for reading and writing. */
+  openFile(path: string): Promise<FsFile>;
+  readFile(path: string): Promise<Uint8Array>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  readdir(path: string): Promise<string[]>;
+  mkdir(path: string): Promise<void>;
+  /** fsyncs a directory so that renames and creations in it are durable. */
+  syncDir(path: string): Promise<void>;
+}
+
+function wrapHandle(handle: FileHandle): FsFile {
+  return {
+    async write(data, position) {
+      let done = 0;
+      while (done < data.length) {
+        const { bytesWritten } = await handle.write(
+          data,
+          done,
+          data.length - done,
+          position + done,
+        );
+        done += bytesWritten;
+      }
+    },
+    datasync: () => handle.datasync(),
+    truncate: (length) => handle.truncate(length),
+    size: async () => (await handle.stat()).size,
+    close: () => handle.close(),
+  };
+}
+
+/** The real filesystem (node:fs/promises). */
+export const nodeFsOps: FsOps = {
+  openFile: async (path) => wrapHandle(await open(path, constants.O_RDWR | constants.O_CREAT)),
+  readFile: async (path) => new Uint8Array(await readFile(path)),
+  rename: (from, to) => rename(from, to),
+  unlink: (path) => unlink(path),
+  readdir: (path) => readdir(path),
+  mkdir: async (path) => {
+    await mkdir(path, { recursive: true });
+  },
+  async syncDir(path) {
+    const handle = await open(path, constants.O_RDONLY);
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
+};

@@ -1,0 +1,189 @@
+/**
+ * The append-only redo journal. One record per committed write batch:
+ *
+ *   [u32 LE payload length][u32 LE CRC-32 of payload][payload: UTF-8 JSON {s: seq, w: statements}]
+ *
+ * A record is acknowledged only after `fdatasync`. At start-up a torn TAIL (a record running
+ * past end-of-file or failing its CRC with nothing valid after it) is cut off, fsynced and
+ * logged; a bad record followed by a valid one is corruption and stops start-up.
+ */
+import { AviaryError } from '../errors.js';
+import { crc32 } from './crc32.js';
+import type { FsFile, FsOps } from './fs-ops.js';
+import type { StorageLog } from './storage-log.js';
+
+/** A value bound to a statement parameter. */
+export type SqlValue = string | number | null;
+/** One recorded write statement with its bound values (deterministic redo). */
+export type RecordedStatement = readonly [sql: string, params: readonly SqlValue[]];
+
+/** One journal record: the write statements of one batch. */
+export interface JournalRecord {
+  readonly seq: number;
+  readonly statements: readonly RecordedStatement[];
+}
+
+const HEADER = 8;
+/** Upper bound on one record; anything larger is treated as garbage. */
+const MAX_RECORD = 1 << 30;
+
+/** Serialises a record with its length and CRC header. */
+export function encodeRecord(record: JournalRecord): Uint8Array {
+  const payload = new TextEncoder().encode(JSON.stringify({ s: record.seq, w: record.statements }));
+  const out = new Uint8Array(HEADER + payload.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, payload.length, true);
+  view.setUint32(4, crc32(payload), true);
+  out.set(payload, HEADER);
+  return out;
+}
+
+function validAt(bytes: Uint8Array, at: number): number | undefined {
+  if (at + HEADER > bytes.length) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = view.getUint32(at, true);
+  if (length === 0 || length > MAX_RECORD || at + HEADER + length > bytes.length) return undefined;
+  if (crc32(bytes, at + HEADER, at + HEADER + length) !== view.getUint32(at + 4, true)) {
+    return undefined;
+  }
+  return length;
+}
+
+/** Result of scanning a journal file. */
+export interface JournalScan {
+  readonly records: JournalRecord[];
+  /** Bytes of valid records from the start; everything after is a torn tail. */
+  readonly validBytes: number;
+}
+
+/**
+ * Parses a journal image. Throws `storage.journal-corrupt` when an invalid record is followed
+ * by a valid one (or sequence numbers jump), which a crash alone cannot produce.
+ */
+export function scanJournal(bytes: Uint8Array, name = 'journal'): JournalScan {
+  const records: JournalRecord[] = [];
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let at = 0;
+  while (at < bytes.length) {
+    const length = validAt(bytes, at);
+    if (length === undefined) {
+      for (let probe = at + 1; probe + HEADER < bytes.length; probe++) {
+        if (validAt(bytes, probe) !== undefined) {
+          throw new AviaryError(
+            'storage.journal-corrupt',
+            `${name}: invalid record at byte ${at} followed by a valid record at byte ${probe}`,
+            { details: { file: name, offset: at, nextValid: probe } },
+          );
+        }
+      }
+      break;
+    }
+    const body = JSON.parse(decoder.decode(bytes.subarray(at + HEADER, at + HEADER + length))) as {
+      s: number;
+      w: RecordedStatement[];
+    };
+    const previous = records[records.length - 1];
+    if (previous !== undefined && body.s !== previous.seq + 1) {
+      throw new AviaryError(
+        'storage.journal-corrupt',
+        `${name}: record sequence jumps from ${previous.seq} to ${body.s} at byte ${at}`,
+        { details: { file: name, offset: at } },
+      );
+    }
+    records.push({ seq: body.s, statements: body.w });
+    at += HEADER + length;
+  }
+  return { records, validBytes: at };
+}
+
+/**
+ * An open journal file. Appends are serialised by the caller (the engine applies one batch
+ * at a time).
+ *
+ * @example
+ * const { journal, records } = await Journal.open({ fs, path, log });
+ * await journal.append({ seq: 1, statements: [['INSERT INTO t VALUES (?)', [1]]] });
+ */
+export class Journal {
+  readonly path: string;
+  #file: FsFile;
+  #size: number;
+  /** A failed append may have left bytes after `#size`: cut them before the next append. */
+  #dirty = false;
+
+  private constructor(path: string, file: FsFile, size: number) {
+    this.path = path;
+    this.#file = file;
+    this.#size = size;
+  }
+
+  /** Opens or creates the journal, dropping (truncate + fsync + log) a torn tail. */
+  static async open(deps: {
+    fs: FsOps;
+    path: string;
+    log: StorageLog;
+  }): Promise<{ journal: Journal; records: JournalRecord[] }> {
+    const { fs, path, log } = deps;
+    const file = await fs.openFile(path);
+    try {
+      const size = await file.size();
+      const bytes = size === 0 ? new Uint8Array(0) : await fs.readFile(path);
+      const scan = scanJournal(bytes, path);
+      if (scan.validBytes < bytes.length) {
+        await file.truncate(scan.validBytes);
+        await file.datasync();
+        log('warn', 'journal: dropped torn tail', {
+          file: path,
+          validBytes: scan.validBytes,
+          droppedBytes: bytes.length - scan.validBytes,
+        });
+      }
+      return { journal: new Journal(path, file, scan.validBytes), records: scan.records };
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Bytes of acknowledged records. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /**
+   * Appends one record and fdatasyncs it. On failure the record is not acknowledged, the file
+   * is cut back (now or before the next append) and `storage.journal-write-failed` is thrown.
+   */
+  async append(record: JournalRecord): Promise<void> {
+    const bytes = encodeRecord(record);
+    try {
+      if (this.#dirty) {
+        await this.#file.truncate(this.#size);
+        await this.#file.datasync();
+        this.#dirty = false;
+      }
+      this.#dirty = true;
+      await this.#file.write(bytes, this.#size);
+      await this.#file.datasync();
+      this.#dirty = false;
+      this.#size += bytes.length;
+    } catch (cause) {
+      if (this.#dirty) {
+        try {
+          await this.#file.truncate(this.#size);
+          this.#dirty = false;
+        } catch {
+          // Still dirty: the next append cuts the file before writing.
+        }
+      }
+      throw new AviaryError('storage.journal-write-failed', `cannot write journal ${this.path}`, {
+        cause,
+        details: { file: this.path },
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#file.close();
+  }
+}

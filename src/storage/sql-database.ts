@@ -1,0 +1,112 @@
+/**
+ * A thin wrapper over one sql.js `Database`: cached prepared statements, always-bound
+ * parameters, the custom SQL functions the schema relies on (`bm25`, `xml_text`) and a
+ * recorder of write statements, which become the batch's journal record (deterministic redo).
+ * Nothing outside `src/storage` sees this type.
+ */
+import initSqlJs, { type Database, type SqlJsStatic, type Statement } from 'sql.js';
+import { bm25 } from './bm25.js';
+import type { RecordedStatement, SqlValue } from './journal.js';
+import { xmlText } from './xml-text.js';
+
+/** A result row, column name → value. */
+export type SqlRow = Record<string, SqlValue>;
+
+/** What handlers and migrations use: reads, recorded writes, and raw DDL for migrations. */
+export interface SqlAccess {
+  all(sql: string, params?: readonly SqlValue[]): SqlRow[];
+  get(sql: string, params?: readonly SqlValue[]): SqlRow | undefined;
+  /** Runs one write statement with bound values and records it for the journal. */
+  run(sql: string, params?: readonly SqlValue[]): { changes: number };
+}
+
+/** Loads the sql.js WebAssembly module. */
+export function loadSqlJs(): Promise<SqlJsStatic> {
+  return initSqlJs();
+}
+
+export class SqlDatabase implements SqlAccess {
+  readonly #db: Database;
+  readonly #statements = new Map<string, Statement>();
+  #recording: RecordedStatement[] | undefined;
+
+  constructor(sql: SqlJsStatic, image?: Uint8Array) {
+    this.#db = image === undefined ? new sql.Database() : new sql.Database(image);
+    // sql.js registers a function with `fn.length` arguments: bm25 takes exactly one.
+    this.#db.create_function('bm25', (info: unknown) =>
+      info instanceof Uint8Array ? bm25(info) : 0,
+    );
+    this.#db.create_function('xml_text', (xml: unknown) =>
+      xmlText(typeof xml === 'string' ? xml : null),
+    );
+    this.#db.exec('PRAGMA foreign_keys = ON');
+  }
+
+  #prepare(sql: string): Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  all(sql: string, params: readonly SqlValue[] = []): SqlRow[] {
+    const statement = this.#prepare(sql);
+    try {
+      statement.bind(params as SqlValue[]);
+      const rows: SqlRow[] = [];
+      while (statement.step()) rows.push(statement.getAsObject() as SqlRow);
+      return rows;
+    } finally {
+      statement.reset();
+    }
+  }
+
+  get(sql: string, params: readonly SqlValue[] = []): SqlRow | undefined {
+    return this.all(sql, params)[0];
+  }
+
+  run(sql: string, params: readonly SqlValue[] = []): { changes: number } {
+    const statement = this.#prepare(sql);
+    try {
+      statement.bind(params as SqlValue[]);
+      statement.step();
+    } finally {
+      statement.reset();
+    }
+    this.#recording?.push([sql, [...params]]);
+    return { changes: this.#db.getRowsModified() };
+  }
+
+  /** Runs SQL text without parameters (DDL, transaction control). Not recorded. */
+  exec(sql: string): void {
+    this.#db.exec(sql);
+  }
+
+  /** Starts collecting `run` statements; returns the collector. */
+  startRecording(): RecordedStatement[] {
+    this.#recording = [];
+    return this.#recording;
+  }
+
+  stopRecording(): void {
+    this.#recording = undefined;
+  }
+
+  /** Re-applies recorded statements (journal replay). */
+  replay(statements: readonly RecordedStatement[]): void {
+    for (const [sql, params] of statements) this.run(sql, params);
+  }
+
+  /** Serialises the whole database (sql.js `export`); must run outside a transaction. */
+  export(): Uint8Array {
+    return this.#db.export();
+  }
+
+  close(): void {
+    for (const statement of this.#statements.values()) statement.free();
+    this.#statements.clear();
+    this.#db.close();
+  }
+}

@@ -1,0 +1,413 @@
+/**
+ * The storage engine: a pure, thread-agnostic owner of one sql.js database with a redo journal
+ * and snapshots. The StorageActor wrapper calls {@link StorageEngine.applyBatch} with whatever
+ * it drained from its mailbox (group commit: one transaction, one journal record, one fsync).
+ */
+import { join } from 'node:path';
+import type { SqlJsStatic } from 'sql.js';
+import type { Clock } from '../actors/clock.js';
+import { systemClock } from '../actors/clock.js';
+import { AviaryError, serializeError } from '../errors.js';
+import { dispatch } from './dispatch.js';
+import { type FsOps, nodeFsOps } from './fs-ops.js';
+import type { HandlerContext } from './handler-context.js';
+import { Journal } from './journal.js';
+import { isWrite, type StorageOutcome, type StorageRequest } from './messages.js';
+import {
+  appliedVersions,
+  loadMigrations,
+  type MigrationInfo,
+  type MigrationResult,
+  migrateTo,
+} from './migrator.js';
+import { journalName, listDataDir, snapshotName, writeSnapshot } from './snapshot-files.js';
+import { loadSqlJs, SqlDatabase } from './sql-database.js';
+import { type StorageLog, silentLog } from './storage-log.js';
+import { EngineStats, type StorageStats } from './storage-stats.js';
+
+export interface StorageEngineOptions {
+  readonly dataDir: string;
+  readonly clock?: Clock;
+  readonly log?: StorageLog;
+  /** Snapshot when the journal passes `maxJournalBytes` (64 MiB) or `maxIntervalMs` (10 min) passed. */
+  readonly snapshot?: { readonly maxJournalBytes?: number; readonly maxIntervalMs?: number };
+  /** Migrate to the newest revision at start-up (default true). */
+  readonly autoMigrate?: boolean;
+  /** Write a final snapshot on close (default true). */
+  readonly snapshotOnClose?: boolean;
+  /** Filesystem seam (tests inject failures). */
+  readonly fs?: FsOps;
+  readonly migrationsDir?: URL | string;
+  readonly sqlJs?: SqlJsStatic;
+}
+
+export interface StorageHealth {
+  readonly ok: boolean;
+  readonly reason?: string;
+  readonly journalBytes: number;
+  readonly generation: number;
+  readonly lastSnapshotAt?: number;
+  readonly snapshotInFlight: boolean;
+}
+
+/**
+ * @example
+ * const engine = await StorageEngine.open({ dataDir: './data' });
+ * const [outcome] = await engine.applyBatch([{ type: 'profile.list' }]);
+ */
+export class StorageEngine {
+  readonly #dir: string;
+  readonly #fs: FsOps;
+  readonly #clock: Clock;
+  readonly #log: StorageLog;
+  readonly #db: SqlDatabase;
+  readonly #migrations: MigrationInfo[];
+  readonly #maxJournalBytes: number;
+  readonly #maxIntervalMs: number;
+  readonly #snapshotOnClose: boolean;
+  readonly #ctx: HandlerContext;
+  readonly #stats = new EngineStats();
+  #journal: Journal;
+  #generation: number;
+  #seq: number;
+  #chain: Promise<unknown> = Promise.resolve();
+  #snapshotting: Promise<void> | undefined;
+  #lastSnapshotAt: number | undefined;
+  #snapshotClockStart: number;
+  #failure: string | undefined;
+  #closed = false;
+
+  private constructor(init: {
+    options: StorageEngineOptions;
+    fs: FsOps;
+    clock: Clock;
+    log: StorageLog;
+    db: SqlDatabase;
+    migrations: MigrationInfo[];
+    journal: Journal;
+    generation: number;
+    seq: number;
+  }) {
+    this.#dir = init.options.dataDir;
+    this.#fs = init.fs;
+    this.#clock = init.clock;
+    this.#log = init.log;
+    this.#db = init.db;
+    this.#migrations = init.migrations;
+    this.#journal = init.journal;
+    this.#generation = init.generation;
+    this.#seq = init.seq;
+    this.#maxJournalBytes = init.options.snapshot?.maxJournalBytes ?? 64 * 1024 * 1024;
+    this.#maxIntervalMs = init.options.snapshot?.maxIntervalMs ?? 10 * 60 * 1000;
+    this.#snapshotOnClose = init.options.snapshotOnClose ?? true;
+    this.#snapshotClockStart = init.clock.now();
+    this.#ctx = { db: init.db, now: () => init.clock.now() / 1000 };
+  }
+
+  /** Loads the newest snapshot, replays the journals after it and (by default) migrates. */
+  static async open(options: StorageEngineOptions): Promise<StorageEngine> {
+    const fs = options.fs ?? nodeFsOps;
+    const clock = options.clock ?? systemClock;
+    const log = options.log ?? silentLog;
+    const dir = options.dataDir;
+    const started = clock.now();
+    await fs.mkdir(dir);
+    const listing = await listDataDir(fs, dir);
+    for (const temp of listing.temps) await fs.unlink(join(dir, temp));
+    const snapshotGen = listing.snapshots[listing.snapshots.length - 1];
+    const sql = options.sqlJs ?? (await loadSqlJs());
+    let image: Uint8Array | undefined;
+    if (snapshotGen !== undefined) image = await fs.readFile(join(dir, snapshotName(snapshotGen)));
+    let db: SqlDatabase;
+    try {
+      db = new SqlDatabase(sql, image);
+      db.get('SELECT count(*) AS c FROM sqlite_master');
+    } catch (cause) {
+      throw new AviaryError(
+        'storage.snapshot-corrupt',
+        `cannot load ${snapshotName(snapshotGen ?? 0)}`,
+        { cause },
+      );
+    }
+    const base = snapshotGen ?? listing.journals[0] ?? 0;
+    const journals = listing.journals.filter((g) => g >= base);
+    if (journals.length === 0) journals.push(base);
+    let journal: Journal | undefined;
+    let seq = 0;
+    let replayed = 0;
+    for (const gen of journals) {
+      journal?.close();
+      const opened = await Journal.open({ fs, path: join(dir, journalName(gen)), log });
+      journal = opened.journal;
+      for (const record of opened.records) {
+        db.exec('BEGIN');
+        try {
+          db.replay(record.statements);
+          db.exec('COMMIT');
+        } catch (cause) {
+          db.exec('ROLLBACK');
+          throw new AviaryError(
+            'storage.replay-failed',
+            `cannot replay record ${record.seq} of ${journalName(gen)}`,
+            { cause },
+          );
+        }
+        seq = record.seq;
+        replayed++;
+      }
+    }
+    await fs.syncDir(dir);
+    for (const gen of listing.journals.filter((g) => g < base))
+      await fs.unlink(join(dir, journalName(gen)));
+    for (const gen of listing.snapshots.filter((g) => g < base))
+      await fs.unlink(join(dir, snapshotName(gen)));
+    const generation = journals[journals.length - 1] as number;
+    log('info', 'storage opened', {
+      snapshot: snapshotGen ?? null,
+      replayed,
+      ms: clock.now() - started,
+    });
+    const migrations = await loadMigrations(options.migrationsDir);
+    const engine = new StorageEngine({
+      options,
+      fs,
+      clock,
+      log,
+      db,
+      migrations,
+      journal: journal as Journal,
+      generation,
+      seq,
+    });
+    if (options.autoMigrate ?? true) {
+      const results = await engine.migrate();
+      const failed = results.find((r) => r.status === 'Error');
+      if (failed !== undefined) {
+        await engine.close();
+        throw new AviaryError(
+          'storage.migration-failed',
+          `migration ${failed.name} failed: ${failed.error}`,
+          { details: { results } },
+        );
+      }
+    }
+    return engine;
+  }
+
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(task, task);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Applies a drained batch: every write in ONE transaction (each in its own savepoint, so one
+   * bad request fails alone), one journal record, one fdatasync, then one outcome per request
+   * in order. If the record cannot be made durable, the transaction is rolled back, every
+   * write of the batch fails with `storage.journal-write-failed` and health turns red.
+   */
+  applyBatch(requests: readonly StorageRequest[]): Promise<StorageOutcome[]> {
+    if (this.#closed)
+      return Promise.reject(new AviaryError('storage.closed', 'storage engine is closed'));
+    return this.#serial(() => this.#apply(requests));
+  }
+
+  #run(request: StorageRequest): StorageOutcome {
+    try {
+      return { ok: true, value: dispatch(this.#ctx, request) };
+    } catch (error) {
+      return { ok: false, error: serializeError(error) };
+    }
+  }
+
+  async #apply(requests: readonly StorageRequest[]): Promise<StorageOutcome[]> {
+    const started = performance.now();
+    const writes = requests.map((r) => typeof r === 'object' && r !== null && isWrite(r));
+    if (!writes.includes(true)) return requests.map((r) => this.#run(r));
+    const outcomes: StorageOutcome[] = [];
+    const readsAfterWrite: number[] = [];
+    this.#db.exec('BEGIN');
+    const recorded = this.#db.startRecording();
+    try {
+      requests.forEach((request, i) => {
+        if (!writes[i]) {
+          if (recorded.length > 0) readsAfterWrite.push(i);
+          outcomes.push(this.#run(request));
+          return;
+        }
+        const mark = recorded.length;
+        this.#db.exec('SAVEPOINT request');
+        const outcome = this.#run(request);
+        if (!outcome.ok) {
+          this.#db.exec('ROLLBACK TO request');
+          recorded.length = mark;
+        }
+        this.#db.exec('RELEASE request');
+        outcomes.push(outcome);
+      });
+    } finally {
+      this.#db.stopRecording();
+    }
+    if (recorded.length === 0) {
+      this.#db.exec('COMMIT');
+      return outcomes;
+    }
+    try {
+      await this.#journal.append({ seq: this.#seq + 1, statements: recorded });
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      this.#failure =
+        error instanceof Error
+          ? `${error.message}: ${String((error.cause as Error)?.message ?? '')}`
+          : String(error);
+      this.#log('error', 'storage: batch not durable, rolled back', {
+        reason: this.#failure,
+        requests: requests.length,
+      });
+      const failed = { ok: false as const, error: serializeError(error) };
+      for (const i of readsAfterWrite) outcomes[i] = this.#run(requests[i] as StorageRequest);
+      return outcomes.map((o, i) => (writes[i] && o.ok ? failed : o));
+    }
+    this.#db.exec('COMMIT');
+    this.#seq += 1;
+    if (this.#failure !== undefined) {
+      this.#log('info', 'storage: journal writable again', { previous: this.#failure });
+      this.#failure = undefined;
+    }
+    this.#stats.recordBatch(
+      requests.length,
+      writes.filter(Boolean).length,
+      performance.now() - started,
+    );
+    if (this.#snapshotDue()) await this.#beginSnapshot();
+    return outcomes;
+  }
+
+  #snapshotDue(): boolean {
+    if (this.#snapshotting !== undefined) return false;
+    const since = this.#clock.now() - (this.#lastSnapshotAt ?? this.#snapshotClockStart);
+    return (
+      this.#journal.size >= this.#maxJournalBytes ||
+      (this.#journal.size > 0 && since >= this.#maxIntervalMs)
+    );
+  }
+
+  /**
+   * Cuts a snapshot at the current journal position: exports (synchronously, between batches),
+   * switches to a new journal generation, then writes the image in the background while
+   * batches go on into the new journal.
+   */
+  async #beginSnapshot(): Promise<void> {
+    const exportStarted = performance.now();
+    const image = this.#db.export();
+    const gen = this.#generation + 1;
+    const opened = await Journal.open({
+      fs: this.#fs,
+      path: join(this.#dir, journalName(gen)),
+      log: this.#log,
+    });
+    await this.#fs.syncDir(this.#dir);
+    const previous = this.#journal;
+    this.#journal = opened.journal;
+    this.#generation = gen;
+    await previous.close();
+    const pauseMs = performance.now() - exportStarted;
+    this.#snapshotting = (async () => {
+      const writeStarted = performance.now();
+      try {
+        await writeSnapshot(this.#fs, this.#dir, gen, image);
+        const listing = await listDataDir(this.#fs, this.#dir);
+        for (const g of listing.journals.filter((g) => g < gen))
+          await this.#fs.unlink(join(this.#dir, journalName(g)));
+        for (const g of listing.snapshots.filter((g) => g < gen))
+          await this.#fs.unlink(join(this.#dir, snapshotName(g)));
+        await this.#fs.syncDir(this.#dir);
+        this.#lastSnapshotAt = this.#clock.now();
+        this.#stats.recordSnapshot(image.length, pauseMs, performance.now() - writeStarted);
+        this.#log('info', 'storage: snapshot written', {
+          generation: gen,
+          bytes: image.length,
+          pauseMs,
+        });
+      } catch (error) {
+        this.#log('error', 'storage: snapshot failed; journals kept', {
+          generation: gen,
+          error: String(error),
+        });
+      } finally {
+        this.#snapshotting = undefined;
+      }
+    })();
+  }
+
+  /** Writes a snapshot now and waits until it is durable. */
+  snapshotNow(): Promise<void> {
+    return this.#serial(async () => {
+      await this.#snapshotting;
+      await this.#beginSnapshot();
+      await this.#snapshotting;
+    });
+  }
+
+  /** Versions applied and known migrations. */
+  migrationStatus(): Promise<{
+    applied: number[];
+    migrations: { version: number; name: string }[];
+  }> {
+    return this.#serial(async () => ({
+      applied: appliedVersions(this.#db),
+      migrations: this.#migrations.map((m) => ({ version: m.version, name: m.name })),
+    }));
+  }
+
+  /** Migrates to `target` (default newest); successful steps are made durable by a snapshot. */
+  migrate(target?: number): Promise<MigrationResult[]> {
+    return this.#serial(async () => {
+      await this.#snapshotting;
+      const results = await migrateTo({
+        db: this.#db,
+        migrations: this.#migrations,
+        log: this.#log,
+        now: () => this.#clock.now(),
+        ...(target === undefined ? {} : { target }),
+      });
+      if (results.some((r) => r.status === 'Success')) {
+        await this.#beginSnapshot();
+        await this.#snapshotting;
+      }
+      return results;
+    });
+  }
+
+  health(): StorageHealth {
+    return {
+      ok: this.#failure === undefined,
+      ...(this.#failure === undefined ? {} : { reason: this.#failure }),
+      journalBytes: this.#journal.size,
+      generation: this.#generation,
+      ...(this.#lastSnapshotAt === undefined ? {} : { lastSnapshotAt: this.#lastSnapshotAt }),
+      snapshotInFlight: this.#snapshotting !== undefined,
+    };
+  }
+
+  /** Batch sizes, commit latency and snapshot figures, for metrics. */
+  stats(): StorageStats {
+    return this.#stats.snapshot();
+  }
+
+  /** Waits for pending work, writes a final snapshot (unless disabled) and releases files. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const done = this.#serial(async () => {
+      await this.#snapshotting;
+      if (this.#snapshotOnClose && this.#journal.size > 0 && this.#failure === undefined) {
+        await this.#beginSnapshot();
+        await this.#snapshotting;
+      }
+      await this.#journal.close();
+      this.#db.close();
+    });
+    this.#closed = true;
+    return done;
+  }
+}

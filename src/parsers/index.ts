@@ -1,0 +1,33 @@
+export { DATA_FORMS_NS, type DataForm, type DataFormValue, parseDataForm } from './data-form.js';
+export {
+  ATOM_NS,
+  type MicroblogAuthor,
+  type MicroblogComments,
+  type MicroblogInReplyTo,
+  type MicroblogItem,
+  type MicroblogLink,
+  type MicroblogText,
+  parseMicroblog,
+  THREAD_NS,
+} from './microblog.js';
+export {
+  type ParseBatchOptions,
+  ParserPool,
+  type ParserPoolErrorCode,
+  type ParserPoolOptions,
+  type ParserPoolStats,
+} from './parser-pool.js';
+export type {
+  ParseItemResult,
+  ParseRequest,
+  ParseResponse,
+  ParserRef,
+} from './parser-protocol.js';
+export {
+  MAX_ITEM_LENGTH,
+  parseXmlItem,
+  type XmlElement,
+  XmlItemError,
+  type XmlNode,
+} from './xml-item.js';
+export { buildXmppUri, parseXmppUri, type XmppUri } from './xmpp-uri.js';

@@ -1,0 +1,120 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createRevision, dbDowngrade, dbStatus, dbUpgrade } from './db-commands.js';
+import type { StorageOutcome } from './messages.js';
+import { StorageEngine } from './storage-engine.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'aviary-db-'));
+const ok = (o: StorageOutcome | undefined) => {
+  if (!o?.ok) throw new Error(JSON.stringify(o));
+  return o.value as never;
+};
+
+describe('db commands and migrations', () => {
+  it('up -> down -> up on a database holding data keeps the data and rebuilds the index', async () => {
+    const d = dir();
+    const logged: string[] = [];
+    let engine = await StorageEngine.open({ dataDir: d, log: (_l, msg) => logged.push(msg) });
+    expect(logged.filter((m) => m.startsWith('migration up'))).toEqual([
+      'migration up 0001_initial',
+      'migration up 0002_full_text',
+    ]);
+    await engine.applyBatch([
+      { type: 'profile.create', name: 'alice', jid: 'alice@example.org' },
+      {
+        type: 'history.add',
+        profile: 'alice',
+        uid: 'u1',
+        from: 'alice@example.org',
+        to: 'bob@example.org',
+        messageType: 'chat',
+        timestamp: 1,
+        messages: { '': 'searchable words' },
+      },
+    ]);
+    await engine.close();
+    expect(await dbStatus(d)).toMatchObject({
+      current: 2,
+      migrations: [
+        { version: 1, applied: true },
+        { version: 2, applied: true },
+      ],
+    });
+    expect((await dbDowngrade(d, 1)).map((r) => [r.name, r.direction, r.status])).toEqual([
+      ['0002_full_text', 'down', 'Success'],
+    ]);
+    engine = await StorageEngine.open({ dataDir: d, autoMigrate: false });
+    const [noFts, plain] = await engine.applyBatch([
+      { type: 'history.query', profile: 'alice', search: 'words' },
+      { type: 'history.query', profile: 'alice' },
+    ]);
+    expect(noFts?.ok).toBe(false);
+    expect((ok(plain) as unknown[]).length).toBe(1);
+    await engine.close();
+    expect((await dbUpgrade(d)).map((r) => r.status)).toEqual(['Success']);
+    engine = await StorageEngine.open({ dataDir: d });
+    const [found] = await engine.applyBatch([
+      { type: 'history.query', profile: 'alice', search: 'words' },
+    ]);
+    expect(ok(found)).toMatchObject([{ uid: 'u1' }]);
+    await engine.close();
+    expect((await dbDowngrade(d, 0)).map((r) => r.status)).toEqual(['Success', 'Success']);
+    expect((await dbStatus(d)).current).toBe(0);
+    expect((await dbUpgrade(d)).map((r) => r.status)).toEqual(['Success', 'Success']);
+  });
+
+  it('createRevision numbers after the newest file', async () => {
+    const migrations = dir();
+    writeFileSync(
+      join(migrations, '0007_x.ts'),
+      'export function up() {}\nexport function down() {}\n',
+    );
+    writeFileSync(join(migrations, '0007_x.d.ts'), '');
+    await expect(createRevision(migrations, 'next one')).resolves.toMatch(/0008_next_one\.ts$/);
+  });
+
+  it('a failed migration rolls back, leaves the previous state and is reported', async () => {
+    const d = dir();
+    const migrations = dir();
+    for (const f of ['0001_initial.ts', '0002_full_text.ts']) {
+      writeFileSync(
+        join(migrations, f),
+        readFileSync(new URL(`../../migrations/${f}`, import.meta.url), 'utf8').replaceAll(
+          '../src/',
+          '../../work/main/src/',
+        ),
+      );
+    }
+    const created = await createRevision(migrations, 'Add broken thing!');
+    expect(created.endsWith('0003_add_broken_thing.ts')).toBe(true);
+    expect(readFileSync(created, 'utf8')).toMatch(
+      /export function up\(_db: MigrationDb\): void \{\}/,
+    );
+    writeFileSync(
+      created,
+      "export function up(db) { db.exec('CREATE TABLE half (a)'); db.exec('NOT SQL'); }\nexport function down() {}\n",
+    );
+    writeFileSync(
+      join(migrations, '0004_add_broken_thing.ts'),
+      'export function up() {}\nexport function down() {}\n',
+    );
+    const results = await dbUpgrade(d, undefined, { migrationsDir: migrations });
+    expect(results.map((r) => r.status)).toEqual(['Success', 'Success', 'Error', 'NotExecuted']);
+    expect(results[2]?.error).toMatch(/syntax error/);
+    await expect(
+      StorageEngine.open({ dataDir: d, migrationsDir: migrations }),
+    ).rejects.toMatchObject({ code: 'storage.migration-failed' });
+    const status = await dbStatus(d, { migrationsDir: migrations });
+    expect(status.current).toBe(2);
+    const engine = await StorageEngine.open({
+      dataDir: d,
+      autoMigrate: false,
+      migrationsDir: migrations,
+    });
+    const [p] = await engine.applyBatch([{ type: 'profile.list' }]);
+    expect(ok(p)).toEqual([]);
+    await engine.close();
+  });
+});

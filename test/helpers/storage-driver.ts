@@ -29,7 +29,9 @@ export function createStorageDriver(deps: { engine: StorageEngine }): StorageDri
       batchSizes.push(batch.length);
       try {
         const outcomes = await deps.engine.applyBatch(batch.map((b) => b.request));
-        batch.forEach((b, i) => b.resolve(outcomes[i] as StorageOutcome));
+        batch.forEach((b, i) => {
+          b.resolve(outcomes[i] as StorageOutcome);
+        });
       } catch (error) {
         for (const b of batch) b.reject(error);
       }

@@ -1,0 +1,264 @@
+/**
+ * The send path of the message workflow, as an ordered list of stages:
+ *
+ * `sendMessage` hooks (may modify or cancel) → pre-XML stages → build the `<message/>` →
+ * post-XML stages → `sendMessageData` hooks (cannot cancel; encryption rewrites the payload
+ * here) → `send` hook (last look before the wire) → transmit → history → `messageNew` signal.
+ *
+ * History: a client stores every sent message except groupchat ones (the room echoes them
+ * back and they are stored then); a component stores only with `sendHistory`. Empty messages
+ * (see {@link isEmptyMessage}) are neither stored nor signalled. `sendOnly` skips hooks,
+ * storage and the signal: the stanza is built and transmitted, nothing else.
+ */
+import type { Clock } from '../actors/clock.js';
+import { type BuildDeps, buildMessage, type MessageDraft, resolveType } from './build-message.js';
+import { MessageInvalidError } from './errors.js';
+import type { HookPoint, HookRegistry } from './hooks.js';
+import { isEmptyMessage } from './is-empty.js';
+import { isValidJid, normalizeJid } from './jid.js';
+import type { JsonObject, LangMap, MessageData, MessageType } from './message-data.js';
+import {
+  callOutside,
+  type MessageNewSignal,
+  type NotStoredReason,
+  runStages,
+  type Stage,
+  type WorkflowLogger,
+} from './pipeline.js';
+import type { XmlElement } from './xml.js';
+
+/** A request to send a message (what a frontend or plugin asks for). */
+export interface SendRequest {
+  readonly to: string;
+  /** Defaults to the entity's own JID (a component may send from any JID of its domain). */
+  readonly from?: string;
+  readonly message?: LangMap;
+  readonly subject?: LangMap;
+  /** Default `auto`: guessed at build time (see `resolveType`). */
+  readonly type?: MessageType | 'auto';
+  readonly thread?: string;
+  readonly threadParent?: string;
+  readonly extra?: JsonObject;
+}
+
+/** A message-data stage run before the build (Libervia's pre-XML treatments). */
+export interface MessageStage {
+  readonly name: string;
+  readonly run: (message: MessageData) => MessageData | Promise<MessageData>;
+}
+
+/** A stage run on the built element before serialisation (post-XML treatments). */
+export interface XmlStage {
+  readonly name: string;
+  readonly run: (built: {
+    readonly message: MessageData;
+    readonly element: XmlElement;
+  }) => XmlElement | Promise<XmlElement>;
+}
+
+/** Everything the send path needs from its entity and the outside world. */
+export interface SendDeps extends BuildDeps {
+  readonly hooks: HookRegistry;
+  readonly ownJid: string;
+  readonly entityKind: 'client' | 'component';
+  /** Writes the stanza to the connection. */
+  readonly transmit: (out: { readonly xml: string; readonly message: MessageData }) => unknown;
+  /** Writes the message to history (resolves when durable). */
+  readonly storeHistory?: (message: MessageData) => unknown;
+  readonly emit: (signal: MessageNewSignal) => void;
+  readonly newUid: () => string;
+  readonly clock: Clock;
+  /** Components store sent messages only when set. */
+  readonly sendHistory: boolean;
+  /** Build and transmit only: no hooks, no storage, no signal. */
+  readonly sendOnly?: boolean;
+  readonly preXml?: readonly MessageStage[];
+  readonly postXml?: readonly XmlStage[];
+  readonly logger?: WorkflowLogger;
+}
+
+/** What happened to a send request. */
+export type SendResult =
+  | {
+      readonly outcome: 'sent';
+      /** The message as transmitted (`xml` set). */
+      readonly message: MessageData;
+      readonly stored: boolean;
+      readonly notStoredReason?: NotStoredReason;
+      readonly signalled: boolean;
+    }
+  | {
+      readonly outcome: 'cancelled';
+      readonly stage: HookPoint;
+      readonly plugin: string;
+      readonly reason: string;
+      readonly message: MessageData;
+    };
+
+/** State threaded through the send stages. */
+export interface SendState {
+  readonly message: MessageData;
+  readonly element?: XmlElement;
+  readonly stored?: boolean;
+  readonly notStoredReason?: NotStoredReason;
+}
+
+type SendStage = Stage<SendState, SendDeps, SendResult>;
+
+function hookStage(point: 'sendMessage' | 'sendMessageData' | 'send'): SendStage {
+  return {
+    name: `hooks:${point}`,
+    skippedWhenSendOnly: true,
+    async run(state, deps) {
+      const actual: HookPoint =
+        point === 'sendMessage' && deps.entityKind === 'component' ? 'sendMessageComponent' : point;
+      const ctx = { ownJid: deps.ownJid, entityKind: deps.entityKind };
+      const r = await deps.hooks.run(actual, state.message, ctx);
+      if (r.outcome === 'cancelled') {
+        const { reason, plugin } = r;
+        deps.logger?.debug({ uid: state.message.uid, plugin, reason }, 'message send cancelled');
+        return {
+          done: { outcome: 'cancelled', stage: actual, plugin, reason, message: state.message },
+        };
+      }
+      return { next: { ...state, message: r.message } };
+    },
+  };
+}
+
+/** The send stages, in order. */
+export const SEND_STAGES: readonly SendStage[] = [
+  hookStage('sendMessage'),
+  {
+    name: 'pre-xml',
+    async run(state, deps) {
+      let message = state.message;
+      for (const stage of deps.preXml ?? []) message = await stage.run(message);
+      return { next: { ...state, message } };
+    },
+  },
+  {
+    name: 'build',
+    run(state, deps) {
+      const { element, message } = buildMessage(state.message, deps);
+      return { next: { ...state, element, message } };
+    },
+  },
+  {
+    name: 'post-xml',
+    async run(state, deps) {
+      let element = state.element!;
+      for (const stage of deps.postXml ?? []) {
+        element = await stage.run({ message: state.message, element });
+      }
+      const xml = element.toString();
+      return { next: { ...state, element, message: { ...state.message, xml } } };
+    },
+  },
+  hookStage('sendMessageData'),
+  hookStage('send'),
+  {
+    name: 'transmit',
+    async run(state, deps) {
+      const xml = state.message.xml;
+      if (xml === undefined) throw new MessageInvalidError('a hook removed the built stanza');
+      await callOutside('transmit', () => deps.transmit({ xml, message: state.message }));
+      return { next: state };
+    },
+  },
+  {
+    name: 'history',
+    skippedWhenSendOnly: true,
+    async run(state, deps) {
+      const reason = sendHistoryDecision(state.message, deps);
+      if (reason !== undefined) {
+        if (reason === 'empty') deps.logger?.debug({ uid: state.message.uid }, 'empty, not stored');
+        return { next: { ...state, stored: false, notStoredReason: reason } };
+      }
+      const store = deps.storeHistory!;
+      await callOutside('history', () => store(state.message));
+      return { next: { ...state, stored: true } };
+    },
+  },
+  {
+    name: 'signal',
+    async run(state, deps) {
+      const message = state.message;
+      // Groupchat messages are announced when the room echoes them back.
+      const signal =
+        deps.sendOnly !== true && message.type !== 'groupchat' && !isEmptyMessage(message);
+      if (signal) {
+        await callOutside('signal', () =>
+          deps.emit({ type: 'messageNew', direction: 'out', message }),
+        );
+      }
+      const stored = state.stored ?? false;
+      const notStoredReason = deps.sendOnly === true ? 'send-only' : state.notStoredReason;
+      return {
+        done: {
+          outcome: 'sent',
+          message,
+          stored,
+          ...(notStoredReason === undefined ? {} : { notStoredReason }),
+          signalled: signal,
+        },
+      };
+    },
+  },
+];
+
+/** Why a sent message is not stored, or `undefined` when it is. */
+export function sendHistoryDecision(
+  message: MessageData,
+  deps: Pick<SendDeps, 'entityKind' | 'sendHistory' | 'storeHistory'>,
+): NotStoredReason | undefined {
+  if (isEmptyMessage(message)) return 'empty';
+  if (message.type === 'groupchat') return 'groupchat';
+  if (deps.entityKind === 'component' && !deps.sendHistory) return 'history-disabled';
+  if (deps.storeHistory === undefined) return 'no-storage';
+  return undefined;
+}
+
+/**
+ * Turns a request into message data: fresh uid, `from` defaulting to the own JID, `auto`
+ * type resolved, timestamp from the clock.
+ *
+ * @throws MessageInvalidError on invalid JIDs.
+ */
+export function messageFromRequest(request: SendRequest, deps: SendDeps): MessageData {
+  const from = request.from ?? deps.ownJid;
+  for (const [field, value] of [
+    ['to', request.to],
+    ['from', from],
+  ] as const) {
+    if (typeof value !== 'string' || !isValidJid(value)) {
+      throw new MessageInvalidError(`invalid ${field} JID ${JSON.stringify(value)}`);
+    }
+  }
+  const draft: MessageDraft = {
+    uid: deps.newUid(),
+    from: normalizeJid(from),
+    to: normalizeJid(request.to),
+    type: request.type ?? 'auto',
+    message: request.message ?? {},
+    subject: request.subject ?? {},
+    timestamp: deps.clock.now(),
+    extra: request.extra ?? {},
+    ...(request.thread === undefined ? {} : { thread: request.thread }),
+    ...(request.threadParent === undefined ? {} : { threadParent: request.threadParent }),
+  };
+  return { ...draft, type: resolveType(draft, deps) };
+}
+
+/**
+ * Sends a message through every stage.
+ *
+ * @throws MessageInvalidError, HookError, StageError — real failures; a cancel is a result.
+ * @example
+ * const r = await runSendPipeline({ to: 'romeo@montague.lit', message: { '': 'hi' } }, deps);
+ * if (r.outcome === 'sent') r.message.uid;
+ */
+export async function runSendPipeline(request: SendRequest, deps: SendDeps): Promise<SendResult> {
+  const message = messageFromRequest(request, deps);
+  return runStages(SEND_STAGES, { message }, deps, { sendOnly: deps.sendOnly === true });
+}

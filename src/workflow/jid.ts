@@ -2,7 +2,8 @@
  * JID helpers over `@xmpp/jid`, which only checks that a domain is present. The extra checks
  * here follow RFC 7622 closely enough to reject what would break routing or storage: empty
  * parts after a separator, parts over 1023 octets, whitespace and control characters, and the
- * characters RFC 7622 §3.3.1 forbids in a localpart. Full PRECIS profiles are not applied.
+ * characters RFC 7622 §3.3.1 forbids in a localpart (and a lone `\`, which `@xmpp/jid` would
+ * XEP-0106-escape). Full PRECIS profiles are not applied.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7622
  */
@@ -18,7 +19,10 @@ interface JidLike {
   toString(): string;
 }
 
-const xmppJid = jidUntyped as unknown as { parse(s: string): JidLike };
+const xmppJid = jidUntyped as unknown as {
+  parse(s: string): JidLike;
+  detectEscape(local: string): boolean;
+};
 
 /** A JID as plain data; `local` and `resource` are `''` when absent. */
 export interface Jid {
@@ -60,6 +64,9 @@ export function parseJid(input: string): Jid {
   const at = bare.indexOf('@');
   check(input, at !== 0, 'empty localpart');
   check(input, slash !== input.length - 1, 'empty resourcepart');
+  // @xmpp/jid would silently XEP-0106-escape these, changing the address; refuse them instead.
+  const rawLocal = at < 0 ? '' : bare.slice(0, at);
+  check(input, !xmppJid.detectEscape(rawLocal), 'localpart character that needs XEP-0106 escaping');
   let parsed: JidLike;
   try {
     parsed = xmppJid.parse(input);

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { isAviaryError } from '../errors.js';
+import { bareJid, domainOf, isValidJid, normalizeJid, parseJid } from './jid.js';
+
+describe('JID helpers', () => {
+  it('parses, normalises and takes the bare JID', () => {
+    expect(parseJid('Juliet@Capulet.LIT/Balcony')).toEqual({
+      local: 'juliet',
+      domain: 'capulet.lit',
+      resource: 'Balcony',
+    });
+    expect(normalizeJid('Juliet@Capulet.LIT/Balcony')).toBe('juliet@capulet.lit/Balcony');
+    expect(bareJid('juliet@capulet.lit/balcony/with/slashes')).toBe('juliet@capulet.lit');
+    expect(domainOf('component.capulet.lit')).toBe('component.capulet.lit');
+    expect(normalizeJid('capulet.lit/r e s')).toBe('capulet.lit/r e s');
+    expect(normalizeJid('[::1]')).toBe('[::1]');
+  });
+
+  it.each([
+    '',
+    '@capulet.lit',
+    'juliet@',
+    'juliet@capulet.lit/',
+    'jul iet@capulet.lit',
+    'a@b@capulet.lit',
+    'juliet@capulet..lit',
+    'juliet@capulet.lit:5222',
+    'ju"liet@capulet.lit',
+    'back\\slash@capulet.lit',
+    'juliet@[zz]',
+    'juliet@capulet.lit/\u0001',
+    `${'x'.repeat(1024)}@capulet.lit`,
+  ])('rejects %j with jid.invalid', (input) => {
+    expect(isValidJid(input)).toBe(false);
+    let error: unknown;
+    try {
+      parseJid(input);
+    } catch (e) {
+      error = e;
+    }
+    expect(isAviaryError(error, 'jid.invalid')).toBe(true);
+    expect((error as { details: { jid: string } }).details.jid).toBe(input);
+  });
+});

@@ -36,14 +36,20 @@ export const MAX_ITEM_LENGTH = 1 << 20;
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
+/** Parser state for an open element; `element` is already the final plain object. */
 interface OpenElement {
   readonly rawName: string;
-  readonly name: string;
-  readonly ns: string;
-  readonly attrs: Record<string, string>;
-  readonly children: XmlNode[];
+  readonly element: {
+    name: string;
+    ns: string;
+    attrs: Record<string, string>;
+    children: XmlNode[];
+  };
+  /** Shared with the parent unless this element declares namespaces. */
   readonly prefixes: ReadonlyMap<string, string>;
 }
+
+const ROOT_PREFIXES: ReadonlyMap<string, string> = new Map([['xml', XML_NS]]);
 
 /**
  * Parses `xml` (one element, optionally preceded by an XML declaration) into an {@link XmlElement}.
@@ -67,25 +73,25 @@ export function parseXmlItem(xml: string, maxLength = MAX_ITEM_LENGTH): XmlEleme
     if (failure) return;
     if (root !== undefined && stack.length === 0) return fail('more than one root element');
     const parent = stack[stack.length - 1];
-    const prefixes = new Map(parent?.prefixes ?? [['xml', XML_NS]]);
-    for (const [key, value] of Object.entries(attrs)) {
-      if (key === 'xmlns') prefixes.set('', value);
-      else if (key.startsWith('xmlns:')) prefixes.set(key.slice(6), value);
+    let prefixes = parent?.prefixes ?? ROOT_PREFIXES;
+    for (const key in attrs) {
+      if (key === 'xmlns' || key.startsWith('xmlns:')) {
+        if (prefixes === (parent?.prefixes ?? ROOT_PREFIXES)) prefixes = new Map(prefixes);
+        (prefixes as Map<string, string>).set(key === 'xmlns' ? '' : key.slice(6), attrs[key]!);
+      }
     }
     const colon = rawName.indexOf(':');
     const prefix = colon === -1 ? '' : rawName.slice(0, colon);
     const ns = prefixes.get(prefix);
     if (ns === undefined && prefix !== '') return fail(`undeclared namespace prefix "${prefix}"`);
-    const open: OpenElement = {
-      rawName,
+    const element = {
       name: colon === -1 ? rawName : rawName.slice(colon + 1),
       ns: ns ?? '',
       attrs,
-      children: [],
-      prefixes,
+      children: [] as XmlNode[],
     };
-    parent?.children.push(open);
-    stack.push(open);
+    parent?.element.children.push(element);
+    stack.push({ rawName, element, prefixes });
   });
   sax.on('endElement', (rawName: string) => {
     if (failure) return;
@@ -94,7 +100,7 @@ export function parseXmlItem(xml: string, maxLength = MAX_ITEM_LENGTH): XmlEleme
     if (open.rawName !== rawName) {
       return fail(`closing tag </${rawName}> does not match <${open.rawName}>`);
     }
-    if (stack.length === 0) root = freeze(open);
+    if (stack.length === 0) root = open.element;
   });
   sax.on('text', (value: string) => {
     if (failure) return;
@@ -103,9 +109,10 @@ export function parseXmlItem(xml: string, maxLength = MAX_ITEM_LENGTH): XmlEleme
       if (value.trim() !== '') fail('text outside the root element');
       return;
     }
-    const last = parent.children[parent.children.length - 1];
-    if (typeof last === 'string') parent.children[parent.children.length - 1] = last + value;
-    else parent.children.push(value);
+    const children = parent.element.children;
+    const last = children[children.length - 1];
+    if (typeof last === 'string') children[children.length - 1] = last + value;
+    else children.push(value);
   });
   sax.on('error', (error: Error) => {
     failure ??= error;
@@ -129,16 +136,6 @@ export function parseXmlItem(xml: string, maxLength = MAX_ITEM_LENGTH): XmlEleme
   }
   if (root === undefined) throw new XmlItemError('no root element');
   return root;
-}
-
-/** Drops the per-node prefix map: the result is plain, JSON-serialisable data. */
-function freeze(open: OpenElement): XmlElement {
-  return {
-    name: open.name,
-    ns: open.ns,
-    attrs: open.attrs,
-    children: open.children.map((c) => (typeof c === 'string' ? c : freeze(c as OpenElement))),
-  };
 }
 
 /**

@@ -1,0 +1,155 @@
+/**
+ * `npm run bench -- parsers [--items 10000] [--repeat 3]`
+ *
+ * Parses XEP-0277 entries (~1.5 KB each) inline on the main thread and in the Piscina parser
+ * pool with 1 and 2 workers at 1, 16 and 128 items per task. For each run: items/s and the main
+ * event loop's delay (perf_hooks.monitorEventLoopDelay, 10 ms resolution) p50/p99/max.
+ * Aims: p99 under 20 ms while the pool parses; 2 workers at least 1.6x one worker.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseMicroblog } from '../src/parsers/microblog.js';
+import { ParserPool } from '../src/parsers/parser-pool.js';
+import { benchEntry } from '../src/parsers/test-fixtures/atom-entries.js';
+import { workerEntry } from '../src/util/worker-entry.js';
+import { type BenchRow, median, publish } from './report.js';
+
+interface Measured {
+  readonly seconds: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+function option(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  const value = i === -1 ? fallback : Number(args[i + 1]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
+async function measure(work: () => Promise<void>): Promise<Measured> {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  // Let the sampling timer start before the work does.
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  histogram.enable();
+  const started = process.hrtime.bigint();
+  await work();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // One more turn so a stall at the very end is sampled.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  histogram.disable();
+  const ms = (ns: number) => ns / 1e6;
+  return {
+    seconds,
+    p50: ms(histogram.percentile(50)),
+    p99: ms(histogram.percentile(99)),
+    max: ms(histogram.max),
+  };
+}
+
+function row(
+  mode: string,
+  workers: number | null,
+  batch: number | null,
+  runs: Measured[],
+  items: number,
+): BenchRow {
+  const itemsPerSecond = median(runs.map((r) => items / r.seconds));
+  return {
+    mode,
+    workers,
+    batch,
+    'items/s': Math.round(itemsPerSecond),
+    'loop p50 ms': median(runs.map((r) => r.p50)),
+    'loop p99 ms': median(runs.map((r) => r.p99)),
+    'loop max ms': median(runs.map((r) => r.max)),
+  };
+}
+
+export async function run(args: string[]): Promise<void> {
+  if (args.includes('--help')) {
+    process.stdout.write('options: --items N (10000) --repeat R (3)\n');
+    return;
+  }
+  const count = option(args, '--items', 10_000);
+  const repeat = option(args, '--repeat', 3);
+  const items = Array.from({ length: count }, (_, i) => benchEntry(i));
+  const parser = {
+    module: workerEntry(import.meta.url, '../src/parsers/microblog.js').href,
+    export: 'parseMicroblog',
+  };
+  const rows: BenchRow[] = [];
+
+  // Warm up the inline parser's JIT like the workers get warmed up below.
+  for (const xml of items.slice(0, 500)) parseMicroblog(xml);
+
+  const inline: Measured[] = [];
+  for (let r = 0; r < repeat; r++) {
+    inline.push(
+      await measure(async () => {
+        for (const xml of items) parseMicroblog(xml);
+      }),
+    );
+  }
+  rows.push(row('inline', null, null, inline, count));
+
+  const chunked: Measured[] = [];
+  for (let r = 0; r < repeat; r++) {
+    chunked.push(
+      await measure(async () => {
+        for (let i = 0; i < items.length; i += 128) {
+          for (const xml of items.slice(i, i + 128)) parseMicroblog(xml);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }),
+    );
+  }
+  rows.push(row('inline, yield/128', null, 128, chunked, count));
+
+  const throughput = new Map<string, number>();
+  let failures = 0;
+  for (const workers of [1, 2]) {
+    for (const batch of [1, 16, 128]) {
+      const pool = new ParserPool({ minThreads: workers, maxThreads: workers, batchSize: batch });
+      try {
+        await pool.parseBatch(parser, items.slice(0, 500)); // start threads, load, JIT
+        const runs: Measured[] = [];
+        for (let r = 0; r < repeat; r++) {
+          runs.push(
+            await measure(async () => {
+              const results = await pool.parseBatch(parser, items, { timeoutMs: 60_000 });
+              failures += results.filter((x) => !x.ok).length;
+            }),
+          );
+        }
+        const result = row('pool', workers, batch, runs, count);
+        throughput.set(`${workers}/${batch}`, result['items/s'] as number);
+        rows.push(result);
+      } finally {
+        await pool.close();
+      }
+    }
+  }
+
+  const poolRows = rows.filter((r) => r['mode'] === 'pool');
+  const worstPoolP99 = Math.max(...poolRows.map((r) => r['loop p99 ms'] as number));
+  const ratio = (batch: number) =>
+    (throughput.get(`2/${batch}`) ?? Number.NaN) / (throughput.get(`1/${batch}`) ?? Number.NaN);
+  const bestRatio = Math.max(ratio(1), ratio(16), ratio(128));
+  publish({
+    name: 'parsers',
+    rows,
+    summary: {
+      items: count,
+      repeat,
+      'item failures (must be 0)': failures,
+      'worst pool loop p99 ms': worstPoolP99,
+      'aim loop p99 < 20 ms while pooled': worstPoolP99 < 20,
+      '2 vs 1 workers, batch 1': ratio(1),
+      '2 vs 1 workers, batch 16': ratio(16),
+      '2 vs 1 workers, batch 128': ratio(128),
+      'aim 2 workers >= 1.6x one (best batch)': bestRatio >= 1.6,
+      'inline loop max ms (one stall)': rows[0]?.['loop max ms'] ?? null,
+    },
+  });
+}

@@ -1,0 +1,233 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serializeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { HttpError, statusForError } from './http-errors.js';
+
+export interface ApiRequest {
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly body: unknown;
+  readonly signal: AbortSignal;
+}
+
+export interface ApiResponse {
+  readonly status?: number;
+  readonly body?: unknown;
+  readonly contentType?: string;
+}
+
+/** One endpoint. `auth: false` only for the status page shell (it holds no data). */
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path with `:name` parameters, e.g. `/profiles/:name/connect`. */
+  readonly path: string;
+  readonly auth?: boolean;
+  handle(request: ApiRequest): Promise<ApiResponse> | ApiResponse;
+}
+
+/** A server-sent events stream: `subscribe(send)` returns the unsubscribe function. */
+export interface EventStream {
+  readonly path: string;
+  subscribe(send: (event: string, data: unknown) => void): () => void;
+}
+
+interface CompiledRoute {
+  readonly route: Route;
+  readonly pattern: RegExp;
+  readonly names: string[];
+}
+
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((part) => {
+      if (!part.startsWith(':')) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(part.slice(1));
+      return '([^/]+)';
+    })
+    .join('/');
+  return { route, pattern: new RegExp(`^${source}$`), names };
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const match = /^Bearer (.+)$/.exec(header ?? '');
+  if (!match?.[1]) return false;
+  const given = Buffer.from(match[1]);
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * The control API: JSON over HTTP on loopback, every endpoint behind a bearer token (401 without
+ * it), bodies limited in size and parsed strictly (400 with a reason), errors as
+ * `{ error: { code, message } }`.
+ */
+export class ControlServer {
+  readonly #server: Server;
+  readonly #routes: CompiledRoute[];
+  readonly #streams: EventStream[];
+  readonly #token: string;
+  readonly #maxBodyBytes: number;
+  readonly #log: Logger;
+  readonly #openStreams = new Set<ServerResponse>();
+
+  constructor(options: {
+    token: string;
+    routes: readonly Route[];
+    streams?: readonly EventStream[];
+    maxBodyBytes?: number;
+    log: Logger;
+  }) {
+    this.#token = options.token;
+    this.#routes = options.routes.map(compile);
+    this.#streams = [...(options.streams ?? [])];
+    this.#maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
+    this.#log = options.log;
+    this.#server = createServer((req, res) => {
+      void this.#handle(req, res);
+    });
+    this.#server.headersTimeout = 10_000;
+    this.#server.requestTimeout = 60_000;
+  }
+
+  /** Listens on `host:port` (port 0 = free port). Resolves with the base URL. */
+  async listen(host: string, port: number): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.#server.address() as AddressInfo;
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${shownHost}:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.#openStreams) res.end();
+    this.#openStreams.clear();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeAllConnections();
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://control.invalid');
+    const method = (req.method ?? 'GET').toUpperCase();
+    try {
+      const stream = this.#streams.find((s) => s.path === url.pathname);
+      if (stream && method === 'GET') {
+        this.#authorize(req, url);
+        this.#openStream(stream, res);
+        return;
+      }
+      const candidates = this.#routes.filter((r) => r.pattern.test(url.pathname));
+      if (candidates.length === 0) throw new HttpError(404, `no endpoint ${url.pathname}`);
+      const found = candidates.find((r) => r.route.method === method);
+      if (!found) throw new HttpError(405, `${method} is not allowed on ${url.pathname}`);
+      if (found.route.auth !== false) this.#authorize(req, url);
+      const match = found.pattern.exec(url.pathname) as RegExpExecArray;
+      const params: Record<string, string> = {};
+      found.names.forEach((name, i) => {
+        params[name] = decodeURIComponent(match[i + 1] ?? '');
+      });
+      const body = method === 'GET' || method === 'DELETE' ? undefined : await this.#readJson(req);
+      const controller = new AbortController();
+      res.on('close', () => controller.abort());
+      const response = await found.route.handle({
+        params,
+        query: url.searchParams,
+        body,
+        signal: controller.signal,
+      });
+      this.#send(res, response.status ?? 200, response.body, response.contentType);
+    } catch (error) {
+      const status = statusForError(error);
+      if (status >= 500)
+        this.#log.error({ err: error, path: url.pathname }, 'control API request failed');
+      const data = serializeError(error);
+      const code = error instanceof HttpError ? `http.${status}` : data.code;
+      this.#send(res, status, { error: { code, message: data.message, details: data.details } });
+    }
+  }
+
+  /** Bearer token in the Authorization header (or `?token=` for EventSource, which cannot set headers). */
+  #authorize(req: IncomingMessage, url: URL): void {
+    const header =
+      req.headers.authorization ??
+      (url.searchParams.has('token') ? `Bearer ${url.searchParams.get('token')}` : undefined);
+    if (!tokenMatches(header, this.#token)) {
+      throw new HttpError(
+        401,
+        'missing or wrong bearer token (see the api-token file in the data folder)',
+      );
+    }
+  }
+
+  async #readJson(req: IncomingMessage): Promise<unknown> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > this.#maxBodyBytes)
+        throw new HttpError(413, `request body larger than ${this.#maxBodyBytes} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+    if (size === 0) return {};
+    const type = req.headers['content-type'] ?? '';
+    if (!type.startsWith('application/json')) {
+      throw new HttpError(415, 'request bodies must be JSON (Content-Type: application/json)');
+    }
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    } catch (error) {
+      throw new HttpError(400, `malformed JSON body: ${(error as Error).message}`);
+    }
+  }
+
+  #openStream(stream: EventStream, res: ServerResponse): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
+    res.write(': aviary event stream\n\n');
+    this.#openStreams.add(res);
+    const unsubscribe = stream.subscribe((event, data) => {
+      // A slow reader must not grow memory without bound: drop it.
+      if (res.writableLength > 4 * 1024 * 1024) {
+        res.destroy();
+        return;
+      }
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    });
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    heartbeat.unref();
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      this.#openStreams.delete(res);
+    });
+  }
+
+  #send(res: ServerResponse, status: number, body: unknown, contentType?: string): void {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (contentType !== undefined && typeof body === 'string') {
+      res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
+      res.end(body);
+      return;
+    }
+    const text = body === undefined ? '' : JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+    });
+    res.end(text);
+  }
+}

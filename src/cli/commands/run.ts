@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load-config.js';
+import { createLogger } from '../../log.js';
+import { createDefaultRuntime } from '../../runtime/default-runtime.js';
+import { globalOptions } from '../context.js';
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('start the runtime in the foreground (Ctrl-C or SIGTERM stops it gracefully)')
+    .option('--api-port <port>', 'control API port on 127.0.0.1 (default: a free port)', (v) =>
+      Number.parseInt(v, 10),
+    )
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
+    .action(async (options: { apiPort?: number; logLevel?: string }, command: Command) => {
+      const global = globalOptions(command);
+      const config = loadConfig({
+        file: global.config,
+        env: process.env,
+        overrides: {
+          dataDir: global.dataDir,
+          ...(options.apiPort !== undefined ? { api: { port: options.apiPort } } : {}),
+          ...(options.logLevel !== undefined ? { log: { level: options.logLevel as 'info' } } : {}),
+        },
+      });
+      const log = createLogger({ level: config.log.level });
+      const runtime = createDefaultRuntime({ config, log });
+      await runtime.start();
+      const say = (line: string) => process.stdout.write(`${line}\n`);
+      if (global.json) {
+        say(
+          JSON.stringify({
+            dataDir: runtime.dataDir,
+            apiUrl: runtime.apiUrl,
+            metricsUrl: `${runtime.apiUrl}/metrics`,
+            pid: process.pid,
+          }),
+        );
+      } else {
+        say(`Aviary is running (pid ${process.pid}).`);
+        say(`  data:    ${runtime.dataDir}`);
+        say(`  API:     ${runtime.apiUrl}  (bearer token in ${runtime.dataDir}/api-token)`);
+        say(`  metrics: ${runtime.apiUrl}/metrics`);
+        say(`  status page: ${runtime.apiUrl}/ui`);
+        say('Next: in another terminal, add an account with');
+        say(
+          `  echo "$PASSWORD" | aviary --data-dir ${runtime.dataDir} profile add alice --jid alice@example.org --password-stdin`,
+        );
+        say('and check on it with "aviary status". Press Ctrl-C to stop.');
+      }
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          log.info({ signal }, 'stopping');
+          void runtime.stop().then(resolve, (error: unknown) => {
+            log.error({ err: error }, 'stop failed');
+            resolve();
+          });
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+      if (!global.json) say('Aviary stopped.');
+    });
+}

@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import type { RuntimeHealth } from '../../runtime/runtime.js';
+import { connectToRuntime } from '../api-client.js';
+import { globalOptions } from '../context.js';
+import { CliError, emit, renderTable } from '../output.js';
+
+export function registerStatusCommand(program: Command): void {
+  program
+    .command('status')
+    .description(
+      'say whether a runtime runs on the data folder and show its health (exit 1 when none runs)',
+    )
+    .action(async (_options: unknown, command: Command) => {
+      const global = globalOptions(command);
+      const client = connectToRuntime(global.dataDir);
+      if (client === undefined) {
+        if (global.json) emit(true, { running: false, dataDir: global.dataDir }, () => '');
+        throw new CliError(
+          `no Aviary runtime is running on ${global.dataDir} (start one with "aviary run")`,
+          1,
+        );
+      }
+      const health = await client.request<RuntimeHealth>('GET', '/health');
+      emit(global.json, { running: true, apiUrl: client.apiUrl, ...health }, () =>
+        [
+          `Aviary ${health.version} running (pid ${health.pid}, up ${health.uptimeSeconds}s) at ${client.apiUrl}`,
+          `overall: ${health.ok ? 'healthy' : 'UNHEALTHY'}`,
+          '',
+          renderTable(
+            Object.entries(health.checks).map(([check, entry]) => ({
+              check,
+              status: entry.ok ? 'ok' : 'FAIL',
+              detail: entry.detail,
+            })),
+          ),
+        ].join('\n'),
+      );
+      if (!health.ok) process.exitCode = 2;
+    });
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/**
+ * The runtime configuration. Every key has a default, so Aviary runs with no file at all.
+ * Documented in README.md ("Configuration"); environment overrides in `env-overrides.ts`.
+ */
+export const configSchema = z
+  .object({
+    /** Folder for the database, journal, snapshots, key file, API token and lock. */
+    dataDir: z.string().min(1).default('./data'),
+    api: z
+      .object({
+        /** Loopback only unless you really mean it (the token still applies). */
+        host: z.string().default('127.0.0.1'),
+        /** 0 picks a free port (several runtimes can coexist); the chosen port is written to runtime.json. */
+        port: z.number().int().min(0).max(65535).default(0),
+        /** Largest accepted request body. */
+        maxBodyBytes: z.number().int().positive().default(1_048_576),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 0, maxBodyBytes: 1_048_576 }),
+    log: z
+      .object({
+        level: z
+          .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+          .default('info'),
+      })
+      .strict()
+      .default({ level: 'info' }),
+    storage: z
+      .object({
+        /** Snapshot once the journal passes this size. */
+        snapshotJournalBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(64 * 1024 * 1024),
+        /** Snapshot at least this often while there are writes. */
+        snapshotIntervalMs: z
+          .number()
+          .int()
+          .positive()
+          .default(10 * 60 * 1000),
+        mailboxCapacity: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .default({
+        snapshotJournalBytes: 64 * 1024 * 1024,
+        snapshotIntervalMs: 600_000,
+        mailboxCapacity: 10_000,
+      }),
+    xmpp: z
+      .object({
+        /** Runtime-wide logins per second (token bucket), so a server restart is no reconnection storm. */
+        loginRate: z.number().positive().default(200),
+        loginBurst: z.number().int().positive().default(50),
+        reconnectBaseMs: z.number().int().positive().default(1000),
+        reconnectMaxMs: z.number().int().positive().default(60_000),
+        /** Stanzas larger than this close the stream before they are parsed. */
+        maxStanzaBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(256 * 1024),
+        profileMailboxCapacity: z.number().int().positive().default(1000),
+      })
+      .strict()
+      .default({
+        loginRate: 200,
+        loginBurst: 50,
+        reconnectBaseMs: 1000,
+        reconnectMaxMs: 60_000,
+        maxStanzaBytes: 256 * 1024,
+        profileMailboxCapacity: 1000,
+      }),
+    shutdownTimeoutMs: z.number().int().positive().default(15_000),
+  })
+  .strict();
+
+export type AviaryConfig = z.infer<typeof configSchema>;
+/** What a caller may pass: every key optional. */
+export type AviaryConfigInput = z.input<typeof configSchema>;

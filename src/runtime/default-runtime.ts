@@ -1,0 +1,14 @@
+import type { AviaryConfigInput } from '../config/config-schema.js';
+import type { Logger } from '../log.js';
+import { createRuntime, type Runtime } from './runtime.js';
+
+/**
+ * The runtime as `aviary run` starts it: storage, entities, workflow, cache and the control API
+ * on the embedded default (sql.js in the data folder).
+ */
+export function createDefaultRuntime(options: {
+  config: AviaryConfigInput;
+  log?: Logger;
+}): Runtime {
+  return createRuntime({ config: options.config, ...(options.log ? { log: options.log } : {}) });
+}

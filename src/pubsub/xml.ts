@@ -1,0 +1,105 @@
+/**
+ * The slice of ltx (the XML element library under xmpp.js) that the pubsub layer uses, typed.
+ *
+ * ltx ships no TypeScript declarations, so this module loads it through `createRequire` and
+ * describes the element shape structurally. It loads ltx's CommonJS build (`ltx/lib`), the same
+ * `Element` class that `@xmpp/xml` builds and parses with, so elements from an xmpp.js connection
+ * and elements built here mix freely (ltx's `getChildElements` relies on `instanceof`).
+ * Parsers in this folder never rely on `instanceof`: they duck-type, so any ltx copy works.
+ */
+import { createRequire } from 'node:module';
+
+/** An XML element as ltx / `@xmpp/xml` represent it (only what this folder reads or calls). */
+export interface XmlElement {
+  name: string;
+  attrs: Record<string, string | undefined>;
+  children: Array<XmlElement | string>;
+  getChild(name: string, xmlns?: string): XmlElement | undefined;
+  getChildren(name: string, xmlns?: string): XmlElement[];
+  getNS(): string | undefined;
+  getText(): string;
+  toString(): string;
+}
+
+/** One child of an element being built: elements, text, or nothing (skipped). */
+export type XmlChild = XmlElement | string | undefined | null | false | readonly XmlChild[];
+
+interface LtxModule {
+  createElement(name: string, attrs: Record<string, string>, ...children: unknown[]): XmlElement;
+  parse(text: string): XmlElement;
+  Element: new (name: string, attrs: Record<string, string | undefined>) => XmlElement;
+}
+
+const ltx = createRequire(import.meta.url)('ltx') as LtxModule;
+
+/**
+ * Builds an element; `undefined` attribute values are left out, `undefined`/`false` children
+ * skipped.
+ *
+ * @example xml('items', { node: 'princely_musings', max_items: '2' })
+ */
+export function xml(
+  name: string,
+  attrs: Readonly<Record<string, string | number | undefined>> = {},
+  ...children: XmlChild[]
+): XmlElement {
+  const clean: Record<string, string> = {};
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value !== undefined) clean[key] = String(value);
+  }
+  const flat: Array<XmlElement | string> = [];
+  const add = (child: XmlChild): void => {
+    if (child === undefined || child === null || child === false) return;
+    if (Array.isArray(child)) for (const c of child as readonly XmlChild[]) add(c);
+    else flat.push(child as XmlElement | string);
+  };
+  for (const child of children) add(child);
+  return ltx.createElement(name, clean, ...flat);
+}
+
+/**
+ * Parses one XML document into an element. Throws on malformed input; rejects a DOCTYPE
+ * explicitly because ltx's tokenizer silently skips everything after one (FINDINGS.md).
+ */
+export function parseXml(text: string): XmlElement {
+  if (/<!DOCTYPE/i.test(text)) throw new Error('XML with a DOCTYPE is not accepted');
+  return ltx.parse(text);
+}
+
+/** Whether a child node is an element (duck-typed, so it works across ltx copies). */
+export function isElement(node: unknown): node is XmlElement {
+  return typeof node === 'object' && node !== null && typeof (node as XmlElement).name === 'string';
+}
+
+/** The element children of `el`, in document order. */
+export function childElements(el: XmlElement): XmlElement[] {
+  return el.children.filter(isElement);
+}
+
+/** The first element child of `el` with that local name and namespace, if any. */
+export function firstChild(el: XmlElement, name: string, xmlns: string): XmlElement | undefined {
+  return el.getChild(name, xmlns);
+}
+
+/**
+ * Serialises `el` as a standalone document: when its namespace is inherited from an ancestor
+ * (no `xmlns` attribute of its own), the namespace is written on it, so the text parses alone.
+ * The original element is not modified.
+ */
+export function standaloneXml(el: XmlElement): string {
+  if (el.attrs.xmlns !== undefined) return el.toString();
+  const ns = el.getNS();
+  if (ns === undefined) return el.toString();
+  const copy = new ltx.Element(el.name, { ...el.attrs, xmlns: ns });
+  // Share the children without re-parenting them: serialisation only reads them.
+  copy.children = el.children;
+  return copy.toString();
+}
+
+/** Parses a non-negative decimal integer attribute or text; anything else gives `undefined`. */
+export function parseCount(text: string | undefined | null): number | undefined {
+  if (text === undefined || text === null) return undefined;
+  const trimmed = text.trim();
+  if (!/^\d{1,15}$/.test(trimmed)) return undefined;
+  return Number(trimmed);
+}

@@ -1,0 +1,130 @@
+import Factory from 'saslmechanisms';
+import { describe, expect, it } from 'vitest';
+import { isAviaryError } from '../errors.js';
+import { type AviaryMechanism, createSaslFactory } from './sasl-mechanisms.js';
+import { createSaltedPasswordCache, ScramSession } from './scram.js';
+
+const credentials = { username: 'user', password: 'pencil' };
+
+describe('SCRAM-SHA-1 (RFC 5802 §5 test vector)', () => {
+  const serverFirst = 'r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096';
+
+  it('produces the client messages of the RFC and accepts its server signature', async () => {
+    const s = new ScramSession({
+      hash: 'sha1',
+      credentials,
+      clientNonce: 'fyko+d2lbbFgONRv9qkxdawL',
+    });
+    expect(s.clientFirst()).toBe('n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL');
+    expect(await s.clientFinal(serverFirst)).toBe(
+      'c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=',
+    );
+    expect(() => s.verifyServerFinal('v=rmF9pqV8S7suAoZWja4dJRkFsKQ=')).not.toThrow();
+  });
+
+  it('rejects a wrong server signature as xmpp.auth-failed', async () => {
+    const s = new ScramSession({
+      hash: 'sha1',
+      credentials,
+      clientNonce: 'fyko+d2lbbFgONRv9qkxdawL',
+    });
+    s.clientFirst();
+    await s.clientFinal(serverFirst);
+    let caught: unknown;
+    try {
+      s.verifyServerFinal('v=AAF9pqV8S7suAoZWja4dJRkFsKQ=');
+    } catch (e) {
+      caught = e;
+    }
+    expect(isAviaryError(caught, 'xmpp.auth-failed')).toBe(true);
+    expect(() => s.verifyServerFinal('e=invalid-proof')).toThrow(/invalid-proof/);
+  });
+
+  it('refuses a server nonce that does not extend the client nonce', async () => {
+    const s = new ScramSession({ hash: 'sha1', credentials, clientNonce: 'abc' });
+    s.clientFirst();
+    await expect(s.clientFinal('r=xyzdef,s=QSXCR+Q6sek8bf92,i=4096')).rejects.toThrow(/nonce/);
+  });
+});
+
+describe('SCRAM-SHA-256 (RFC 7677 §3 test vector)', () => {
+  it('produces the client messages of the RFC and accepts its server signature', async () => {
+    const s = new ScramSession({
+      hash: 'sha256',
+      credentials,
+      clientNonce: 'rOprNGfwEbeRWgbNEkqO',
+    });
+    expect(s.clientFirst()).toBe('n,,n=user,r=rOprNGfwEbeRWgbNEkqO');
+    const serverFirst =
+      'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096';
+    expect(await s.clientFinal(serverFirst)).toBe(
+      'c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=',
+    );
+    expect(() =>
+      s.verifyServerFinal('v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4='),
+    ).not.toThrow();
+  });
+});
+
+describe('salted password cache', () => {
+  it('is filled once per salt/iterations and misses for another password', async () => {
+    const cache = createSaltedPasswordCache();
+    const serverFirst = 'r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096';
+    const run = async (password: string) => {
+      const s = new ScramSession({
+        hash: 'sha1',
+        credentials: { username: 'user', password },
+        cache,
+        clientNonce: 'fyko+d2lbbFgONRv9qkxdawL',
+      });
+      s.clientFirst();
+      return s.clientFinal(serverFirst);
+    };
+    const first = await run('pencil');
+    expect(cache.size).toBe(1);
+    expect(await run('pencil')).toBe(first);
+    expect(cache.size).toBe(1);
+    expect(await run('other')).not.toBe(first);
+  });
+
+  it('evicts the oldest entry past maxEntries', () => {
+    const cache = createSaltedPasswordCache({ maxEntries: 2 });
+    cache.set('a', 'p', Buffer.from([1]));
+    cache.set('b', 'p', Buffer.from([2]));
+    cache.set('c', 'p', Buffer.from([3]));
+    expect(cache.size).toBe(2);
+    expect(cache.get('a', 'p')).toBeUndefined();
+    expect(cache.get('c', 'p')).toEqual(Buffer.from([3]));
+  });
+});
+
+describe('saslmechanisms factory', () => {
+  it('prefers SCRAM-SHA-256 > SCRAM-SHA-1 > PLAIN and gates PLAIN', () => {
+    const withPlain = createSaslFactory({ allowPlain: true });
+    expect(withPlain).toBeInstanceOf(Factory);
+    const pick = (f: Factory, offered: string[]) =>
+      (f.create(offered) as AviaryMechanism | null)?.name;
+    expect(pick(withPlain, ['PLAIN', 'SCRAM-SHA-1', 'SCRAM-SHA-256'])).toBe('SCRAM-SHA-256');
+    expect(pick(withPlain, ['PLAIN', 'SCRAM-SHA-1'])).toBe('SCRAM-SHA-1');
+    expect(pick(withPlain, ['PLAIN'])).toBe('PLAIN');
+    expect(pick(createSaslFactory({ allowPlain: false }), ['PLAIN'])).toBeUndefined();
+    expect(
+      pick(createSaslFactory({ allowPlain: true, allowed: ['SCRAM-SHA-1'] }), [
+        'SCRAM-SHA-256',
+        'SCRAM-SHA-1',
+      ]),
+    ).toBe('SCRAM-SHA-1');
+  });
+
+  it('runs a SCRAM-SHA-1 exchange through the mechanism interface', async () => {
+    const mech = createSaslFactory({ allowPlain: false }).create([
+      'SCRAM-SHA-1',
+    ]) as AviaryMechanism;
+    const first = await mech.response(credentials);
+    expect(first).toMatch(/^n,,n=user,r=/);
+    const nonce = first.split('r=')[1];
+    mech.challenge(`r=${nonce}srv,s=QSXCR+Q6sek8bf92,i=4096`);
+    expect(await mech.response(credentials)).toMatch(/^c=biws,r=.*srv,p=/);
+    expect(() => mech.verifyFinal('v=AAAA')).toThrow(/signature/);
+  });
+});

@@ -1,0 +1,201 @@
+/**
+ * SASL SCRAM-SHA-1 and SCRAM-SHA-256 client (RFC 5802, RFC 7677) computed with node:crypto.
+ *
+ * PBKDF2 runs through the asynchronous `crypto.pbkdf2` (libuv thread pool, off the main thread)
+ * and its result — the salted password — is cached per (user, salt, iteration count), which
+ * RFC 5802 §5.1 allows, so a reconnect costs a few HMACs instead of thousands.
+ *
+ * https://www.rfc-editor.org/rfc/rfc5802 — https://www.rfc-editor.org/rfc/rfc7677
+ */
+import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AviaryError } from '../errors.js';
+
+export type ScramHash = 'sha1' | 'sha256';
+
+/** Key length of each hash in bytes. */
+const KEY_LENGTH: Readonly<Record<ScramHash, number>> = { sha1: 20, sha256: 32 };
+
+/**
+ * Cache of salted passwords, owned by its caller (one per profile or per runtime).
+ * Entries are bound to a keyed fingerprint of the password, so a changed password misses.
+ *
+ * @example
+ * const cache = createSaltedPasswordCache({ maxEntries: 10_000 });
+ */
+export interface SaltedPasswordCache {
+  get(key: string, password: string): Buffer | undefined;
+  set(key: string, password: string, salted: Buffer): void;
+  readonly size: number;
+  clear(): void;
+}
+
+/** Creates a bounded {@link SaltedPasswordCache} (oldest entry evicted first). */
+export function createSaltedPasswordCache(
+  options: { maxEntries?: number } = {},
+): SaltedPasswordCache {
+  const maxEntries = options.maxEntries ?? 100_000;
+  const fingerprintKey = randomBytes(32);
+  const entries = new Map<string, { fingerprint: Buffer; salted: Buffer }>();
+  const fingerprint = (password: string) =>
+    createHmac('sha256', fingerprintKey).update(password, 'utf8').digest();
+  return {
+    get(key, password) {
+      const entry = entries.get(key);
+      if (entry === undefined) return undefined;
+      return timingSafeEqual(entry.fingerprint, fingerprint(password)) ? entry.salted : undefined;
+    },
+    set(key, password, salted) {
+      entries.delete(key);
+      entries.set(key, { fingerprint: fingerprint(password), salted });
+      while (entries.size > maxEntries) {
+        const oldest = entries.keys().next().value;
+        if (oldest === undefined) break;
+        entries.delete(oldest);
+      }
+    },
+    get size() {
+      return entries.size;
+    },
+    clear() {
+      entries.clear();
+    },
+  };
+}
+
+/** `Hi()` of RFC 5802 §2.2: PBKDF2 with HMAC-`hash`, asynchronous (thread pool). */
+export function saltPassword(
+  hash: ScramHash,
+  password: string,
+  salt: Buffer,
+  iterations: number,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    pbkdf2(normalizePassword(password), salt, iterations, KEY_LENGTH[hash], hash, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
+  });
+}
+
+/** Approximates SASLprep (RFC 4013) with Unicode NFKC, which covers its mapping for common input. */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
+/** `saslname` escaping of RFC 5802 §5.1. */
+function escapeName(name: string): string {
+  return normalizePassword(name).replace(/=/g, '=3D').replace(/,/g, '=2C');
+}
+
+function parseAttributes(message: string): Map<string, string> {
+  const attrs = new Map<string, string>();
+  for (const part of message.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq === 1) attrs.set(part.slice(0, 1), part.slice(2));
+  }
+  return attrs;
+}
+
+function xor(a: Buffer, b: Buffer): Buffer {
+  const out = Buffer.alloc(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = (a[i] as number) ^ (b[i] as number);
+  return out;
+}
+
+function authFailure(text: string): AviaryError<'xmpp.auth-failed'> {
+  return new AviaryError('xmpp.auth-failed', `SCRAM: ${text}`, {
+    details: { condition: 'client-side', text },
+  });
+}
+
+/** Credentials a SCRAM exchange needs. */
+export interface ScramCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * One SCRAM exchange, as a small state machine:
+ * `clientFirst()` → `clientFinal(serverFirst)` → `verifyServerFinal(serverFinal)`.
+ *
+ * @example
+ * const s = new ScramSession({ hash: 'sha256', credentials, cache });
+ * send(s.clientFirst()); send(await s.clientFinal(challenge)); s.verifyServerFinal(success);
+ */
+export class ScramSession {
+  readonly #hash: ScramHash;
+  readonly #credentials: ScramCredentials;
+  readonly #cache: SaltedPasswordCache | undefined;
+  readonly #clientNonce: string;
+  #clientFirstBare = '';
+  #expectedServerSignature: Buffer | undefined;
+
+  constructor(options: {
+    hash: ScramHash;
+    credentials: ScramCredentials;
+    cache?: SaltedPasswordCache;
+    /** For test vectors only; defaults to 24 random bytes in base64. */
+    clientNonce?: string;
+  }) {
+    this.#hash = options.hash;
+    this.#credentials = options.credentials;
+    this.#cache = options.cache;
+    this.#clientNonce = options.clientNonce ?? randomBytes(24).toString('base64');
+  }
+
+  /** The client-first-message, GS2 header included (no channel binding: `n,,`). */
+  clientFirst(): string {
+    this.#clientFirstBare = `n=${escapeName(this.#credentials.username)},r=${this.#clientNonce}`;
+    return `n,,${this.#clientFirstBare}`;
+  }
+
+  /** Computes the client-final-message from the server-first-message. */
+  async clientFinal(serverFirst: string): Promise<string> {
+    const attrs = parseAttributes(serverFirst);
+    const nonce = attrs.get('r');
+    const saltB64 = attrs.get('s');
+    const iterations = Number(attrs.get('i'));
+    if (attrs.has('m')) throw authFailure('unsupported mandatory extension');
+    if (nonce === undefined || !nonce.startsWith(this.#clientNonce) || nonce === this.#clientNonce)
+      throw authFailure('server nonce does not extend the client nonce');
+    if (saltB64 === undefined || saltB64 === '') throw authFailure('missing salt');
+    if (!Number.isInteger(iterations) || iterations < 1 || iterations > 10_000_000)
+      throw authFailure(`bad iteration count ${attrs.get('i')}`);
+
+    const salt = Buffer.from(saltB64, 'base64');
+    const { username, password } = this.#credentials;
+    const cacheKey = `${this.#hash}\0${username}\0${saltB64}\0${iterations}`;
+    let salted = this.#cache?.get(cacheKey, password);
+    if (salted === undefined) {
+      salted = await saltPassword(this.#hash, password, salt, iterations);
+      this.#cache?.set(cacheKey, password, salted);
+    }
+
+    const withoutProof = `c=biws,r=${nonce}`;
+    const authMessage = `${this.#clientFirstBare},${serverFirst},${withoutProof}`;
+    const clientKey = this.#hmac(salted, 'Client Key');
+    const storedKey = createHash(this.#hash).update(clientKey).digest();
+    const clientSignature = this.#hmac(storedKey, authMessage);
+    const serverKey = this.#hmac(salted, 'Server Key');
+    this.#expectedServerSignature = this.#hmac(serverKey, authMessage);
+    return `${withoutProof},p=${xor(clientKey, clientSignature).toString('base64')}`;
+  }
+
+  /**
+   * Checks the server-final-message (`v=` signature). A wrong or missing signature means the
+   * server does not know the password: throws `xmpp.auth-failed`.
+   */
+  verifyServerFinal(serverFinal: string): void {
+    const attrs = parseAttributes(serverFinal);
+    const error = attrs.get('e');
+    if (error !== undefined) throw authFailure(`server error ${error}`);
+    const expected = this.#expectedServerSignature;
+    if (expected === undefined) throw authFailure('server-final before client-final');
+    const received = Buffer.from(attrs.get('v') ?? '', 'base64');
+    if (received.length !== expected.length || !timingSafeEqual(received, expected))
+      throw authFailure('server signature mismatch');
+  }
+
+  #hmac(key: Buffer, data: string): Buffer {
+    return createHmac(this.#hash, key).update(data, 'utf8').digest();
+  }
+}

@@ -16,7 +16,10 @@
 import { escapeXMLText } from 'ltx/src/escape.js';
 import SaxLtx from 'ltx/src/parsers/ltx.js';
 
-/** One element: local name, resolved namespace URI, attributes as written, children. */
+/**
+ * One element: local name, resolved namespace URI, attributes as written (namespace
+ * declarations excluded), children.
+ */
 export interface XmlElement {
   readonly name: string;
   readonly ns: string;
@@ -74,10 +77,12 @@ export function parseXmlItem(xml: string, maxLength = MAX_ITEM_LENGTH): XmlEleme
     if (root !== undefined && stack.length === 0) return fail('more than one root element');
     const parent = stack[stack.length - 1];
     let prefixes = parent?.prefixes ?? ROOT_PREFIXES;
+    // Namespace declarations become `ns` values, not attributes.
     for (const key in attrs) {
       if (key === 'xmlns' || key.startsWith('xmlns:')) {
         if (prefixes === (parent?.prefixes ?? ROOT_PREFIXES)) prefixes = new Map(prefixes);
         (prefixes as Map<string, string>).set(key === 'xmlns' ? '' : key.slice(6), attrs[key]!);
+        delete attrs[key];
       }
     }
     const colon = rawName.indexOf(':');

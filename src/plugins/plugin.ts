@@ -1,0 +1,53 @@
+import type { Logger } from '../log.js';
+import type { HookRegistry } from '../workflow/hooks.js';
+
+/** Where a plugin can run: on client profiles, on components, or both. */
+export type PluginMode = 'client' | 'component';
+
+/** What a running entity offers its plugins. */
+export interface PluginHost {
+  readonly kind: PluginMode;
+  /** Profile or component name. */
+  readonly name: string;
+  /** Own JID (full for clients once bound, the domain for components). */
+  readonly jid: () => string;
+  /** Sends a message through the entity's send pipeline (hooks, history, signals). */
+  sendMessage(request: {
+    readonly to: string;
+    readonly messages: Readonly<Record<string, string>>;
+    readonly subjects?: Readonly<Record<string, string>>;
+    readonly type?: string;
+    readonly extra?: Record<string, unknown>;
+  }): Promise<unknown>;
+  /** Sends raw stanza XML, bypassing the workflow (for protocol plugins). */
+  sendRaw(xml: string): Promise<void>;
+}
+
+/** What `setup` receives: the entity, its hook registry, a logger with plugin context. */
+export interface PluginContext {
+  readonly host: PluginHost;
+  readonly hooks: HookRegistry;
+  readonly log: Logger;
+}
+
+/**
+ * A plugin: data (name, modes, dependencies) plus one `setup` function that registers hooks
+ * and returns its teardown. Libervia's plugin model: `dependencies` must be present (and support
+ * the entity's mode), `recommendations` are loaded when possible and skipped otherwise.
+ *
+ * @example
+ * const chatStates: Plugin = {
+ *   name: 'xep-0085', modes: ['client'],
+ *   setup: ({ hooks }) => hooks.register('sendMessage', { plugin: 'xep-0085', handler: (m) => ({ action: 'continue' }) }),
+ * };
+ */
+export interface Plugin {
+  readonly name: string;
+  readonly modes: readonly PluginMode[];
+  readonly dependencies?: readonly string[];
+  readonly recommendations?: readonly string[];
+  /** True when the plugin can start a component (XEP-0114 entry point). */
+  readonly entryPoint?: boolean;
+  readonly description?: string;
+  setup(context: PluginContext): void | (() => void) | Promise<void | (() => void)>;
+}

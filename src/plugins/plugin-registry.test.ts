@@ -25,8 +25,12 @@ describe('PluginRegistry', () => {
     expect(codeOf(() => registry.register(plugin('')))).toBe('plugin.invalid');
     expect(codeOf(() => registry.register(plugin('bad name')))).toBe('plugin.invalid');
     expect(codeOf(() => registry.register(plugin('x', { modes: [] })))).toBe('plugin.invalid');
-    expect(codeOf(() => registry.register(plugin('x', { modes: ['server' as never] })))).toBe('plugin.invalid');
-    expect(codeOf(() => registry.register(plugin('x', { modes: ['client'], entryPoint: true })))).toBe('plugin.invalid');
+    expect(codeOf(() => registry.register(plugin('x', { modes: ['server' as never] })))).toBe(
+      'plugin.invalid',
+    );
+    expect(
+      codeOf(() => registry.register(plugin('x', { modes: ['client'], entryPoint: true }))),
+    ).toBe('plugin.invalid');
     const off = registry.register(plugin('x'));
     expect(codeOf(() => registry.register(plugin('x')))).toBe('plugin.duplicate');
     off();
@@ -46,18 +50,31 @@ describe('PluginRegistry', () => {
     registry.register(plugin('e2ee', { modes: ['client'] }));
     registry.register(plugin('disco'));
     registry.register(plugin('unrelated'));
-    registry.register(plugin('echo', { modes: ['component'], entryPoint: true, dependencies: ['disco'], recommendations: ['e2ee', 'absent'] }));
+    registry.register(
+      plugin('echo', {
+        modes: ['component'],
+        entryPoint: true,
+        dependencies: ['disco'],
+        recommendations: ['e2ee', 'absent'],
+      }),
+    );
     expect(registry.forComponent('echo').map((p) => p.name)).toEqual(['disco', 'echo']);
   });
 
   it('a required dependency without component mode, a missing one, or a cycle is a clear error', () => {
     const registry = new PluginRegistry();
     registry.register(plugin('e2ee', { modes: ['client'] }));
-    registry.register(plugin('needs-e2ee', { modes: ['component'], entryPoint: true, dependencies: ['e2ee'] }));
-    registry.register(plugin('needs-ghost', { modes: ['component'], entryPoint: true, dependencies: ['ghost'] }));
+    registry.register(
+      plugin('needs-e2ee', { modes: ['component'], entryPoint: true, dependencies: ['e2ee'] }),
+    );
+    registry.register(
+      plugin('needs-ghost', { modes: ['component'], entryPoint: true, dependencies: ['ghost'] }),
+    );
     registry.register(plugin('a', { modes: ['component'], entryPoint: true, dependencies: ['b'] }));
     registry.register(plugin('b', { dependencies: ['a'] }));
-    expect(() => registry.forComponent('needs-e2ee')).toThrow(/e2ee does not support component mode \(needed by needs-e2ee\)/);
+    expect(() => registry.forComponent('needs-e2ee')).toThrow(
+      /e2ee does not support component mode \(needed by needs-e2ee\)/,
+    );
     expect(() => registry.forComponent('needs-ghost')).toThrow(/ghost is missing/);
     expect(codeOf(() => registry.forComponent('a'))).toBe('plugin.cycle');
     expect(codeOf(() => registry.forComponent('nope'))).toBe('plugin.not-found');

@@ -19,16 +19,31 @@ export class PluginRegistry {
   register(plugin: Plugin): () => void {
     const name = plugin.name?.trim();
     if (!name || !/^[a-z0-9][a-z0-9._-]*$/i.test(name)) {
-      throw new PluginError('plugin.invalid', `plugin name ${JSON.stringify(plugin.name)} must be letters, digits, ".", "_" or "-"`);
+      throw new PluginError(
+        'plugin.invalid',
+        `plugin name ${JSON.stringify(plugin.name)} must be letters, digits, ".", "_" or "-"`,
+      );
     }
-    if (!Array.isArray(plugin.modes) || plugin.modes.length === 0 || plugin.modes.some((m) => m !== 'client' && m !== 'component')) {
-      throw new PluginError('plugin.invalid', `plugin ${name}: modes must list "client" and/or "component"`);
+    if (
+      !Array.isArray(plugin.modes) ||
+      plugin.modes.length === 0 ||
+      plugin.modes.some((m) => m !== 'client' && m !== 'component')
+    ) {
+      throw new PluginError(
+        'plugin.invalid',
+        `plugin ${name}: modes must list "client" and/or "component"`,
+      );
     }
     if (plugin.entryPoint && !plugin.modes.includes('component')) {
-      throw new PluginError('plugin.invalid', `plugin ${name} is an entry point but does not support component mode`);
+      throw new PluginError(
+        'plugin.invalid',
+        `plugin ${name} is an entry point but does not support component mode`,
+      );
     }
-    if (typeof plugin.setup !== 'function') throw new PluginError('plugin.invalid', `plugin ${name} has no setup function`);
-    if (this.#plugins.has(name)) throw new PluginError('plugin.duplicate', `a plugin named ${name} is already registered`);
+    if (typeof plugin.setup !== 'function')
+      throw new PluginError('plugin.invalid', `plugin ${name} has no setup function`);
+    if (this.#plugins.has(name))
+      throw new PluginError('plugin.duplicate', `a plugin named ${name} is already registered`);
     this.#plugins.set(name, plugin);
     return () => {
       if (this.#plugins.get(name) === plugin) this.#plugins.delete(name);
@@ -48,7 +63,8 @@ export class PluginRegistry {
     const order: Plugin[] = [];
     const visiting = new Set<string>();
     for (const plugin of this.#plugins.values()) {
-      if (plugin.modes.includes('client')) this.#visit(plugin.name, 'client', order, visiting, [], true);
+      if (plugin.modes.includes('client'))
+        this.#visit(plugin.name, 'client', order, visiting, [], true);
     }
     return order;
   }
@@ -56,14 +72,29 @@ export class PluginRegistry {
   /** The entry point and its dependency tree, dependencies first. */
   forComponent(entryPoint: string): Plugin[] {
     const plugin = this.#plugins.get(entryPoint);
-    if (plugin === undefined) throw new PluginError('plugin.not-found', `no plugin named ${entryPoint} (component entry point)`);
-    if (!plugin.entryPoint) throw new PluginError('plugin.invalid', `plugin ${entryPoint} is not a component entry point`);
+    if (plugin === undefined)
+      throw new PluginError(
+        'plugin.not-found',
+        `no plugin named ${entryPoint} (component entry point)`,
+      );
+    if (!plugin.entryPoint)
+      throw new PluginError(
+        'plugin.invalid',
+        `plugin ${entryPoint} is not a component entry point`,
+      );
     const order: Plugin[] = [];
     this.#visit(entryPoint, 'component', order, new Set(), [], true);
     return order;
   }
 
-  #visit(name: string, mode: PluginMode, order: Plugin[], visiting: Set<string>, path: string[], required: boolean): void {
+  #visit(
+    name: string,
+    mode: PluginMode,
+    order: Plugin[],
+    visiting: Set<string>,
+    path: string[],
+    required: boolean,
+  ): void {
     if (order.some((p) => p.name === name)) return;
     const plugin = this.#plugins.get(name);
     const via = path.length > 0 ? ` (needed by ${path.join(' → ')})` : '';
@@ -72,13 +103,23 @@ export class PluginRegistry {
       return;
     }
     if (!plugin.modes.includes(mode)) {
-      if (required) throw new PluginError('plugin.dependency', `plugin ${name} does not support ${mode} mode${via}`);
+      if (required)
+        throw new PluginError(
+          'plugin.dependency',
+          `plugin ${name} does not support ${mode} mode${via}`,
+        );
       return; // a recommendation that does not fit this mode is skipped
     }
-    if (visiting.has(name)) throw new PluginError('plugin.cycle', `plugin dependency cycle: ${[...path, name].join(' → ')}`);
+    if (visiting.has(name))
+      throw new PluginError(
+        'plugin.cycle',
+        `plugin dependency cycle: ${[...path, name].join(' → ')}`,
+      );
     visiting.add(name);
-    for (const dependency of plugin.dependencies ?? []) this.#visit(dependency, mode, order, visiting, [...path, name], true);
-    for (const recommended of plugin.recommendations ?? []) this.#visit(recommended, mode, order, visiting, [...path, name], false);
+    for (const dependency of plugin.dependencies ?? [])
+      this.#visit(dependency, mode, order, visiting, [...path, name], true);
+    for (const recommended of plugin.recommendations ?? [])
+      this.#visit(recommended, mode, order, visiting, [...path, name], false);
     visiting.delete(name);
     order.push(plugin);
   }

@@ -14,8 +14,9 @@ export interface PluginHost {
   /** Sends a message through the entity's send pipeline (hooks, history, signals). */
   sendMessage(request: {
     readonly to: string;
-    readonly messages: Readonly<Record<string, string>>;
-    readonly subjects?: Readonly<Record<string, string>>;
+    /** Bodies by `xml:lang` ('' = no language). */
+    readonly message: Readonly<Record<string, string>>;
+    readonly subject?: Readonly<Record<string, string>>;
     readonly type?: string;
     readonly extra?: Record<string, unknown>;
   }): Promise<unknown>;

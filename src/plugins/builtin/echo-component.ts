@@ -16,12 +16,14 @@ export const echoBotPlugin: Plugin = {
       plugin: 'echo-bot',
       priority: -100,
       handler(message) {
-        const bodies = Object.entries(message.messages);
+        const bodies = Object.entries(message.message);
         if (bodies.length > 0 && (message.type === 'chat' || message.type === 'normal')) {
           const reply = Object.fromEntries(bodies.map(([lang, text]) => [lang, `echo: ${text}`]));
           host
-            .sendMessage({ to: message.from, messages: reply, type: message.type })
-            .catch((error: unknown) => log.warn({ err: error, to: message.from }, 'echo reply failed'));
+            .sendMessage({ to: message.from, message: reply, type: message.type })
+            .catch((error: unknown) =>
+              log.warn({ err: error, to: message.from }, 'echo reply failed'),
+            );
         }
         return { action: 'continue' };
       },

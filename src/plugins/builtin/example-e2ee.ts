@@ -17,7 +17,10 @@ export function createExampleE2eePlugin(seen: { touched: string[] } = { touched:
         priority: 100,
         handler(message) {
           seen.touched.push(`${host.kind}:${host.name}:${message.uid}`);
-          return { action: 'continue', message: { ...message, extra: { ...message.extra, e2ee: 'example' } } };
+          return {
+            action: 'continue',
+            message: { ...message, extra: { ...message.extra, e2ee: 'example' } },
+          };
         },
       });
     },

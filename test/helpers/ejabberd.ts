@@ -7,12 +7,21 @@
  * The package's `ejabberdctl` insists on switching to the `ejabberd` user when run as root;
  * the fixture runs a copy of it with `INSTALLUSER` emptied, so it runs as the current user
  * (root in CI) and can read the temp folder. Configuration: no shapers, 10 MB stanzas,
- * in-band registration open, mod_pubsub (`pubsub.<domain>`, flat + pep plugins) with RSM,
- * `max_items_node: 100000` and open access by default, STARTTLS offered but optional (a
- * throwaway self-signed certificate for the domain, returned as `caCertPem`), so plain text
- * works on loopback.
+ * in-band registration open (XEP-0077), mod_pubsub (`pubsub.<domain>`, flat + pep plugins)
+ * with RSM, `max_items_node: 100000`, node defaults `max_items: 100000` and `access_model: open`;
+ * pubsub in SQLite by default (advertises RSM; see `pubsubBackend`), everything else in
+ * Mnesia; STARTTLS offered but optional (a throwaway self-signed certificate for the domain and
+ * `pubsub.<domain>`, returned as `caCertPem`), so plain text works on loopback. No
+ * mod_stream_mgmt, MAM or offline storage unless added with `extraModules`.
  *
- * Requires `apt-get install -y ejabberd` (and `openssl`).
+ * What it runs, in effect (paths in the temp folder):
+ *   ejabberdctl --config ejabberd.yml --ctl-config ejabberdctl.cfg --spool spool --logs logs \
+ *     --node aviary-test-<hex>@localhost foreground
+ * with ejabberdctl.cfg setting ERL_DIST_PORT, INET_DIST_INTERFACE=127.0.0.1, a random cookie and
+ * EJABBERD_BYPASS_WARNINGS=true; readiness = c2s port accepts AND `ejabberdctl ... status` is 0.
+ *
+ * Requires `apt-get install -y ejabberd erlang-p1-sqlite3 openssl` (the SQLite driver only for
+ * the default `sql` backend).
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

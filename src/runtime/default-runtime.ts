@@ -1,6 +1,7 @@
 import type { AviaryConfigInput } from '../config/config-schema.js';
 import type { Logger } from '../log.js';
 import { createRuntime, type Runtime } from './runtime.js';
+import { StoragePart } from './storage-part.js';
 
 /**
  * The runtime as `aviary run` starts it: storage, entities, workflow, cache and the control API
@@ -10,5 +11,10 @@ export function createDefaultRuntime(options: {
   config: AviaryConfigInput;
   log?: Logger;
 }): Runtime {
-  return createRuntime({ config: options.config, ...(options.log ? { log: options.log } : {}) });
+  const storage = new StoragePart();
+  return createRuntime({
+    config: options.config,
+    ...(options.log ? { log: options.log } : {}),
+    parts: [storage],
+  });
 }

@@ -45,16 +45,21 @@ export function createMetrics() {
       labelNames: ['plugin', 'stage'],
       registers: [registry],
     }),
-    storageBatchSize: new Histogram({
+    storageBatchSize: new Gauge({
       name: 'aviary_storage_batch_size',
-      help: 'Requests per storage batch (group commit)',
-      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      help: 'Requests per storage batch (group commit): mean and max since start',
+      labelNames: ['stat'],
       registers: [registry],
     }),
-    storageCommitSeconds: new Histogram({
-      name: 'aviary_storage_commit_seconds',
-      help: 'Time to apply and make durable one storage batch',
-      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    storageBatches: new Gauge({
+      name: 'aviary_storage_batches',
+      help: 'Storage batches applied since start',
+      registers: [registry],
+    }),
+    storageCommitLatency: new Gauge({
+      name: 'aviary_storage_commit_latency_ms',
+      help: 'Apply + journal + fdatasync per write batch over the last 1024 batches',
+      labelNames: ['quantile'],
       registers: [registry],
     }),
     journalBytes: new Gauge({

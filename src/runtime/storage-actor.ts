@@ -1,0 +1,86 @@
+/**
+ * The StorageActor's behaviour. It runs inside its own worker thread (spawned by the StoragePart
+ * through `ActorSystem.spawnWorker`) and is the only owner of the sql.js database. Its mailbox is
+ * drained in batches: every queued request goes to one `applyBatch` (one transaction, one journal
+ * record, one fdatasync: group commit), and only then are the replies sent — a write's reply
+ * means "durable".
+ */
+
+import type { Behavior, ReplyTo } from '../actors/types.js';
+import { deserializeError } from '../errors.js';
+import type { StorageRequest } from '../storage/messages.js';
+import { StorageEngine, type StorageHealth } from '../storage/storage-engine.js';
+import type { StorageStats } from '../storage/storage-stats.js';
+
+export type StorageActorMessage =
+  | {
+      readonly type: 'storage.request';
+      readonly request: StorageRequest;
+      readonly replyTo: ReplyTo<unknown>;
+    }
+  | {
+      readonly type: 'storage.health';
+      readonly replyTo: ReplyTo<{ health: StorageHealth; stats: StorageStats }>;
+    }
+  | { readonly type: 'storage.snapshot'; readonly replyTo: ReplyTo<null> };
+
+export interface StorageActorArgs {
+  readonly dataDir: string;
+  readonly snapshotJournalBytes: number;
+  readonly snapshotIntervalMs: number;
+}
+
+/** Opens the engine (snapshot + journal replay + migrations) and returns the behaviour. */
+export async function makeStorageActor(
+  args: StorageActorArgs,
+): Promise<Behavior<StorageActorMessage>> {
+  let log:
+    | ((
+        level: 'debug' | 'info' | 'warn' | 'error',
+        msg: string,
+        fields?: Readonly<Record<string, unknown>>,
+      ) => void)
+    | undefined;
+  const engine = await StorageEngine.open({
+    dataDir: args.dataDir,
+    snapshot: {
+      maxJournalBytes: args.snapshotJournalBytes,
+      maxIntervalMs: args.snapshotIntervalMs,
+    },
+    log: (level, msg, fields) => log?.(level, msg, fields),
+  });
+  const behavior: Behavior<StorageActorMessage> = {
+    started(ctx) {
+      log = (level, msg, fields) => ctx.log[level]({ ...fields }, msg);
+    },
+    receive(message, ctx) {
+      return behavior.receiveBatch?.([message], ctx);
+    },
+    async receiveBatch(messages, ctx) {
+      const requests = messages.filter(
+        (m): m is Extract<StorageActorMessage, { type: 'storage.request' }> =>
+          m.type === 'storage.request',
+      );
+      if (requests.length > 0) {
+        const outcomes = await engine.applyBatch(requests.map((m) => m.request));
+        outcomes.forEach((outcome, i) => {
+          const replyTo = (requests[i] as (typeof requests)[number]).replyTo;
+          if (outcome.ok) ctx.reply(replyTo, outcome.value);
+          else ctx.replyError(replyTo, deserializeError(outcome.error));
+        });
+      }
+      for (const message of messages) {
+        if (message.type === 'storage.health') {
+          ctx.reply(message.replyTo, { health: engine.health(), stats: engine.stats() });
+        } else if (message.type === 'storage.snapshot') {
+          await engine.snapshotNow();
+          ctx.reply(message.replyTo, null);
+        }
+      }
+    },
+    async stopped() {
+      await engine.close();
+    },
+  };
+  return behavior;
+}

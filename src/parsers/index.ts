@@ -18,7 +18,10 @@ export {
   type ParserPoolStats,
 } from './parser-pool.js';
 export type {
+  ParseItemFailure,
+  ParseItemJsonResult,
   ParseItemResult,
+  ParseOutput,
   ParseRequest,
   ParseResponse,
   ParserRef,

@@ -93,6 +93,30 @@ describe('ParserPool', () => {
     expect(isAviaryError(error, 'parser.aborted')).toBe(true);
   });
 
+  it('returns no results for no items and splits by a per-call batch size', async () => {
+    expect(await pool.parseBatch(ref('throwOnItem'), [])).toEqual([]);
+    const before = pool.stats().tasksCompleted;
+    const items = ['a', 'b', 'c', 'd', 'e'];
+    const results = await pool.parseBatch(ref('throwOnItem'), items, { batchSize: 2 });
+    expect(results.map((r) => r.ok && (r.value as { echo: string }).echo)).toEqual(items);
+    expect(pool.stats().tasksCompleted - before).toBe(3);
+  });
+
+  it('returns JSON text with output json, and fails items whose value has no JSON form', async () => {
+    const results = await pool.parseBatch(ref('throwOnItem'), ['a', 'throw'], { output: 'json' });
+    expect(results[0]).toEqual({ ok: true, json: '{"echo":"a"}' });
+    expect(results[1]?.ok).toBe(false);
+    const odd = await pool.parseBatch(ref('returnsOddValues'), ['bigint', 'undefined', 'fine'], {
+      output: 'json',
+    });
+    expect(odd[0]?.ok).toBe(false);
+    expect(odd[1]).toEqual({
+      ok: false,
+      error: { message: 'parser returned a value with no JSON form' },
+    });
+    expect(odd[2]).toEqual({ ok: true, json: '"fine"' });
+  });
+
   it('exposes stats for metrics', () => {
     const stats = pool.stats();
     expect(stats.tasksCompleted).toBeGreaterThan(0);

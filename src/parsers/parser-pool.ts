@@ -17,7 +17,14 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { AviaryError } from '../errors.js';
 import { workerEntry } from '../util/worker-entry.js';
-import type { ParseItemResult, ParseRequest, ParseResponse, ParserRef } from './parser-protocol.js';
+import type {
+  ParseItemJsonResult,
+  ParseItemResult,
+  ParseOutput,
+  ParseRequest,
+  ParseResponse,
+  ParserRef,
+} from './parser-protocol.js';
 
 export interface ParserPoolOptions {
   /** Threads kept alive (default 1). */
@@ -44,6 +51,8 @@ export interface ParseBatchOptions {
   readonly signal?: AbortSignal;
   readonly timeoutMs?: number;
   readonly batchSize?: number;
+  /** `'json'`: results carry JSON text (`{ ok, json }`) instead of values; see ParseOutput. */
+  readonly output?: ParseOutput;
 }
 
 /** Counters for metrics; a snapshot, not live. */
@@ -118,15 +127,26 @@ export class ParserPool {
    * coded as in {@link ParserPoolErrorCode} when a task as a whole fails (no further task of
    * the call is started).
    */
+  parseBatch(
+    parser: ParserRef,
+    items: readonly string[],
+    options: ParseBatchOptions & { readonly output: 'json' },
+  ): Promise<ParseItemJsonResult[]>;
+  parseBatch(
+    parser: ParserRef,
+    items: readonly string[],
+    options?: ParseBatchOptions & { readonly output?: 'value' },
+  ): Promise<ParseItemResult[]>;
   async parseBatch(
     parser: ParserRef,
     items: readonly string[],
     options: ParseBatchOptions = {},
-  ): Promise<ParseItemResult[]> {
+  ): Promise<(ParseItemResult | ParseItemJsonResult)[]> {
     if (this.#closing) throw new AviaryError('parser.closed', 'the parser pool is closed');
     const batchSize = positive(options.batchSize ?? this.#batchSize, 'batchSize');
     const timeoutMs = positive(options.timeoutMs ?? this.#timeoutMs, 'timeoutMs');
-    const results: ParseItemResult[] = new Array(items.length);
+    const output = options.output ?? 'value';
+    const results: (ParseItemResult | ParseItemJsonResult)[] = new Array(items.length);
     const signals = options.signal ? [options.signal] : [];
     let next = 0;
     let failed = false;
@@ -138,7 +158,7 @@ export class ParserPool {
         next += batchSize;
         const chunk = items.slice(start, start + batchSize);
         try {
-          const chunkResults = await this.#runTask(parser, chunk, signals, timeoutMs);
+          const chunkResults = await this.#runTask(parser, chunk, output, signals, timeoutMs);
           for (let i = 0; i < chunkResults.length; i++) results[start + i] = chunkResults[i]!;
         } catch (error) {
           failed = true;
@@ -154,15 +174,16 @@ export class ParserPool {
   async #runTask(
     parser: ParserRef,
     items: string[],
+    output: ParseOutput,
     signals: AbortSignal[],
     timeoutMs: number,
-  ): Promise<readonly ParseItemResult[]> {
+  ): Promise<readonly (ParseItemResult | ParseItemJsonResult)[]> {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([...signals, timeout]);
     let response: ParseResponse;
     try {
       response = await this.#pool.run(
-        { type: 'parse', module: parser.module, export: parser.export, items },
+        { type: 'parse', module: parser.module, export: parser.export, items, output },
         { signal },
       );
     } catch (error) {

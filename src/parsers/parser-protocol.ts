@@ -13,20 +13,38 @@ export interface ParserRef {
   readonly export: string;
 }
 
+/**
+ * How parsed values come back: `value` as structured-cloned data, or `json` as JSON text made
+ * in the worker. JSON text is several times cheaper for the main thread to receive (a string
+ * copy instead of rebuilding objects) and is what the storage keeps anyway.
+ */
+export type ParseOutput = 'value' | 'json';
+
 /** One task: parse each item (the XML text of a pubsub item payload) with one parser. */
 export interface ParseRequest {
   readonly type: 'parse';
   readonly module: string;
   readonly export: string;
   readonly items: readonly string[];
+  readonly output: ParseOutput;
+}
+
+/** Why one item failed. */
+export interface ParseItemFailure {
+  readonly ok: false;
+  readonly error: { readonly message: string };
 }
 
 /** The outcome of one item: its parsed value, or why that item failed. */
-export type ParseItemResult =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: { readonly message: string } };
+export type ParseItemResult = { readonly ok: true; readonly value: unknown } | ParseItemFailure;
+
+/** The outcome of one item with `output: 'json'`: the parsed value as JSON text. */
+export type ParseItemJsonResult = { readonly ok: true; readonly json: string } | ParseItemFailure;
 
 /** A worker's reply: per-item results in input order, or a parser that could not be loaded. */
 export type ParseResponse =
-  | { readonly type: 'parsed'; readonly results: readonly ParseItemResult[] }
+  | {
+      readonly type: 'parsed';
+      readonly results: readonly (ParseItemResult | ParseItemJsonResult)[];
+    }
   | { readonly type: 'load-failed'; readonly error: { readonly message: string } };

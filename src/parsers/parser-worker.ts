@@ -6,7 +6,12 @@
  */
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ParseItemResult, ParseRequest, ParseResponse } from './parser-protocol.js';
+import type {
+  ParseItemJsonResult,
+  ParseItemResult,
+  ParseRequest,
+  ParseResponse,
+} from './parser-protocol.js';
 
 type ParserFunction = (xml: string) => unknown;
 
@@ -53,12 +58,18 @@ export default async function parse(request: ParseRequest): Promise<ParseRespons
   } catch (error) {
     return { type: 'load-failed', error: { message: message(error) } };
   }
-  const results: ParseItemResult[] = [];
+  const results: (ParseItemResult | ParseItemJsonResult)[] = [];
   for (const item of request.items) {
     try {
       let value = parser(item);
       if (value instanceof Promise) value = await value;
-      results.push({ ok: true, value });
+      if (request.output === 'json') {
+        const json = JSON.stringify(value);
+        if (json === undefined) throw new Error('parser returned a value with no JSON form');
+        results.push({ ok: true, json });
+      } else {
+        results.push({ ok: true, value });
+      }
     } catch (error) {
       results.push({ ok: false, error: { message: message(error) } });
     }

@@ -77,7 +77,7 @@ export const malformedEntries: readonly string[] = [
   '<message xmlns="jabber:client"><body>not atom</body></message>',
 ];
 
-/** A synthetic entry of realistic size (~1.5 KB) for benchmarks. */
+/** A Libervia-style entry of realistic size (~1.2 KB) for benchmarks. */
 export function benchEntry(i: number): string {
   return liberviaEntry
     .replace(/aviary-0-1-is-out-e1f2/g, `post-${i}`)

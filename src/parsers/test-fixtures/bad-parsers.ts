@@ -27,5 +27,12 @@ export async function rejectOnItem(xml: string): Promise<unknown> {
   return { echo: xml };
 }
 
+/** Returns values JSON cannot write: a BigInt for `"bigint"`, nothing for `"undefined"`. */
+export function returnsOddValues(xml: string): unknown {
+  if (xml === 'bigint') return { n: 1n };
+  if (xml === 'undefined') return undefined;
+  return xml;
+}
+
 /** Not a function: loading it as a parser must fail cleanly. */
 export const notAFunction = 42;

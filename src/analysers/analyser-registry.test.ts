@@ -205,6 +205,17 @@ describe('analyse', () => {
     expect(analysis?.matchError).toBe('boom');
   });
 
+  it('does not synchronise when the match callback returns a malformed analysis', async () => {
+    const registry = createAnalyserRegistry();
+    registry.registerAnalyser({
+      ...blog,
+      match: (_request, analysis) => ({ ...analysis, toSync: 'yes' as unknown as boolean }),
+    });
+    const analysis = await registry.analyse({ nodeName: 'urn:xmpp:microblog:0' });
+    expect(analysis?.toSync).toBe(false);
+    expect(analysis?.matchError).toMatch(/toSync/);
+  });
+
   it('lists analysers in registration order', () => {
     const registry = createAnalyserRegistry();
     registry.registerAnalyser(events);

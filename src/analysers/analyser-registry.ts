@@ -29,8 +29,9 @@ export interface AnalyserRegistry {
   /**
    * The first analyser (in registration order) whose `node` is a prefix of the node name, or
    * whose `namespace` equals the items' root namespace, as adjusted by its match callback.
-   * A callback returning `false` passes to the next analyser; a callback that throws yields
-   * the analysis with `toSync: false` and `matchError` (the node is then not synchronised).
+   * A callback returning `false` passes to the next analyser; a callback that throws (or
+   * returns a malformed analysis) yields the analysis with `toSync: false` and `matchError`
+   * (the node is then not synchronised).
    * Undefined when nothing matches.
    */
   analyse(request: AnalyseRequest): Promise<Analysis | undefined>;
@@ -75,6 +76,8 @@ export function createAnalyserRegistry(): AnalyserRegistry {
         }
         if (adjusted === false) continue;
         if (adjusted === undefined) return base;
+        const problem = checkAdjusted(adjusted);
+        if (problem !== undefined) return { ...base, toSync: false, matchError: problem };
         return { ...adjusted, name: base.name };
       }
       return undefined;
@@ -97,4 +100,17 @@ function matches(analyser: Analyser, request: AnalyseRequest): boolean {
     request.rootNamespace !== undefined &&
     request.rootNamespace === analyser.namespace
   );
+}
+
+/** What is wrong with an analysis a match callback returned, if anything. */
+function checkAdjusted(analysis: Analysis): string | undefined {
+  if (typeof analysis !== 'object' || analysis === null) return 'match returned a non-object';
+  if (typeof analysis.type !== 'string' || analysis.type.trim() === '') {
+    return 'match returned an analysis without a type';
+  }
+  if (typeof analysis.toSync !== 'boolean') return 'match returned a non-boolean toSync';
+  if (analysis.subtype !== undefined && typeof analysis.subtype !== 'string') {
+    return 'match returned a non-string subtype';
+  }
+  return undefined;
 }

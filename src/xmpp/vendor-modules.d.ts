@@ -26,6 +26,8 @@ declare module '@xmpp/xml' {
     on(event: 'error', listener: (error: Error) => void): this;
     removeAllListeners(): this;
   }
+  export function escapeXML(value: string): string;
+  export function escapeXMLText(value: string): string;
   type Child = Element | string | number | null | undefined | false | Child[];
   function xml(
     name: string,

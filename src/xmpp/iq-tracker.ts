@@ -1,0 +1,101 @@
+/**
+ * Outgoing IQ requests waiting for their `result`/`error` (RFC 6120 §8.2.3), with timeouts
+ * from the injected clock. An `error` reply rejects with `xmpp.stanza-error` carrying the
+ * condition, type and text (RFC 6120 §8.3).
+ */
+
+import { randomBytes } from 'node:crypto';
+import xml, { type Element } from '@xmpp/xml';
+import type { Clock } from '../actors/clock.js';
+import { AviaryError } from '../errors.js';
+
+const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+
+export interface IqTracker {
+  /** Sends `iq` (an id is added when missing) and resolves with the `result` stanza. */
+  request(iq: Element, timeoutMs?: number): Promise<Element>;
+  /** Routes an incoming `result`/`error`; returns false when no request waits for it. */
+  handleReply(iq: Element): boolean;
+  /** Rejects every pending request (connection lost). */
+  failAll(error: AviaryError): void;
+  readonly pending: number;
+}
+
+/** Builds the AviaryError for an `<iq type='error'>` (or any stanza error). */
+export function stanzaErrorFromElement(stanza: Element): AviaryError<'xmpp.stanza-error'> {
+  const error = stanza.getChild('error');
+  const condition =
+    error?.getChildElements().find((c) => c.getNS() === NS_STANZAS && c.name !== 'text')?.name ??
+    'undefined-condition';
+  const text = error?.getChildText('text', NS_STANZAS) ?? '';
+  return new AviaryError(
+    'xmpp.stanza-error',
+    `${stanza.name} error: ${condition}${text ? ` (${text})` : ''}`,
+    {
+      details: { condition, type: error?.attrs.type ?? '', text },
+    },
+  );
+}
+
+/** Builds an `<iq type='error'>` reply to `iq` with a stanza error condition. */
+export function iqErrorReply(iq: Element, type: string, condition: string): Element {
+  return xml(
+    'iq',
+    { type: 'error', id: iq.attrs.id, to: iq.attrs.from },
+    xml('error', { type }, xml(condition, { xmlns: NS_STANZAS })),
+  );
+}
+
+export function createIqTracker(deps: {
+  clock: Clock;
+  send: (element: Element) => Promise<void>;
+  defaultTimeoutMs: number;
+}): IqTracker {
+  const prefix = randomBytes(4).toString('hex');
+  let sequence = 0;
+  const waiting = new Map<
+    string,
+    { resolve: (e: Element) => void; reject: (e: unknown) => void; cancel: () => void }
+  >();
+  return {
+    async request(iq, timeoutMs = deps.defaultTimeoutMs) {
+      iq.attrs.id ??= `${prefix}-${(sequence++).toString(36)}`;
+      const id = iq.attrs.id;
+      const reply = new Promise<Element>((resolve, reject) => {
+        const cancel = deps.clock.setTimeout(() => {
+          waiting.delete(id);
+          reject(new AviaryError('xmpp.timeout', `no reply to iq ${id} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiting.set(id, { resolve, reject, cancel });
+      });
+      try {
+        await deps.send(iq);
+      } catch (error) {
+        waiting.get(id)?.cancel();
+        waiting.delete(id);
+        throw error;
+      }
+      return reply;
+    },
+    handleReply(iq) {
+      const id = iq.attrs.id;
+      const entry = id === undefined ? undefined : waiting.get(id);
+      if (entry === undefined || id === undefined) return false;
+      waiting.delete(id);
+      entry.cancel();
+      if (iq.attrs.type === 'error') entry.reject(stanzaErrorFromElement(iq));
+      else entry.resolve(iq);
+      return true;
+    },
+    failAll(error) {
+      for (const entry of waiting.values()) {
+        entry.cancel();
+        entry.reject(error);
+      }
+      waiting.clear();
+    },
+    get pending() {
+      return waiting.size;
+    },
+  };
+}

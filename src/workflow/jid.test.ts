@@ -1,3 +1,7 @@
+// biome-ignore lint/suspicious/noTsIgnore: @xmpp/jid has no types; @ts-expect-error would break once someone adds them.
+// @ts-ignore
+import * as xmppJid from '@xmpp/jid';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAviaryError } from '../errors.js';
 import { bareJid, domainOf, isValidJid, normalizeJid, parseJid } from './jid.js';
@@ -40,5 +44,44 @@ describe('JID helpers', () => {
     }
     expect(isAviaryError(error, 'jid.invalid')).toBe(true);
     expect((error as { details: { jid: string } }).details.jid).toBe(input);
+  });
+
+  it('agrees with @xmpp/jid on every JID it accepts', () => {
+    const reference = xmppJid as unknown as {
+      parse(s: string): { local: string; domain: string; resource: string };
+    };
+    const unit = fc.constantFrom(
+      'a',
+      'B',
+      'é',
+      '@',
+      '/',
+      '.',
+      '\\',
+      '2',
+      '0',
+      'f',
+      ' ',
+      '"',
+      ':',
+      '[',
+      ']',
+    );
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.string({ unit, minLength: 1, maxLength: 14 }), (input) => {
+        if (!isValidJid(input)) return;
+        accepted++;
+        const ours = parseJid(input);
+        const theirs = reference.parse(input);
+        expect(ours).toEqual({
+          local: theirs.local,
+          domain: theirs.domain,
+          resource: theirs.resource,
+        });
+      }),
+      { numRuns: 3_000 },
+    );
+    expect(accepted).toBeGreaterThan(100);
   });
 });

@@ -78,12 +78,16 @@ export type NsScope = ReadonlyMap<string, string>;
 /** The scope inside `element`, given the scope of its parent. */
 export function scopeOf(element: XmlElement, parentScope: NsScope): NsScope {
   let scope: Map<string, string> | undefined;
-  for (const [key, value] of Object.entries(element.attrs)) {
-    if (typeof value !== 'string') continue;
-    if (key === 'xmlns' || key.startsWith('xmlns:')) {
-      scope ??= new Map(parentScope);
-      scope.set(key === 'xmlns' ? '' : key.slice(6), value);
+  const attrs = element.attrs;
+  for (const key in attrs) {
+    // Hot path: most attributes are not declarations; test the first character before the rest.
+    if (key.charCodeAt(0) !== 120 /* x */ || !(key === 'xmlns' || key.startsWith('xmlns:'))) {
+      continue;
     }
+    const value = attrs[key];
+    if (typeof value !== 'string') continue;
+    scope ??= new Map(parentScope);
+    scope.set(key === 'xmlns' ? '' : key.slice(6), value);
   }
   return scope ?? parentScope;
 }
@@ -116,28 +120,46 @@ export function namespaceIn(element: XmlElement, scope: NsScope): string | undef
   return scope.get(i < 0 ? '' : element.name.slice(0, i));
 }
 
-/** An element together with its resolved namespace and scope. */
-export interface ScopedElement {
-  readonly element: XmlElement;
-  readonly ns: string | undefined;
-  readonly scope: NsScope;
+/**
+ * An element together with its resolved namespace and scope. Its element children are
+ * resolved once, on first use, and kept on the object (a parse looks them up many times).
+ */
+export class ScopedElement {
+  #children: readonly ScopedElement[] | undefined;
+
+  constructor(
+    readonly element: XmlElement,
+    readonly ns: string | undefined,
+    readonly scope: NsScope,
+  ) {}
+
+  /** The element children, each with its namespace resolved. */
+  get children(): readonly ScopedElement[] {
+    if (this.#children === undefined) {
+      const out: ScopedElement[] = [];
+      for (const child of this.element.children) {
+        if (!isXmlElement(child)) continue;
+        const scope = scopeOf(child, this.scope);
+        out.push(new ScopedElement(child, namespaceIn(child, scope), scope));
+      }
+      this.#children = out;
+    }
+    return this.#children;
+  }
 }
 
 /** Wraps a root element with the scope it inherits and its own declarations. */
-export function scoped(element: XmlElement, inherited: NsScope = inheritedScope(element)) {
+export function scoped(
+  element: XmlElement,
+  inherited: NsScope = inheritedScope(element),
+): ScopedElement {
   const scope = scopeOf(element, inherited);
-  return { element, ns: namespaceIn(element, scope), scope } satisfies ScopedElement;
+  return new ScopedElement(element, namespaceIn(element, scope), scope);
 }
 
 /** The element children of `parent`, each with its namespace resolved. */
-export function childElements(parent: ScopedElement): ScopedElement[] {
-  const out: ScopedElement[] = [];
-  for (const child of parent.element.children) {
-    if (!isXmlElement(child)) continue;
-    const scope = scopeOf(child, parent.scope);
-    out.push({ element: child, ns: namespaceIn(child, scope), scope });
-  }
-  return out;
+export function childElements(parent: ScopedElement): readonly ScopedElement[] {
+  return parent.children;
 }
 
 /** Children with this local name in this namespace. */

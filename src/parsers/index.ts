@@ -10,10 +10,10 @@ export {
   parseMicroblog,
   THREAD_NS,
 } from './microblog.js';
+export { classifyTaskError, type ParserPoolErrorCode } from './parser-errors.js';
 export {
   type ParseBatchOptions,
   ParserPool,
-  type ParserPoolErrorCode,
   type ParserPoolOptions,
   type ParserPoolStats,
 } from './parser-pool.js';

@@ -17,6 +17,7 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { AviaryError } from '../errors.js';
 import { workerEntry } from '../util/worker-entry.js';
+import { classifyTaskError, describeError, type ParserPoolErrorCode } from './parser-errors.js';
 import type {
   ParseItemJsonResult,
   ParseItemResult,
@@ -72,15 +73,6 @@ export interface ParserPoolStats {
 
 type Counter = Exclude<keyof ParserPoolStats, 'queueSize' | 'threads' | 'utilisation'>;
 
-/** Typed error codes thrown by {@link ParserPool.parseBatch}. */
-export type ParserPoolErrorCode =
-  | 'parser.timeout'
-  | 'parser.crashed'
-  | 'parser.aborted'
-  | 'parser.load-failed'
-  | 'parser.overloaded'
-  | 'parser.closed';
-
 /** A thin owner of one Piscina instance; see the module comment. */
 export class ParserPool {
   readonly #pool: Piscina<ParseRequest, ParseResponse>;
@@ -117,7 +109,9 @@ export class ParserPool {
     this.#pool.on('error', (error: unknown) => {
       this.#counts.poolErrors++;
       options.onError?.(
-        new AviaryError('parser.pool-error', `parser pool: ${describe(error)}`, { cause: error }),
+        new AviaryError('parser.pool-error', `parser pool: ${describeError(error)}`, {
+          cause: error,
+        }),
       );
     });
   }
@@ -188,10 +182,20 @@ export class ParserPool {
       );
     } catch (error) {
       this.#counts.tasksFailed++;
-      throw this.#classify(error, timeout, parser, items.length, timeoutMs);
+      const failure = classifyTaskError(error, {
+        closing: this.#closing !== undefined,
+        timedOut: timeout.aborted,
+        parser,
+        items: items.length,
+        timeoutMs,
+      });
+      if (failure.code === 'parser.timeout') this.#counts.timeouts++;
+      if (failure.code === 'parser.crashed') this.#counts.crashes++;
+      throw failure;
     }
     if (response.type === 'load-failed') {
       this.#counts.tasksFailed++;
+      // A value, not a thrown error: the module is missing or has no such export.
       throw new AviaryError(
         'parser.load-failed',
         `cannot load parser ${parser.export} from ${parser.module}: ${response.error.message}`,
@@ -204,48 +208,6 @@ export class ParserPool {
       else this.#counts.itemsFailed++;
     }
     return response.results;
-  }
-
-  #classify(
-    error: unknown,
-    timeout: AbortSignal,
-    parser: ParserRef,
-    count: number,
-    timeoutMs: number,
-  ): AviaryError {
-    const details = { module: parser.module, export: parser.export, items: count };
-    const name = error instanceof Error ? error.name : '';
-    const text = describe(error);
-    if (name === 'AbortError' || (error as { code?: unknown })?.code === 'ABORT_ERR') {
-      if (this.#closing) {
-        return new AviaryError('parser.closed', 'the parser pool closed', { cause: error });
-      }
-      if (timeout.aborted) {
-        this.#counts.timeouts++;
-        return new AviaryError(
-          'parser.timeout',
-          `parser ${parser.export} took over ${timeoutMs} ms on ${count} item(s); its worker was replaced`,
-          { cause: error, details: { ...details, timeoutMs } },
-        );
-      }
-      return new AviaryError('parser.aborted', 'parsing was cancelled', { cause: error, details });
-    }
-    if (/task queue is at limit/i.test(text)) {
-      return new AviaryError('parser.overloaded', 'the parser pool queue is full', {
-        cause: error,
-        details,
-      });
-    }
-    if (this.#closing) {
-      return new AviaryError('parser.closed', 'the parser pool closed', { cause: error });
-    }
-    // The worker never rejects on purpose (bad items and load failures are values), so any
-    // other rejection means the thread died or could not deliver its reply.
-    this.#counts.crashes++;
-    return new AviaryError('parser.crashed', `parser worker failed: ${text}`, {
-      cause: error,
-      details,
-    });
   }
 
   /** A snapshot of counters and Piscina's queue and utilisation. */
@@ -272,8 +234,4 @@ function positive(value: number, name: string): number {
     });
   }
   return value;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

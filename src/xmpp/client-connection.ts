@@ -224,7 +224,7 @@ export function createClientConnection(options: ClientConnectionOptions): Client
     });
     mechanism = sasl.mechanism;
     setStatus('binding');
-    boundJid = await bindResource(ctx, sasl.features, resource, (iq) => iqs.request(iq, timeoutMs));
+    boundJid = await bindResource(sasl.features, resource, (iq) => iqs.request(iq, timeoutMs));
     negotiating = false;
     await s.send(xml('presence'));
     const result = await iqs.request(

@@ -111,7 +111,6 @@ function decodeSasl(text: string): string {
 
 /** Resource binding (RFC 6120 §7) and, when mandatory, the legacy session; returns the full JID. */
 export async function bindResource(
-  ctx: NegotiationContext,
   features: Element,
   resource: string | undefined,
   iq: (element: Element) => Promise<Element>,

@@ -40,11 +40,11 @@ describe('burst right after connect', () => {
     await sender.connect();
     const receivers = Array.from({ length: CLIENTS }, (_, i) => connection(i));
     const bodies = receivers.map(() => new Set<string>());
-    receivers.forEach((r, i) =>
+    for (const [i, r] of receivers.entries()) {
       r.onStanza((s) => {
         if (s.name === 'message') bodies[i]?.add(s.getChildText('body') ?? '');
-      }),
-    );
+      });
+    }
     const sends: Promise<void>[] = [];
     await Promise.all(
       receivers.map(async (r, i) => {

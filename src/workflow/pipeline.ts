@@ -62,6 +62,26 @@ export async function runStages<S, D, R>(
 }
 
 /**
+ * Runs `fn`, logging a failure (with its code and details) before rethrowing it: a failed
+ * message is reported once, where it failed, and the caller still gets the typed error.
+ */
+export async function logFailure<T>(
+  logger: WorkflowLogger | undefined,
+  what: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const { code, details } = isAviaryError(error)
+      ? error
+      : { code: 'internal', details: undefined };
+    logger?.warn({ err: error, code, details }, `${what} failed`);
+    throw error;
+  }
+}
+
+/**
  * Calls an outside-world function for `stage`, turning a non-Aviary failure into a
  * {@link StageError} (`workflow.stage-failed`, `details.stage`).
  */

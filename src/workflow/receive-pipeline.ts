@@ -17,6 +17,7 @@ import type { MessageData } from './message-data.js';
 import { type ParseDeps, parseMessage, stanzaFromText } from './parse-message.js';
 import {
   callOutside,
+  logFailure,
   type MessageNewSignal,
   type NotStoredReason,
   runStages,
@@ -184,7 +185,9 @@ export async function runReceivePipeline(
   stanza: XmlElement | string,
   deps: ReceiveDeps,
 ): Promise<ReceiveResult> {
-  const element = typeof stanza === 'string' ? stanzaFromText(stanza) : stanza;
-  if (!isXmlElement(element)) throw new StanzaInvalidError('not an XML element');
-  return runStages(RECEIVE_STAGES, { stanza: element }, deps);
+  return logFailure(deps.logger, 'message reception', async () => {
+    const element = typeof stanza === 'string' ? stanzaFromText(stanza) : stanza;
+    if (!isXmlElement(element)) throw new StanzaInvalidError('not an XML element');
+    return runStages(RECEIVE_STAGES, { stanza: element }, deps);
+  });
 }

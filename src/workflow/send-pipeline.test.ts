@@ -276,4 +276,34 @@ describe('runSendPipeline', () => {
     });
     expect(broken.stored).toEqual([]);
   });
+
+  it('a throwing hook fails that message only, logged with plugin and stage', async () => {
+    const warnings: { obj: object; msg: string }[] = [];
+    const logger = {
+      debug: () => {},
+      warn: (obj: object, msg: string) => warnings.push({ obj, msg }),
+    };
+    const f = fakes({ logger });
+    let calls = 0;
+    f.hooks.register('sendMessage', {
+      plugin: 'flaky',
+      handler: () => {
+        calls++;
+        if (calls === 1) throw new Error('first call breaks');
+        return { action: 'continue' };
+      },
+    });
+    await expect(runSendPipeline(hello, f.deps)).rejects.toMatchObject({
+      code: 'workflow.hook-failed',
+      details: { plugin: 'flaky', stage: 'sendMessage' },
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({
+      msg: 'message send failed',
+      obj: { code: 'workflow.hook-failed', details: { plugin: 'flaky', stage: 'sendMessage' } },
+    });
+    expect(f.wire).toEqual([]);
+    expect(await runSendPipeline(hello, f.deps)).toMatchObject({ outcome: 'sent' });
+    expect(f.wire).toHaveLength(1);
+  });
 });

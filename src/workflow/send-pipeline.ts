@@ -19,6 +19,7 @@ import { isValidJid, normalizeJid } from './jid.js';
 import type { JsonObject, LangMap, MessageData, MessageType } from './message-data.js';
 import {
   callOutside,
+  logFailure,
   type MessageNewSignal,
   type NotStoredReason,
   runStages,
@@ -147,10 +148,11 @@ export const SEND_STAGES: readonly SendStage[] = [
   {
     name: 'post-xml',
     async run(state, deps) {
+      const stages = deps.postXml ?? [];
+      // The build already serialised the element: only re-serialise after changes.
+      if (stages.length === 0) return { next: state };
       let element = state.element!;
-      for (const stage of deps.postXml ?? []) {
-        element = await stage.run({ message: state.message, element });
-      }
+      for (const stage of stages) element = await stage.run({ message: state.message, element });
       const xml = element.toString();
       return { next: { ...state, element, message: { ...state.message, xml } } };
     },
@@ -259,6 +261,8 @@ export function messageFromRequest(request: SendRequest, deps: SendDeps): Messag
  * if (r.outcome === 'sent') r.message.uid;
  */
 export async function runSendPipeline(request: SendRequest, deps: SendDeps): Promise<SendResult> {
-  const message = messageFromRequest(request, deps);
-  return runStages(SEND_STAGES, { message }, deps, { sendOnly: deps.sendOnly === true });
+  return logFailure(deps.logger, 'message send', async () => {
+    const message = messageFromRequest(request, deps);
+    return runStages(SEND_STAGES, { message }, deps, { sendOnly: deps.sendOnly === true });
+  });
 }

@@ -72,7 +72,7 @@ CREATE INDEX history_profile_time ON history (profile_id, timestamp, uid);
 CREATE INDEX history_source_time ON history (profile_id, source, timestamp);
 CREATE INDEX history_dest_time ON history (profile_id, dest, timestamp);
 CREATE TABLE message (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   history_uid TEXT NOT NULL REFERENCES history(uid) ON DELETE CASCADE,
   message TEXT NOT NULL,
   language TEXT NOT NULL DEFAULT ''

@@ -1,7 +1,10 @@
 /**
  * The append-only redo journal. One record per committed write batch:
  *
- *   [u32 LE payload length][u32 LE CRC-32 of payload][payload: UTF-8 JSON {s: seq, w: statements}]
+ *   [u32 LE payload length][u32 LE CRC-32 of payload][payload: UTF-8 JSON {s, q, w}]
+ *
+ * where `s` is the record sequence number, `q` the distinct statement texts and `w` the
+ * statements in order as `[index into q, bound values]`.
  *
  * A record is acknowledged only after `fdatasync`. At start-up a torn TAIL (a record running
  * past end-of-file or failing its CRC with nothing valid after it) is cut off, fsynced and
@@ -29,7 +32,19 @@ const MAX_RECORD = 1 << 30;
 
 /** Serialises a record with its length and CRC header. */
 export function encodeRecord(record: JournalRecord): Uint8Array {
-  const payload = new TextEncoder().encode(JSON.stringify({ s: record.seq, w: record.statements }));
+  // Statement texts are interned per record: `q` lists them once, `w` holds [index, params].
+  const texts = new Map<string, number>();
+  const writes = record.statements.map(([sql, params]) => {
+    let index = texts.get(sql);
+    if (index === undefined) {
+      index = texts.size;
+      texts.set(sql, index);
+    }
+    return [index, params];
+  });
+  const payload = new TextEncoder().encode(
+    JSON.stringify({ s: record.seq, q: [...texts.keys()], w: writes }),
+  );
   const out = new Uint8Array(HEADER + payload.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, payload.length, true);
@@ -80,7 +95,8 @@ export function scanJournal(bytes: Uint8Array, name = 'journal'): JournalScan {
     }
     const body = JSON.parse(decoder.decode(bytes.subarray(at + HEADER, at + HEADER + length))) as {
       s: number;
-      w: RecordedStatement[];
+      q: string[];
+      w: [number, SqlValue[]][];
     };
     const previous = records[records.length - 1];
     if (previous !== undefined && body.s !== previous.seq + 1) {
@@ -90,7 +106,10 @@ export function scanJournal(bytes: Uint8Array, name = 'journal'): JournalScan {
         { details: { file: name, offset: at } },
       );
     }
-    records.push({ seq: body.s, statements: body.w });
+    records.push({
+      seq: body.s,
+      statements: body.w.map(([index, params]) => [body.q[index] as string, params] as const),
+    });
     at += HEADER + length;
   }
   return { records, validBytes: at };

@@ -39,7 +39,12 @@ export class SqlDatabase implements SqlAccess {
     this.#db.create_function('xml_text', (xml: unknown) =>
       xmlText(typeof xml === 'string' ? xml : null),
     );
-    this.#db.exec('PRAGMA foreign_keys = ON');
+    // The database file lives in sql.js's in-memory filesystem and durability comes from our
+    // journal: keep SQLite's rollback journal in memory (ROLLBACK and savepoints still work),
+    // hold the lock so the page cache survives between transactions, and skip syncs.
+    this.#db.exec(
+      'PRAGMA foreign_keys = ON; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768',
+    );
   }
 
   #prepare(sql: string): Statement {
@@ -79,7 +84,17 @@ export class SqlDatabase implements SqlAccess {
     return { changes: this.#db.getRowsModified() };
   }
 
-  /** Runs SQL text without parameters (DDL, transaction control). Not recorded. */
+  /** Runs one cached statement without recording it (transaction control, savepoints). */
+  control(sql: string): void {
+    const statement = this.#prepare(sql);
+    try {
+      statement.step();
+    } finally {
+      statement.reset();
+    }
+  }
+
+  /** Runs SQL text without parameters (DDL, multi-statement scripts). Not recorded. */
   exec(sql: string): void {
     this.#db.exec(sql);
   }

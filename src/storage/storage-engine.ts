@@ -10,6 +10,7 @@ import { systemClock } from '../actors/clock.js';
 import { AviaryError, serializeError } from '../errors.js';
 import { dispatch } from './dispatch.js';
 import { type FsOps, nodeFsOps } from './fs-ops.js';
+import { indexPending } from './fts-catch-up.js';
 import type { HandlerContext } from './handler-context.js';
 import { Journal } from './journal.js';
 import { isWrite, type StorageOutcome, type StorageRequest } from './messages.js';
@@ -136,24 +137,27 @@ export class StorageEngine {
     let seq = 0;
     let replayed = 0;
     for (const gen of journals) {
-      journal?.close();
+      await journal?.close();
       const opened = await Journal.open({ fs, path: join(dir, journalName(gen)), log });
       journal = opened.journal;
-      for (const record of opened.records) {
-        db.exec('BEGIN');
-        try {
+      // One transaction per journal file: FTS4 merges its pending terms once, not per record.
+      db.exec('BEGIN');
+      let current = 0;
+      try {
+        for (const record of opened.records) {
+          current = record.seq;
           db.replay(record.statements);
-          db.exec('COMMIT');
-        } catch (cause) {
-          db.exec('ROLLBACK');
-          throw new AviaryError(
-            'storage.replay-failed',
-            `cannot replay record ${record.seq} of ${journalName(gen)}`,
-            { cause },
-          );
+          seq = record.seq;
+          replayed++;
         }
-        seq = record.seq;
-        replayed++;
+        db.exec('COMMIT');
+      } catch (cause) {
+        db.exec('ROLLBACK');
+        throw new AviaryError(
+          'storage.replay-failed',
+          `cannot replay record ${current} of ${journalName(gen)}`,
+          { cause },
+        );
       }
     }
     await fs.syncDir(dir);
@@ -228,23 +232,29 @@ export class StorageEngine {
     const readsAfterWrite: number[] = [];
     this.#db.exec('BEGIN');
     const recorded = this.#db.startRecording();
+    let indexedAt = 0;
     try {
       requests.forEach((request, i) => {
         if (!writes[i]) {
+          if (recorded.length > indexedAt) {
+            indexPending(this.#db);
+            indexedAt = recorded.length;
+          }
           if (recorded.length > 0) readsAfterWrite.push(i);
           outcomes.push(this.#run(request));
           return;
         }
         const mark = recorded.length;
-        this.#db.exec('SAVEPOINT request');
+        this.#db.control('SAVEPOINT request');
         const outcome = this.#run(request);
         if (!outcome.ok) {
-          this.#db.exec('ROLLBACK TO request');
+          this.#db.control('ROLLBACK TO request');
           recorded.length = mark;
         }
-        this.#db.exec('RELEASE request');
+        this.#db.control('RELEASE request');
         outcomes.push(outcome);
       });
+      if (recorded.length > indexedAt) indexPending(this.#db);
     } finally {
       this.#db.stopRecording();
     }
@@ -340,13 +350,18 @@ export class StorageEngine {
     })();
   }
 
-  /** Writes a snapshot now and waits until it is durable. */
-  snapshotNow(): Promise<void> {
-    return this.#serial(async () => {
+  /**
+   * Writes a snapshot now and waits until it is durable. Batches are held only for the export
+   * and the journal switch; they go on while the image is written.
+   */
+  async snapshotNow(): Promise<void> {
+    // Wrapped in an object: an async function returning a promise would adopt (await) it.
+    const { writing } = await this.#serial(async () => {
       await this.#snapshotting;
       await this.#beginSnapshot();
-      await this.#snapshotting;
+      return { writing: this.#snapshotting };
     });
+    await writing;
   }
 
   /** Versions applied and known migrations. */

@@ -5,7 +5,6 @@
  */
 
 import type { StorageOutcome, StorageRequest } from '../../src/storage/messages.js';
-import type { StorageEngine } from '../../src/storage/storage-engine.js';
 
 export interface StorageDriver {
   ask(request: StorageRequest): Promise<StorageOutcome>;
@@ -13,7 +12,12 @@ export interface StorageDriver {
   readonly batchSizes: number[];
 }
 
-export function createStorageDriver(deps: { engine: StorageEngine }): StorageDriver {
+/** Anything that applies a batch like `StorageEngine.applyBatch`. */
+export interface BatchApplier {
+  applyBatch(requests: readonly StorageRequest[]): Promise<StorageOutcome[]>;
+}
+
+export function createStorageDriver(deps: { engine: BatchApplier }): StorageDriver {
   const queue: {
     request: StorageRequest;
     resolve: (o: StorageOutcome) => void;
@@ -24,6 +28,9 @@ export function createStorageDriver(deps: { engine: StorageEngine }): StorageDri
   const pump = async () => {
     if (running) return;
     running = true;
+    // Let the writers whose acks were just resolved queue their next request first, as an
+    // actor's mailbox would have filled while the previous batch was being committed.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     while (queue.length > 0) {
       const batch = queue.splice(0, queue.length);
       batchSizes.push(batch.length);
@@ -35,6 +42,7 @@ export function createStorageDriver(deps: { engine: StorageEngine }): StorageDri
       } catch (error) {
         for (const b of batch) b.reject(error);
       }
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     running = false;
   };

@@ -1,0 +1,204 @@
+/**
+ * Synchronising one node into the cache: page through its items with RSM (XEP-0059 §2.2,
+ * https://xmpp.org/extensions/xep-0059.html) up to the cache limit, or, when the service
+ * answers without RSM (Prosody 0.12), take the `max_items` most recent in one request
+ * (XEP-0060 §6.5.7). Each page is parsed and stored as it arrives while the next one is
+ * fetched. When the node holds more than the limit, its most recent `limit` items are kept
+ * (an RSM `index` jump when the service reports `count`).
+ *
+ * Items get synthetic timestamps just before the sync started, in service order (oldest
+ * first), so cached answers keep the service's order and items from events received during
+ * the sync sort after them.
+ */
+import type { KernelLogger } from '../actors/types.js';
+import { AviaryError } from '../errors.js';
+import type { ParserRef } from '../parsers/parser-protocol.js';
+import {
+  type ItemsPage,
+  type PubsubClient,
+  type PubsubItem,
+  PubsubResponseError,
+} from '../pubsub/index.js';
+import type { Json } from '../storage/messages.js';
+import type { CacheParse, CacheStorage } from './cache-deps.js';
+import type { NodeTarget } from './cache-messages.js';
+
+export interface NodeSyncDeps {
+  readonly pubsub: PubsubClient;
+  readonly storage: CacheStorage;
+  readonly parse?: CacheParse | undefined;
+  readonly log: KernelLogger;
+}
+
+export interface NodeSyncJob extends NodeTarget {
+  readonly parser?: ParserRef | undefined;
+  readonly limit: number;
+  readonly pageSize: number;
+  /** Seconds since the epoch when the sync started. */
+  readonly startedAt: number;
+  readonly signal: AbortSignal;
+  /** True for items an event already wrote (or retracted): the sync's copy is older. */
+  readonly skip: (itemId: string) => boolean;
+  readonly onProgress?: ((stored: number, total: number | undefined) => void) | undefined;
+}
+
+export interface NodeSyncResult {
+  readonly items: number;
+  readonly rsm: boolean;
+  /** The service held more than the limit; the most recent items were kept. */
+  readonly truncated: boolean;
+}
+
+/** Spacing of synthetic timestamps (seconds): distinct at epoch magnitudes (ulp ≈ 2.4e-7). */
+const STEP = 1e-5;
+
+/** Runs the sync; throws (AviaryError) on any failure, leaving cleanup to the caller. */
+export async function syncNode(deps: NodeSyncDeps, job: NodeSyncJob): Promise<NodeSyncResult> {
+  const { service, node, limit, pageSize } = job;
+  const get = (options: Parameters<PubsubClient['getItems']>[2]) =>
+    deps.pubsub.getItems(service, node, { ...options, withElement: false });
+  const seen = new Map<string, string>();
+  let seq = 0;
+  let stored = 0;
+
+  const checkRepeats = (items: readonly PubsubItem[]) => {
+    for (const item of items) {
+      // Same id with the same payload again: the service repeats itself (a changed payload
+      // is an update published during the sync, which is fine).
+      if (seen.get(item.id) === item.xml) {
+        throw new PubsubResponseError(`service returned item ${item.id} twice`, {
+          details: { service, node, item: item.id },
+        });
+      }
+      seen.set(item.id, item.xml);
+    }
+  };
+
+  const store = async (items: readonly PubsubItem[], total: number | undefined) => {
+    const first = seq;
+    seq += items.length;
+    let parsed: readonly Json[] | undefined;
+    if (job.parser !== undefined && deps.parse !== undefined && items.length > 0) {
+      const results = await deps.parse(
+        job.parser,
+        items.map((i) => i.xml),
+        { signal: job.signal },
+      );
+      const failed = results.findIndex((r) => !r.ok);
+      if (failed !== -1) {
+        const result = results[failed];
+        throw new AviaryError(
+          'cache.parse-failed',
+          `item ${items[failed]?.id} failed to parse: ${result && !result.ok ? result.error.message : '?'}`,
+          { details: { service, node, item: items[failed]?.id } },
+        );
+      }
+      parsed = results.map((r) => (r.ok ? (r.value as Json) : null));
+    }
+    // From here to the request, nothing awaits: an event handled before this point is seen by
+    // `skip`, one handled after it is written after this page (the storage applies in order).
+    if (job.signal.aborted) throw abortError(job);
+    const rows = [];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as PubsubItem;
+      if (job.skip(item.id)) continue;
+      const at = job.startedAt - (limit + 1 - (first + i)) * STEP;
+      rows.push({
+        name: item.id,
+        data: item.xml,
+        created: at,
+        updated: at,
+        ...(parsed === undefined ? {} : { parsed: parsed[i] ?? null }),
+      });
+    }
+    if (rows.length > 0) {
+      await deps.storage.request({ type: 'pubsub.items.upsert', ...target(job), items: rows });
+    }
+    stored += items.length;
+    job.onProgress?.(stored, total);
+  };
+
+  if (job.signal.aborted) throw abortError(job);
+  const probe = await get({ rsm: { max: Math.min(pageSize, limit) } });
+  if (probe.rsm === undefined) {
+    await syncWithoutRsm(get, job, checkRepeats, store);
+    return { items: stored, rsm: false, truncated: false };
+  }
+
+  let page: ItemsPage = probe;
+  let count = probe.rsm.count;
+  let startIndex = 0;
+  let truncated = false;
+  if (count !== undefined && count > limit) {
+    truncated = true;
+    startIndex = count - limit;
+    page = await get({ rsm: { max: Math.min(pageSize, limit), index: startIndex } });
+  }
+  let taken = 0;
+  let previousLast: string | undefined;
+  for (;;) {
+    if (job.signal.aborted) throw abortError(job);
+    checkRepeats(page.items);
+    const items = page.items.slice(0, limit - taken);
+    taken += items.length;
+    count = page.rsm?.count ?? count;
+    const last = page.rsm?.last;
+    if (last !== undefined && last === previousLast) {
+      throw new PubsubResponseError(`service repeated the page ending at ${last}`, {
+        details: { service, node, last },
+      });
+    }
+    previousLast = last;
+    const more =
+      page.items.length > 0 &&
+      last !== undefined &&
+      taken < limit &&
+      !(count !== undefined && startIndex + taken >= count);
+    const next = more
+      ? get({ rsm: { max: Math.min(pageSize, limit - taken), after: last } })
+      : undefined;
+    next?.catch(() => undefined); // awaited below; avoid an unhandled rejection if store throws
+    await store(items, count === undefined ? undefined : Math.min(count, limit));
+    if (next === undefined) break;
+    page = await next;
+  }
+  if (truncated) {
+    deps.log.warn(
+      { ...target(job), count, limit },
+      'pubsub cache: node holds more items than the cache limit; kept the most recent',
+    );
+  }
+  return { items: stored, rsm: true, truncated };
+}
+
+async function syncWithoutRsm(
+  get: (options: Parameters<PubsubClient['getItems']>[2]) => Promise<ItemsPage>,
+  job: NodeSyncJob,
+  checkRepeats: (items: readonly PubsubItem[]) => void,
+  store: (items: readonly PubsubItem[], total: number) => Promise<void>,
+): Promise<void> {
+  // Libervia takes the latest 20 here; we take all the service keeps, up to the limit.
+  const all = await get({ maxItems: job.limit });
+  let items = [...all.items];
+  checkRepeats(items);
+  if (items.length >= 2) {
+    // XEP-0060 does not fix the order of a max_items result; ask for the newest to find it.
+    const newest = (await get({ maxItems: 1 })).items[0]?.id;
+    if (newest !== undefined && newest === items[0]?.id) items.reverse();
+  }
+  items = items.slice(-job.limit);
+  for (let i = 0; i < items.length; i += job.pageSize) {
+    if (job.signal.aborted) throw abortError(job);
+    await store(items.slice(i, i + job.pageSize), items.length);
+  }
+}
+
+function target(job: NodeTarget): NodeTarget {
+  return { profile: job.profile, service: job.service, node: job.node };
+}
+
+function abortError(job: NodeSyncJob): AviaryError {
+  return new AviaryError('cache.sync-cancelled', `synchronisation of ${job.node} was cancelled`, {
+    details: { ...target(job) },
+  });
+}

@@ -14,5 +14,6 @@ export * from './parse-message.js';
 export * from './pipeline.js';
 export * from './receive-pipeline.js';
 export * from './send-pipeline.js';
+export * from './send-request.js';
 export type { XmlChild, XmlElement } from './xml.js';
 export { el, isXmlElement, parseXml } from './xml.js';

@@ -93,13 +93,13 @@ function fromFile(
   if (desc !== undefined) attachment.desc = desc;
   const size = text('size');
   if (size !== undefined && /^\d{1,15}$/.test(size)) attachment.size = Number(size);
-  const hashes: Record<string, string> = {};
+  const hashes = new Map<string, string>();
   for (const hash of childrenNamed(file, 'hash', NS_HASHES)) {
     const algo = attr(hash.element, 'algo');
     const digest = textOf(hash.element).trim();
-    if (algo !== undefined && algo !== '' && digest !== '') hashes[algo] = digest;
+    if (algo !== undefined && algo !== '' && digest !== '') hashes.set(algo, digest);
   }
-  if (Object.keys(hashes).length > 0) attachment.hashes = hashes;
+  if (hashes.size > 0) attachment.hashes = Object.fromEntries(hashes);
   return attachment;
 }
 

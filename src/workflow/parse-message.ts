@@ -169,12 +169,13 @@ function messageType(value: string | undefined): MessageType {
 
 /** Texts by `xml:lang`; a child without one inherits the stanza's. The first text per language wins. */
 function byLang(root: ScopedElement, name: 'body' | 'subject', stanzaLang: string): LangMap {
-  const texts: Record<string, string> = {};
+  // A Map, then own properties: a language named `__proto__` must stay plain data.
+  const texts = new Map<string, string>();
   for (const child of childrenNamed(root, name, NS_CLIENT)) {
     const lang = attr(child.element, 'xml:lang') ?? stanzaLang;
-    if (!(lang in texts)) texts[lang] = textOf(child.element);
+    if (!texts.has(lang)) texts.set(lang, textOf(child.element));
   }
-  return texts;
+  return Object.fromEntries(texts);
 }
 
 function parseThread(root: ScopedElement): { thread: string; parent?: string } | undefined {

@@ -5,7 +5,12 @@ import { HookRegistry } from './hooks.js';
 import type { MessageData } from './message-data.js';
 import { withExtra } from './message-data.js';
 import type { MessageNewSignal } from './pipeline.js';
-import { runSendPipeline, SEND_STAGES, type SendDeps } from './send-pipeline.js';
+import {
+  runSendPipeline,
+  SEND_STAGES,
+  type SendDeps,
+  type TransmitPayload,
+} from './send-pipeline.js';
 import { counterUids } from './test-fixtures.js';
 import { el } from './xml.js';
 
@@ -59,6 +64,24 @@ describe('runSendPipeline', () => {
       'history',
       'signal',
     ]);
+  });
+
+  it('hands transmit the built element only while the XML text is unchanged', async () => {
+    const outs: TransmitPayload[] = [];
+    const plain = fakes({ transmit: (out) => void outs.push(out) });
+    await runSendPipeline(hello, plain.deps);
+    expect(outs[0]?.element?.toString()).toBe(outs[0]?.xml);
+    const rewriting = fakes({ transmit: (out) => void outs.push(out) });
+    rewriting.hooks.register('sendMessageData', {
+      plugin: 'crypt',
+      handler: (m) => ({
+        action: 'continue',
+        message: { ...m, xml: m.xml!.replace('hello', 'xxxxx') },
+      }),
+    });
+    await runSendPipeline(hello, rewriting.deps);
+    expect(outs[1]?.element).toBeUndefined();
+    expect(outs[1]?.xml).toContain('<body>xxxxx</body>');
   });
 
   it('a client sends, stores and signals a chat message', async () => {

@@ -11,12 +11,11 @@
  * storage and the signal: the stanza is built and transmitted, nothing else.
  */
 import type { Clock } from '../actors/clock.js';
-import { type BuildDeps, buildMessage, type MessageDraft, resolveType } from './build-message.js';
+import { type BuildDeps, buildMessage } from './build-message.js';
 import { MessageInvalidError } from './errors.js';
 import type { HookPoint, HookRegistry } from './hooks.js';
 import { isEmptyMessage } from './is-empty.js';
-import { isValidJid, normalizeJid } from './jid.js';
-import type { JsonObject, LangMap, MessageData, MessageType } from './message-data.js';
+import type { MessageData } from './message-data.js';
 import {
   callOutside,
   logFailure,
@@ -26,21 +25,12 @@ import {
   type Stage,
   type WorkflowLogger,
 } from './pipeline.js';
-import type { XmlElement } from './xml.js';
+import { messageFromRequest, type SendRequest } from './send-request.js';
 
-/** A request to send a message (what a frontend or plugin asks for). */
-export interface SendRequest {
-  readonly to: string;
-  /** Defaults to the entity's own JID (a component may send from any JID of its domain). */
-  readonly from?: string;
-  readonly message?: LangMap;
-  readonly subject?: LangMap;
-  /** Default `auto`: guessed at build time (see `resolveType`). */
-  readonly type?: MessageType | 'auto';
-  readonly thread?: string;
-  readonly threadParent?: string;
-  readonly extra?: JsonObject;
-}
+// Re-exported: callers import the request type with the pipeline.
+export { messageFromRequest, type SendRequest };
+
+import type { XmlElement } from './xml.js';
 
 /** A message-data stage run before the build (Libervia's pre-XML treatments). */
 export interface MessageStage {
@@ -57,13 +47,25 @@ export interface XmlStage {
   }) => XmlElement | Promise<XmlElement>;
 }
 
+/** What `transmit` receives. */
+export interface TransmitPayload {
+  /** The stanza to write, as XML text (authoritative). */
+  readonly xml: string;
+  readonly message: MessageData;
+  /**
+   * The built element, when no hook changed the XML text after it was built (so the caller
+   * can hand it to the connection without parsing `xml` again).
+   */
+  readonly element?: XmlElement;
+}
+
 /** Everything the send path needs from its entity and the outside world. */
 export interface SendDeps extends BuildDeps {
   readonly hooks: HookRegistry;
   readonly ownJid: string;
   readonly entityKind: 'client' | 'component';
   /** Writes the stanza to the connection. */
-  readonly transmit: (out: { readonly xml: string; readonly message: MessageData }) => unknown;
+  readonly transmit: (out: TransmitPayload) => unknown;
   /** Writes the message to history (resolves when durable). */
   readonly storeHistory?: (message: MessageData) => unknown;
   readonly emit: (signal: MessageNewSignal) => void;
@@ -100,6 +102,8 @@ export type SendResult =
 export interface SendState {
   readonly message: MessageData;
   readonly element?: XmlElement;
+  /** The serialisation of `element` (hooks may replace `message.xml` afterwards). */
+  readonly elementXml?: string;
   readonly stored?: boolean;
   readonly notStoredReason?: NotStoredReason;
 }
@@ -141,8 +145,8 @@ export const SEND_STAGES: readonly SendStage[] = [
   {
     name: 'build',
     run(state, deps) {
-      const { element, message } = buildMessage(state.message, deps);
-      return { next: { ...state, element, message } };
+      const { element, message, xml } = buildMessage(state.message, deps);
+      return { next: { ...state, element, elementXml: xml, message } };
     },
   },
   {
@@ -154,7 +158,7 @@ export const SEND_STAGES: readonly SendStage[] = [
       let element = state.element!;
       for (const stage of stages) element = await stage.run({ message: state.message, element });
       const xml = element.toString();
-      return { next: { ...state, element, message: { ...state.message, xml } } };
+      return { next: { ...state, element, elementXml: xml, message: { ...state.message, xml } } };
     },
   },
   hookStage('sendMessageData'),
@@ -164,7 +168,12 @@ export const SEND_STAGES: readonly SendStage[] = [
     async run(state, deps) {
       const xml = state.message.xml;
       if (xml === undefined) throw new MessageInvalidError('a hook removed the built stanza');
-      await callOutside('transmit', () => deps.transmit({ xml, message: state.message }));
+      const element = state.elementXml === xml ? state.element : undefined;
+      const out =
+        element === undefined
+          ? { xml, message: state.message }
+          : { xml, message: state.message, element };
+      await callOutside('transmit', () => deps.transmit(out));
       return { next: state };
     },
   },
@@ -219,37 +228,6 @@ export function sendHistoryDecision(
   if (deps.entityKind === 'component' && !deps.sendHistory) return 'history-disabled';
   if (deps.storeHistory === undefined) return 'no-storage';
   return undefined;
-}
-
-/**
- * Turns a request into message data: fresh uid, `from` defaulting to the own JID, `auto`
- * type resolved, timestamp from the clock.
- *
- * @throws MessageInvalidError on invalid JIDs.
- */
-export function messageFromRequest(request: SendRequest, deps: SendDeps): MessageData {
-  const from = request.from ?? deps.ownJid;
-  for (const [field, value] of [
-    ['to', request.to],
-    ['from', from],
-  ] as const) {
-    if (typeof value !== 'string' || !isValidJid(value)) {
-      throw new MessageInvalidError(`invalid ${field} JID ${JSON.stringify(value)}`);
-    }
-  }
-  const draft: MessageDraft = {
-    uid: deps.newUid(),
-    from: normalizeJid(from),
-    to: normalizeJid(request.to),
-    type: request.type ?? 'auto',
-    message: request.message ?? {},
-    subject: request.subject ?? {},
-    timestamp: deps.clock.now(),
-    extra: request.extra ?? {},
-    ...(request.thread === undefined ? {} : { thread: request.thread }),
-    ...(request.threadParent === undefined ? {} : { threadParent: request.threadParent }),
-  };
-  return { ...draft, type: resolveType(draft, deps) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  copyFileSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -292,6 +293,51 @@ describe('StorageEngine', () => {
     engine = await StorageEngine.open({ dataDir: d });
     const [q] = await engine.applyBatch([{ type: 'history.query', profile: 'alice' }]);
     expect((value(q) as { uid: string }[]).map((m) => m.uid)).toEqual(['kept']);
+    await engine.close();
+  });
+
+  it('snapshots by journal size and by time, cutting the journal; replay after a crash between rename and journal reset is idempotent', async () => {
+    const d = dir();
+    const clock = new SimulatedClock(0);
+    let engine = await StorageEngine.open({
+      dataDir: d,
+      clock,
+      snapshotOnClose: false,
+      snapshot: { maxJournalBytes: 4096, maxIntervalMs: 60_000 },
+    });
+    await engine.applyBatch([profile]);
+    const before = engine.health().generation;
+    for (let i = 0; i < 40; i++) await engine.applyBatch([msg(`s${i}`, 'z'.repeat(100), i)]);
+    await engine.snapshotNow(); // waits for any background snapshot, then cuts another
+    expect(engine.health().generation).toBeGreaterThan(before + 1);
+    expect(engine.stats().snapshots).toBeGreaterThan(1);
+    const files = readdirSync(d)
+      .filter((f) => !f.endsWith('.tmp'))
+      .sort();
+    expect(files.filter((f) => f.startsWith('snapshot-')).length).toBe(1);
+    expect(files.filter((f) => f.startsWith('journal-')).length).toBe(1);
+    // Time policy: a small journal is snapshotted once maxIntervalMs has passed.
+    const generation = engine.health().generation;
+    await engine.applyBatch([msg('t1', 'a', 100)]);
+    expect(engine.health().generation).toBe(generation);
+    await clock.advance(61_000);
+    await engine.applyBatch([msg('t2', 'b', 101)]);
+    expect(engine.health().generation).toBe(generation + 1);
+    // A non-idempotent write (a second replay would hit the unique profile name).
+    await engine.applyBatch([{ type: 'profile.create', name: 'carol', jid: 'carol@example.org' }]);
+    const cut = join(d, `journal-${String(engine.health().generation).padStart(8, '0')}.log`);
+    copyFileSync(cut, `${cut}.saved`);
+    await engine.snapshotNow();
+    await engine.applyBatch([msg('t3', 'c', 102)]);
+    await engine.close();
+    // Crash right after the snapshot's rename: the journal it covers is still there.
+    copyFileSync(`${cut}.saved`, cut);
+    engine = await StorageEngine.open({ dataDir: d, snapshotOnClose: false });
+    const [q] = await engine.applyBatch([{ type: 'history.query', profile: 'alice' }]);
+    const uids = (value(q) as { uid: string }[]).map((m) => m.uid);
+    expect(uids.length).toBe(43);
+    expect(new Set(uids).size).toBe(43);
+    expect(readdirSync(d).filter((f) => f.endsWith('.log')).length).toBe(1);
     await engine.close();
   });
 });

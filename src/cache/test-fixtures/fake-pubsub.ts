@@ -123,7 +123,8 @@ export class FakePubsubService {
       getNodeConfiguration: async (_service, node) => {
         this.calls.push({ method: 'getNodeConfiguration', node });
         const n = this.#node(node, false);
-        const values = n.maxItems === undefined ? {} : { 'pubsub#max_items': String(n.maxItems) };
+        const values: Record<string, string> =
+          n.maxItems === undefined ? {} : { 'pubsub#max_items': String(n.maxItems) };
         return { node, form: { type: 'form', fields: [], values }, values };
       },
       configureNode: unsupported,

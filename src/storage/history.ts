@@ -78,11 +78,10 @@ export function addHistory(
   );
   if (changes === 0) return { uid, added: false };
   for (const [lang, text] of messages) {
-    ctx.db.run('INSERT INTO message (history_uid, message, language) VALUES (?, ?, ?)', [
-      uid,
-      text,
-      lang,
-    ]);
+    ctx.db.run(
+      'INSERT INTO message (history_uid, message, language) VALUES (?, CAST(? AS TEXT), ?)',
+      [uid, text, lang],
+    );
   }
   for (const [lang, text] of subjects) {
     ctx.db.run('INSERT INTO subject (history_uid, subject, language) VALUES (?, ?, ?)', [

@@ -47,7 +47,7 @@ export function upsertItems(
     const created = optionalNumber(item.created, 'item.created') ?? now;
     const updated = optionalNumber(item.updated, 'item.updated') ?? now;
     ctx.db.run(
-      'INSERT INTO pubsub_items (node_id, name, data, created, updated, parsed) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (node_id, name) DO UPDATE SET data = excluded.data, updated = excluded.updated, parsed = excluded.parsed',
+      'INSERT INTO pubsub_items (node_id, name, data, created, updated, parsed) VALUES (?, ?, CAST(? AS TEXT), ?, ?, CAST(? AS TEXT)) ON CONFLICT (node_id, name) DO UPDATE SET data = excluded.data, updated = excluded.updated, parsed = excluded.parsed',
       [node, name, item.data, created, updated, toJsonText(item.parsed)],
     );
   }

@@ -25,9 +25,29 @@ export function loadSqlJs(): Promise<SqlJsStatic> {
   return initSqlJs();
 }
 
+interface Prepared {
+  readonly statement: Statement;
+  /** Parameter positions written as `CAST(? AS TEXT)`: long strings go there as UTF-8 bytes. */
+  readonly textSlots: readonly number[];
+}
+
+/** Strings at least this long are bound as bytes where the statement allows it. */
+const BYTES_THRESHOLD = 256;
+
+function findTextSlots(sql: string): number[] {
+  const slots: number[] = [];
+  let index = 0;
+  for (const match of sql.matchAll(/CAST\(\?\s+AS\s+TEXT\)|\?/gi)) {
+    if (match[0] !== '?') slots.push(index);
+    index++;
+  }
+  return slots;
+}
+
 export class SqlDatabase implements SqlAccess {
   readonly #db: Database;
-  readonly #statements = new Map<string, Statement>();
+  readonly #statements = new Map<string, Prepared>();
+  readonly #encoder = new TextEncoder();
   #recording: RecordedStatement[] | undefined;
 
   constructor(sql: SqlJsStatic, image?: Uint8Array) {
@@ -48,18 +68,43 @@ export class SqlDatabase implements SqlAccess {
   }
 
   #prepare(sql: string): Statement {
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
+    return this.#prepared(sql).statement;
+  }
+
+  #prepared(sql: string): Prepared {
+    let prepared = this.#statements.get(sql);
+    if (prepared === undefined) {
+      prepared = { statement: this.#db.prepare(sql), textSlots: findTextSlots(sql) };
+      this.#statements.set(sql, prepared);
     }
-    return statement;
+    return prepared;
+  }
+
+  /**
+   * Binds values. sql.js copies strings into wasm memory one character at a time in JS, so
+   * long strings placed in `CAST(? AS TEXT)` are bound as UTF-8 bytes (a native copy) and
+   * turned back into TEXT by SQLite, byte for byte.
+   */
+  #bind(prepared: Prepared, params: readonly SqlValue[]): void {
+    if (prepared.textSlots.length === 0) {
+      prepared.statement.bind(params as SqlValue[]);
+      return;
+    }
+    const values: (SqlValue | Uint8Array)[] = [...params];
+    for (const slot of prepared.textSlots) {
+      const value = values[slot];
+      if (typeof value === 'string' && value.length >= BYTES_THRESHOLD) {
+        values[slot] = this.#encoder.encode(value);
+      }
+    }
+    prepared.statement.bind(values as SqlValue[]);
   }
 
   all(sql: string, params: readonly SqlValue[] = []): SqlRow[] {
-    const statement = this.#prepare(sql);
+    const prepared = this.#prepared(sql);
+    const statement = prepared.statement;
     try {
-      statement.bind(params as SqlValue[]);
+      this.#bind(prepared, params);
       const rows: SqlRow[] = [];
       while (statement.step()) rows.push(statement.getAsObject() as SqlRow);
       return rows;
@@ -73,9 +118,10 @@ export class SqlDatabase implements SqlAccess {
   }
 
   run(sql: string, params: readonly SqlValue[] = []): { changes: number } {
-    const statement = this.#prepare(sql);
+    const prepared = this.#prepared(sql);
+    const statement = prepared.statement;
     try {
-      statement.bind(params as SqlValue[]);
+      this.#bind(prepared, params);
       statement.step();
     } finally {
       statement.reset();
@@ -120,7 +166,7 @@ export class SqlDatabase implements SqlAccess {
   }
 
   close(): void {
-    for (const statement of this.#statements.values()) statement.free();
+    for (const { statement } of this.#statements.values()) statement.free();
     this.#statements.clear();
     this.#db.close();
   }

@@ -63,6 +63,10 @@ export const configSchema = z
           .positive()
           .default(256 * 1024),
         profileMailboxCapacity: z.number().int().positive().default(1000),
+        /** XEP-0199 client pings every so often (0 = off); a missing pong drops the connection. */
+        pingIntervalMs: z.number().int().min(0).default(300_000),
+        /** Extra CA certificate (PEM file) trusted for every profile, on top of the system's. */
+        tlsCaFile: z.string().min(1).optional(),
       })
       .strict()
       .default({
@@ -72,6 +76,7 @@ export const configSchema = z
         reconnectMaxMs: 60_000,
         maxStanzaBytes: 256 * 1024,
         profileMailboxCapacity: 1000,
+        pingIntervalMs: 300_000,
       }),
     shutdownTimeoutMs: z.number().int().positive().default(15_000),
   })

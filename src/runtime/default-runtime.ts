@@ -1,20 +1,161 @@
 import type { AviaryConfigInput } from '../config/config-schema.js';
+import type { EntityStatus } from '../entities/entity-actor.js';
+import type {
+  AddComponentRequest,
+  AddProfileRequest,
+  ConnectionFactories,
+} from '../entities/entity-manager.js';
+import type { HistoryEntry } from '../entities/history-record.js';
 import type { Logger } from '../log.js';
-import { createRuntime, type Runtime } from './runtime.js';
+import { echoBotPlugin } from '../plugins/builtin/echo-component.js';
+import { createExampleE2eePlugin } from '../plugins/builtin/example-e2ee.js';
+import type { Plugin } from '../plugins/plugin.js';
+import { PluginRegistry } from '../plugins/plugin-registry.js';
+import type { StorageRequest } from '../storage/messages.js';
+import type { SendRequest, SendResult } from '../workflow/send-pipeline.js';
+import { EntitiesPart } from './entities-part.js';
+import { Runtime, type RuntimeServices } from './runtime.js';
 import { StoragePart } from './storage-part.js';
 
+export type HistoryQuery = Omit<
+  Extract<StorageRequest, { type: 'history.query' }>,
+  'type' | 'profile'
+>;
+
+export interface AviaryOptions {
+  readonly config?: AviaryConfigInput;
+  readonly log?: Logger;
+  /** Serve the control API (default true). */
+  readonly api?: boolean;
+  /** Extra plugins, registered before start (more can be added with `plugins.register`). */
+  readonly plugins?: readonly Plugin[];
+  /** Replace the XMPP connections (tests, custom transports). */
+  readonly connections?: (runtime: RuntimeServices) => ConnectionFactories;
+}
+
 /**
- * The runtime as `aviary run` starts it: storage, entities, workflow, cache and the control API
- * on the embedded default (sql.js in the data folder).
+ * The runtime as a library: storage, profiles, components, the message workflow, the control API
+ * and typed events. `aviary run` starts the same thing.
+ *
+ * @example
+ * import { createRuntime } from 'aviary';
+ * const aviary = createRuntime({ config: { dataDir: './data' } });
+ * aviary.events.on('messageNew', (m) => console.log(m.profile, m.from, m.message));
+ * await aviary.start();
+ * await aviary.addProfile({ name: 'alice', jid: 'alice@example.org', password });
+ * await aviary.sendMessage('alice', { to: 'bob@example.org', message: { '': 'hi' } });
+ * await aviary.stop();
  */
-export function createDefaultRuntime(options: {
-  config: AviaryConfigInput;
-  log?: Logger;
-}): Runtime {
-  const storage = new StoragePart();
-  return createRuntime({
-    config: options.config,
-    ...(options.log ? { log: options.log } : {}),
-    parts: [storage],
-  });
+export class Aviary extends Runtime {
+  readonly plugins: PluginRegistry;
+  readonly #storage: StoragePart;
+  readonly #entities: EntitiesPart;
+
+  constructor(options: AviaryOptions = {}) {
+    const plugins = new PluginRegistry();
+    const storage = new StoragePart();
+    const entities = new EntitiesPart({
+      storage,
+      plugins,
+      ...(options.connections ? { connections: options.connections } : {}),
+    });
+    super({
+      ...(options.config ? { config: options.config } : {}),
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.api !== undefined ? { api: options.api } : {}),
+      parts: [storage, entities],
+    });
+    this.plugins = plugins;
+    this.#storage = storage;
+    this.#entities = entities;
+    plugins.register(echoBotPlugin);
+    plugins.register(createExampleE2eePlugin());
+    for (const plugin of options.plugins ?? []) plugins.register(plugin);
+  }
+
+  /** Typed access to the storage actor. */
+  get storage() {
+    return this.#storage.client;
+  }
+
+  addProfile(request: AddProfileRequest): Promise<EntityStatus> {
+    return this.#entities.manager.addProfile(request);
+  }
+
+  addComponent(request: AddComponentRequest): Promise<EntityStatus> {
+    return this.#entities.manager.addComponent(request);
+  }
+
+  remove(name: string): Promise<void> {
+    return this.#entities.manager.remove(name);
+  }
+
+  connect(name: string): void {
+    this.#entities.manager.connect(name);
+  }
+
+  disconnect(name: string): Promise<void> {
+    return this.#entities.manager.disconnect(name);
+  }
+
+  /** Every profile and component with its connection state. */
+  entities(): EntityStatus[] {
+    return this.#entities.manager.list();
+  }
+
+  entity(name: string): EntityStatus {
+    return this.#entities.manager.status(name);
+  }
+
+  sendMessage(
+    profile: string,
+    request: SendRequest,
+    options: { sendOnly?: boolean } = {},
+  ): Promise<SendResult> {
+    return this.#entities.manager.sendMessage(profile, request, options);
+  }
+
+  history(profile: string, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
+    return this.#entities.manager.history(profile, query);
+  }
+
+  /** Resolves once `name` reaches `state` (or rejects after `timeoutMs`). */
+  waitForState(
+    name: string,
+    state: EntityStatus['state'],
+    timeoutMs = 30_000,
+  ): Promise<EntityStatus> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const current = this.#entities.manager.status(name);
+        if (current.state !== state) return false;
+        this.events.off('connectionState', onChange);
+        clearTimeout(timer);
+        resolve(current);
+        return true;
+      };
+      const onChange = () => void check();
+      const timer = setTimeout(() => {
+        this.events.off('connectionState', onChange);
+        const current = this.#entities.manager.status(name);
+        reject(
+          new Error(
+            `${name} did not reach ${state} within ${timeoutMs} ms (it is ${current.state}${current.reason ? `: ${current.reason}` : ''})`,
+          ),
+        );
+      }, timeoutMs);
+      this.events.on('connectionState', onChange);
+      check();
+    });
+  }
+}
+
+/** Creates (but does not start) a runtime. */
+export function createRuntime(options: AviaryOptions = {}): Aviary {
+  return new Aviary(options);
+}
+
+/** What `aviary run` starts. */
+export function createDefaultRuntime(options: { config: AviaryConfigInput; log?: Logger }): Aviary {
+  return createRuntime(options);
 }

@@ -224,6 +224,17 @@ export class Runtime {
           };
         },
       },
+      {
+        method: 'GET',
+        path: '/actors',
+        handle: () => ({
+          body: {
+            actors: this.system.mailboxDepths(),
+            deadLetters: this.system.deadLetterCount,
+            pendingAsks: this.system.pendingAsks,
+          },
+        }),
+      },
       ...this.#started.flatMap((part) => part.routes?.() ?? []),
     ];
     const stream: EventStream = {

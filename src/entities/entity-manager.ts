@@ -1,0 +1,363 @@
+import type { Element } from '@xmpp/xml';
+import type { ActorSystem } from '../actors/actor-system.js';
+import type { ActorRef } from '../actors/types.js';
+import type { AviaryConfig } from '../config/config-schema.js';
+import { AviaryError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Plugin, PluginHost } from '../plugins/plugin.js';
+import type { PluginRegistry } from '../plugins/plugin-registry.js';
+import type { RuntimeEvents } from '../runtime/events.js';
+import type { StorageClient } from '../runtime/storage-client.js';
+import type { SecretBox } from '../security/secret-box.js';
+import type { ComponentInfo, ProfileInfo, StorageRequest, TlsPolicy } from '../storage/messages.js';
+import type { Emitter } from '../util/emitter.js';
+import { HookRegistry } from '../workflow/hooks.js';
+import { parseJid } from '../workflow/jid.js';
+import type { SendRequest, SendResult } from '../workflow/send-pipeline.js';
+import { createBackoff } from '../xmpp/backoff.js';
+import type { SaltedPasswordCache } from '../xmpp/scram.js';
+import type { TokenBucket } from '../xmpp/token-bucket.js';
+import { type EntityMessage, type EntityStatus, makeEntityActor } from './entity-actor.js';
+import type { EntityConnection } from './entity-connection.js';
+import { type HistoryEntry, historyEntry } from './history-record.js';
+import { readConnectionSettings, writeConnectionSettings } from './profile-settings.js';
+
+/** Makes the XMPP connection of one entity (client or component); injected so tests can fake it. */
+export interface ConnectionFactories {
+  client(args: {
+    profile: ProfileInfo;
+    password: string;
+    caFile?: string;
+    verifyTls: boolean;
+  }): EntityConnection;
+  component(args: {
+    profile: ProfileInfo;
+    component: ComponentInfo;
+    secret: string;
+  }): EntityConnection;
+}
+
+export interface EntityManagerDeps {
+  readonly system: ActorSystem;
+  readonly storage: StorageClient;
+  readonly secrets: SecretBox;
+  readonly plugins: PluginRegistry;
+  readonly loginLimiter: TokenBucket;
+  readonly saltedPasswords: SaltedPasswordCache;
+  readonly connections: ConnectionFactories;
+  readonly events: Emitter<RuntimeEvents>;
+  readonly config: AviaryConfig;
+  readonly log: Logger;
+  readonly onOnline?: (name: string, connection: EntityConnection) => Promise<void>;
+  readonly onStanza?: (name: string, stanza: Element) => void;
+}
+
+export interface AddProfileRequest {
+  readonly name: string;
+  readonly jid: string;
+  readonly password: string;
+  readonly serverHost?: string;
+  readonly serverPort?: number;
+  readonly tls?: TlsPolicy;
+  readonly autoconnect?: boolean;
+  readonly caFile?: string;
+  readonly verifyTls?: boolean;
+}
+
+export interface AddComponentRequest {
+  readonly name: string;
+  /** The component's domain (XEP-0114). */
+  readonly jid: string;
+  readonly secret: string;
+  readonly entryPoint: string;
+  readonly serverHost?: string;
+  readonly serverPort?: number;
+  readonly sendHistory?: boolean;
+  readonly receiveHistory?: boolean;
+  readonly autoconnect?: boolean;
+}
+
+interface Entity {
+  readonly kind: 'client' | 'component';
+  readonly ref: ActorRef<EntityMessage>;
+  readonly teardown: (() => void)[];
+  status: EntityStatus;
+}
+
+/**
+ * Profiles and components: persisted through the storage actor (passwords and secrets encrypted
+ * at rest), each running as an entity actor with its own hooks and plugins.
+ */
+export class EntityManager {
+  readonly #deps: EntityManagerDeps;
+  readonly #entities = new Map<string, Entity>();
+
+  constructor(deps: EntityManagerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Spawns an actor for every stored profile and component (autoconnect ones connect). */
+  async start(): Promise<void> {
+    const [profiles, components] = await Promise.all([
+      this.#deps.storage.request({ type: 'profile.list' }),
+      this.#deps.storage.request({ type: 'component.list' }),
+    ]);
+    const byProfile = new Map(components.map((c) => [c.profile, c]));
+    for (const profile of profiles) {
+      try {
+        await this.#spawn(profile, byProfile.get(profile.name));
+      } catch (error) {
+        this.#deps.log.error({ err: error, profile: profile.name }, 'cannot start profile');
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.#entities.values()].map((e) => e.ref.stop({ mode: 'drain' })));
+    for (const entity of this.#entities.values()) for (const off of entity.teardown) off();
+    this.#entities.clear();
+  }
+
+  list(): EntityStatus[] {
+    return [...this.#entities.values()]
+      .map((e) => e.status)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  status(name: string): EntityStatus {
+    return this.#get(name).status;
+  }
+
+  async addProfile(request: AddProfileRequest): Promise<EntityStatus> {
+    const jid = parseJid(request.jid);
+    if (jid.local === undefined || jid.local === '') {
+      throw new AviaryError(
+        'profile.invalid',
+        `a profile JID needs a user part (user@domain), got ${request.jid}`,
+      );
+    }
+    if (typeof request.password !== 'string' || request.password.length === 0) {
+      throw new AviaryError('profile.invalid', 'a profile needs a non-empty password');
+    }
+    const profile = await this.#deps.storage.request({
+      type: 'profile.create',
+      name: request.name,
+      jid: request.jid,
+      passwordCiphertext: this.#deps.secrets.encrypt(request.password, `profile:${request.name}`),
+      ...(request.serverHost !== undefined ? { serverHost: request.serverHost } : {}),
+      ...(request.serverPort !== undefined ? { serverPort: request.serverPort } : {}),
+      tlsPolicy: request.tls ?? 'required',
+      autoconnect: request.autoconnect ?? true,
+    });
+    await writeConnectionSettings(this.#deps.storage, profile.name, {
+      caFile: request.caFile,
+      verifyTls: request.verifyTls,
+    });
+    await this.#spawn(profile, undefined);
+    return this.status(profile.name);
+  }
+
+  async addComponent(request: AddComponentRequest): Promise<EntityStatus> {
+    if (typeof request.secret !== 'string' || request.secret.length === 0) {
+      throw new AviaryError('component.invalid', 'a component needs a non-empty secret');
+    }
+    const jid = parseJid(request.jid);
+    if (jid.local !== undefined && jid.local !== '') {
+      throw new AviaryError('component.invalid', `a component JID is a domain, got ${request.jid}`);
+    }
+    // Fails early (clear error) when the entry point or its required dependencies cannot run.
+    this.#deps.plugins.forComponent(request.entryPoint);
+    const profile = await this.#deps.storage.request({
+      type: 'profile.create',
+      name: request.name,
+      jid: request.jid,
+      ...(request.serverHost !== undefined ? { serverHost: request.serverHost } : {}),
+      ...(request.serverPort !== undefined ? { serverPort: request.serverPort } : {}),
+      tlsPolicy: 'disabled',
+      autoconnect: request.autoconnect ?? true,
+    });
+    const component = await this.#deps.storage.request({
+      type: 'component.create',
+      profile: profile.name,
+      entryPoint: request.entryPoint,
+      secretCiphertext: this.#deps.secrets.encrypt(request.secret, `component:${profile.name}`),
+      sendHistory: request.sendHistory ?? false,
+      receiveHistory: request.receiveHistory ?? false,
+    });
+    await this.#spawn(profile, component);
+    return this.status(profile.name);
+  }
+
+  /** Stops the entity and deletes it with everything it owns (history, cache, parameters). */
+  async remove(name: string): Promise<void> {
+    const entity = this.#entities.get(name);
+    if (entity) {
+      await entity.ref.stop({ mode: 'drain' });
+      for (const off of entity.teardown) off();
+      this.#entities.delete(name);
+    }
+    const { deleted } = await this.#deps.storage.request({ type: 'profile.delete', name });
+    if (!deleted && !entity)
+      throw new AviaryError('profile.not-found', `no profile or component named ${name}`);
+  }
+
+  connect(name: string): void {
+    this.#get(name).ref.tell({ type: 'connect' });
+  }
+
+  async disconnect(name: string): Promise<void> {
+    await this.#get(name).ref.ask<null>((replyTo) => ({ type: 'disconnect', replyTo }), {
+      timeoutMs: 30_000,
+    });
+  }
+
+  sendMessage(
+    name: string,
+    request: SendRequest,
+    options: { sendOnly?: boolean } = {},
+  ): Promise<SendResult> {
+    return this.#get(name).ref.ask<SendResult>(
+      (replyTo) => ({
+        type: 'send-message',
+        request,
+        ...(options.sendOnly ? { sendOnly: true } : {}),
+        replyTo,
+      }),
+      { timeoutMs: 60_000 },
+    );
+  }
+
+  /** An IQ request through the entity's connection (pubsub, disco...). */
+  iq(name: string, element: Element, timeoutMs = 30_000): Promise<Element> {
+    return this.#get(name).ref.ask<Element>(
+      (replyTo) => ({ type: 'iq', element, timeoutMs, replyTo }),
+      {
+        timeoutMs: timeoutMs + 1000,
+      },
+    );
+  }
+
+  async history(
+    name: string,
+    query: Omit<Extract<StorageRequest, { type: 'history.query' }>, 'type' | 'profile'> = {},
+  ): Promise<HistoryEntry[]> {
+    const toSeconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+    const rows = await this.#deps.storage.request({
+      type: 'history.query',
+      profile: name,
+      ...query,
+      ...(query.before !== undefined ? { before: toSeconds(query.before) } : {}),
+      ...(query.after !== undefined ? { after: toSeconds(query.after) } : {}),
+    });
+    return rows.map(historyEntry);
+  }
+
+  #get(name: string): Entity {
+    const entity = this.#entities.get(name);
+    if (entity === undefined)
+      throw new AviaryError('profile.not-found', `no profile or component named ${name}`);
+    return entity;
+  }
+
+  async #spawn(profile: ProfileInfo, component: ComponentInfo | undefined): Promise<void> {
+    const { config, log: rootLog, connections } = this.#deps;
+    const kind = component ? 'component' : 'client';
+    const log = rootLog.child({ [kind === 'client' ? 'profile' : 'component']: profile.name });
+    const plugins: Plugin[] = component
+      ? this.#deps.plugins.forComponent(component.entryPoint)
+      : this.#deps.plugins.forClient();
+    const allowed = new Set(plugins.map((p) => p.name));
+    const hooks = new HookRegistry({ allowPlugin: (plugin) => allowed.has(plugin) });
+    let createConnection: () => EntityConnection;
+    if (component) {
+      const secret = this.#deps.secrets.decrypt(
+        component.secretCiphertext ?? '',
+        `component:${profile.name}`,
+      );
+      createConnection = () => connections.component({ profile, component, secret });
+    } else {
+      const password = this.#deps.secrets.decrypt(
+        profile.passwordCiphertext ?? '',
+        `profile:${profile.name}`,
+      );
+      const settings = await readConnectionSettings(this.#deps.storage, profile.name);
+      createConnection = () => connections.client({ profile, password, ...settings });
+    }
+    const host: PluginHost = {
+      kind,
+      name: profile.name,
+      jid: () => this.#entities.get(profile.name)?.status.jid ?? profile.jid,
+      sendMessage: (request) => this.sendMessage(profile.name, request as SendRequest),
+      sendRaw: async () => {
+        throw new AviaryError('plugin.unsupported', 'raw sending is not available yet');
+      },
+    };
+    const teardown: (() => void)[] = [];
+    for (const plugin of plugins) {
+      const off = await plugin.setup({ host, hooks, log: log.child({ plugin: plugin.name }) });
+      if (typeof off === 'function') teardown.push(off);
+    }
+    const ref = this.#deps.system.spawn<EntityMessage>(
+      kind === 'client' ? `profile:${profile.name}` : `component:${profile.name}`,
+      () =>
+        makeEntityActor({
+          kind,
+          name: profile.name,
+          jid: profile.jid,
+          createConnection: () => {
+            const connection = createConnection();
+            if (this.#deps.onStanza)
+              connection.onStanza((stanza) => this.#deps.onStanza?.(profile.name, stanza));
+            return connection;
+          },
+          hooks,
+          storeHistory: (_profile, request) => this.#deps.storage.request(request),
+          sendHistory: component ? component.sendHistory : true,
+          receiveHistory: component ? component.receiveHistory : true,
+          loginLimiter: this.#deps.loginLimiter,
+          backoff: createBackoff({
+            baseMs: config.xmpp.reconnectBaseMs,
+            capMs: config.xmpp.reconnectMaxMs,
+            random: Math.random,
+          }),
+          onState: (status) => {
+            const entity = this.#entities.get(profile.name);
+            if (entity) entity.status = status;
+            this.#deps.events.emit('connectionState', {
+              kind: status.kind === 'client' ? 'profile' : 'component',
+              name: status.name,
+              state: status.state,
+              ...(status.reason !== undefined ? { reason: status.reason } : {}),
+            });
+          },
+          onMessageNew: (name, signal) =>
+            this.#deps.events.emit('messageNew', {
+              ...signal.message,
+              profile: name,
+              direction: signal.direction,
+            }),
+          ...(this.#deps.onOnline
+            ? {
+                onOnline: (connection: EntityConnection) =>
+                  this.#deps.onOnline!(profile.name, connection),
+              }
+            : {}),
+          log,
+          autoconnect: profile.autoconnect,
+        }),
+      { mailbox: { capacity: config.xmpp.profileMailboxCapacity, overflow: 'reject' } },
+    );
+    this.#entities.set(profile.name, {
+      kind,
+      ref,
+      teardown,
+      status: {
+        kind,
+        name: profile.name,
+        jid: profile.jid,
+        state: 'offline',
+        reconnectAttempts: 0,
+      },
+    });
+  }
+}

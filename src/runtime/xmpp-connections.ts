@@ -1,0 +1,59 @@
+import type { Clock } from '../actors/clock.js';
+import type { AviaryConfig } from '../config/config-schema.js';
+import type { ConnectionFactories } from '../entities/entity-manager.js';
+import { serverOf, tlsModeOf, tlsOptionsFor } from '../entities/profile-settings.js';
+import { AviaryError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { createClientConnection } from '../xmpp/client-connection.js';
+import { createComponentConnection } from '../xmpp/component-connection.js';
+import type { SaltedPasswordCache } from '../xmpp/scram.js';
+
+/** The real XMPP connections: clients over TCP + STARTTLS, components over XEP-0114. */
+export function xmppConnectionFactories(deps: {
+  config: AviaryConfig;
+  clock: Clock;
+  saltedPasswords: SaltedPasswordCache;
+  log: Logger;
+}): ConnectionFactories {
+  const { config, clock } = deps;
+  return {
+    client({ profile, password, caFile, verifyTls }) {
+      const tls = tlsModeOf(profile.tlsPolicy);
+      const server = serverOf(profile);
+      return createClientConnection({
+        jid: profile.jid,
+        password,
+        ...(server ? { server } : {}),
+        tls,
+        tlsOptions: tlsOptionsFor(
+          { ...(caFile ? { caFile } : {}), verifyTls },
+          config.xmpp.tlsCaFile,
+        ),
+        saltedPasswordCache: deps.saltedPasswords,
+        clock,
+        maxStanzaBytes: config.xmpp.maxStanzaBytes,
+        // Plain-text SASL only where plain text was explicitly allowed (loopback, checked by the connection).
+        allowPlainTextAuth: tls === 'off',
+        ...(config.xmpp.pingIntervalMs > 0 ? { pingIntervalMs: config.xmpp.pingIntervalMs } : {}),
+        log: deps.log.child({ profile: profile.name, component: 'xmpp' }),
+      });
+    },
+    component({ profile, secret }) {
+      if (profile.serverHost === null && profile.serverPort === null) {
+        throw new AviaryError(
+          'component.invalid',
+          `component ${profile.name} needs --server and --port`,
+        );
+      }
+      const connection = createComponentConnection({
+        jid: profile.jid,
+        secret,
+        server: { host: profile.serverHost ?? '127.0.0.1', port: profile.serverPort ?? 5347 },
+        clock,
+        maxStanzaBytes: config.xmpp.maxStanzaBytes,
+        log: deps.log.child({ component: profile.name }),
+      });
+      return Object.assign(connection, { jid: profile.jid });
+    },
+  };
+}

@@ -300,4 +300,98 @@ describe('parseMessage property', () => {
     // Some mutations keep the stanza valid: the property is not vacuous.
     expect(parsed).toBeGreaterThan(0);
   });
+
+  it('never throws anything but AviaryError on random element trees', () => {
+    const names = fc.constantFrom(
+      'message',
+      'body',
+      'subject',
+      'thread',
+      'delay',
+      'stanza-id',
+      'origin-id',
+      'x',
+      'url',
+      'file-sharing',
+      'file',
+      'sources',
+      'url-data',
+      'reference',
+      'media-sharing',
+      'p:body',
+    );
+    const values = fc.oneof(
+      fc.constantFrom(
+        'jabber:client',
+        'jabber:component:accept',
+        'urn:xmpp:delay',
+        'urn:xmpp:sid:0',
+        'jabber:x:oob',
+        'urn:xmpp:sfs:0',
+        'romeo@montague.lit',
+        '2002-09-10T23:08:25Z',
+        'chat',
+        'https://x.lit/a.png',
+      ),
+      fc.string({ maxLength: 8 }),
+      fc.integer(),
+      fc.constant(undefined),
+    );
+    const attrs = fc.dictionary(
+      fc.constantFrom(
+        'xmlns',
+        'xmlns:p',
+        'from',
+        'to',
+        'type',
+        'id',
+        'by',
+        'stamp',
+        'xml:lang',
+        'parent',
+        'target',
+        'uri',
+        'algo',
+        '__proto__',
+      ),
+      values,
+      { maxKeys: 5 },
+    );
+    const { tree } = fc.letrec<{ tree: unknown }>((tie) => ({
+      tree: fc.record({
+        name: names,
+        attrs,
+        children: fc.array(
+          fc.oneof({ depthSize: 'small' }, fc.string({ maxLength: 6 }), tie('tree')),
+          { maxLength: 4 },
+        ),
+      }),
+    }));
+    // Roots are messages in one of the two stanza namespaces, so parsing gets past the root.
+    const root = fc
+      .tuple(tree, fc.constantFrom('jabber:client', 'jabber:component:accept'))
+      .map(([t, xmlns]) => {
+        const r = t as { attrs: Record<string, unknown> };
+        return { ...r, name: 'message', attrs: { ...r.attrs, xmlns } };
+      });
+    let parsed = 0;
+    fc.assert(
+      fc.property(
+        root,
+        fc.constantFrom<'client' | 'component'>('client', 'component'),
+        (element, entityKind) => {
+          try {
+            const m = parseMessage(element as never, deps({ entityKind }));
+            parsed++;
+            expect(structuredClone(m)).toEqual(m);
+          } catch (error) {
+            if (!isAviaryError(error, 'stanza.invalid')) throw error;
+            expect(error.details?.['reason']).not.toBe('unreadable stanza');
+          }
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+    expect(parsed).toBeGreaterThan(50);
+  });
 });

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ActorSystem } from '../actors/actor-system.js';
 import type { Clock } from '../actors/clock.js';
 import { ControlServer, type EventStream, type Route } from '../api/control-server.js';
+import { statusPageRoutes } from '../api/status-page.js';
 import type { AviaryConfig, AviaryConfigInput } from '../config/config-schema.js';
 import { loadConfig } from '../config/load-config.js';
 import { AviaryError } from '../errors.js';
@@ -236,6 +237,7 @@ export class Runtime {
         }),
       },
       ...this.#started.flatMap((part) => part.routes?.() ?? []),
+      ...statusPageRoutes(),
     ];
     const stream: EventStream = {
       path: '/events',

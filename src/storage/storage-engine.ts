@@ -21,8 +21,9 @@ import {
   type MigrationResult,
   migrateTo,
 } from './migrator.js';
+import { recover } from './recover.js';
 import { journalName, listDataDir, snapshotName, writeSnapshot } from './snapshot-files.js';
-import { loadSqlJs, SqlDatabase } from './sql-database.js';
+import { loadSqlJs, type SqlDatabase } from './sql-database.js';
 import { type StorageLog, silentLog } from './storage-log.js';
 import { EngineStats, type StorageStats } from './storage-stats.js';
 
@@ -110,66 +111,13 @@ export class StorageEngine {
     const fs = options.fs ?? nodeFsOps;
     const clock = options.clock ?? systemClock;
     const log = options.log ?? silentLog;
-    const dir = options.dataDir;
-    const started = clock.now();
-    await fs.mkdir(dir);
-    const listing = await listDataDir(fs, dir);
-    for (const temp of listing.temps) await fs.unlink(join(dir, temp));
-    const snapshotGen = listing.snapshots[listing.snapshots.length - 1];
     const sql = options.sqlJs ?? (await loadSqlJs());
-    let image: Uint8Array | undefined;
-    if (snapshotGen !== undefined) image = await fs.readFile(join(dir, snapshotName(snapshotGen)));
-    let db: SqlDatabase;
-    try {
-      db = new SqlDatabase(sql, image);
-      db.get('SELECT count(*) AS c FROM sqlite_master');
-    } catch (cause) {
-      throw new AviaryError(
-        'storage.snapshot-corrupt',
-        `cannot load ${snapshotName(snapshotGen ?? 0)}`,
-        { cause },
-      );
-    }
-    const base = snapshotGen ?? listing.journals[0] ?? 0;
-    const journals = listing.journals.filter((g) => g >= base);
-    if (journals.length === 0) journals.push(base);
-    let journal: Journal | undefined;
-    let seq = 0;
-    let replayed = 0;
-    for (const gen of journals) {
-      await journal?.close();
-      const opened = await Journal.open({ fs, path: join(dir, journalName(gen)), log });
-      journal = opened.journal;
-      // One transaction per journal file: FTS4 merges its pending terms once, not per record.
-      db.exec('BEGIN');
-      let current = 0;
-      try {
-        for (const record of opened.records) {
-          current = record.seq;
-          db.replay(record.statements);
-          seq = record.seq;
-          replayed++;
-        }
-        db.exec('COMMIT');
-      } catch (cause) {
-        db.exec('ROLLBACK');
-        throw new AviaryError(
-          'storage.replay-failed',
-          `cannot replay record ${current} of ${journalName(gen)}`,
-          { cause },
-        );
-      }
-    }
-    await fs.syncDir(dir);
-    for (const gen of listing.journals.filter((g) => g < base))
-      await fs.unlink(join(dir, journalName(gen)));
-    for (const gen of listing.snapshots.filter((g) => g < base))
-      await fs.unlink(join(dir, snapshotName(gen)));
-    const generation = journals[journals.length - 1] as number;
-    log('info', 'storage opened', {
-      snapshot: snapshotGen ?? null,
-      replayed,
-      ms: clock.now() - started,
+    const { db, journal, generation, seq } = await recover({
+      fs,
+      dir: options.dataDir,
+      sql,
+      clock,
+      log,
     });
     const migrations = await loadMigrations(options.migrationsDir);
     const engine = new StorageEngine({
@@ -179,7 +127,7 @@ export class StorageEngine {
       log,
       db,
       migrations,
-      journal: journal as Journal,
+      journal,
       generation,
       seq,
     });
@@ -255,6 +203,17 @@ export class StorageEngine {
         outcomes.push(outcome);
       });
       if (recorded.length > indexedAt) indexPending(this.#db);
+    } catch (cause) {
+      // Only the engine's own steps (savepoints, index catch-up) get here: never leave the
+      // transaction open; fail every request of the batch.
+      this.#db.exec('ROLLBACK');
+      const error = serializeError(
+        new AviaryError('storage.batch-failed', 'storage batch failed and was rolled back', {
+          cause,
+        }),
+      );
+      this.#log('error', 'storage: batch failed, rolled back', { error: error.message });
+      return requests.map(() => ({ ok: false as const, error }));
     } finally {
       this.#db.stopRecording();
     }

@@ -340,4 +340,47 @@ describe('StorageEngine', () => {
     expect(readdirSync(d).filter((f) => f.endsWith('.log')).length).toBe(1);
     await engine.close();
   });
+
+  it('an fdatasync failure is not acknowledged and a failed snapshot keeps the journals', async () => {
+    const d = dir();
+    let failSync = false;
+    let failRename = false;
+    const fs: FsOps = {
+      ...nodeFsOps,
+      async openFile(path) {
+        const file = await nodeFsOps.openFile(path);
+        return {
+          ...file,
+          datasync: async () => {
+            if (failSync) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+            return file.datasync();
+          },
+        };
+      },
+      rename: async (from, to) => {
+        if (failRename) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+        return nodeFsOps.rename(from, to);
+      },
+    };
+    let engine = await StorageEngine.open({ dataDir: d, fs, snapshotOnClose: false });
+    await engine.applyBatch([profile, msg('a', 'x', 1)]);
+    failSync = true;
+    const [lost] = await engine.applyBatch([msg('b', 'y', 2)]);
+    expect(lost).toMatchObject({ ok: false, error: { code: 'storage.journal-write-failed' } });
+    expect(engine.health()).toMatchObject({ ok: false, reason: expect.stringContaining('EIO') });
+    failSync = false;
+    failRename = true;
+    const snapshots = () => readdirSync(d).filter((f) => f.startsWith('snapshot-') && f.endsWith('.db'));
+    const before = snapshots();
+    await engine.snapshotNow(); // logged, not thrown: the journals stay the source of truth
+    expect(snapshots()).toEqual(before);
+    expect(readdirSync(d).filter((f) => f.endsWith('.log')).length).toBe(2);
+    await engine.applyBatch([msg('c', 'z', 3)]);
+    failRename = false;
+    await engine.close();
+    engine = await StorageEngine.open({ dataDir: d, snapshotOnClose: false });
+    const [q] = await engine.applyBatch([{ type: 'history.query', profile: 'alice', order: 'asc' }]);
+    expect((value(q) as { uid: string }[]).map((m) => m.uid)).toEqual(['a', 'c']);
+    await engine.close();
+  });
 });

@@ -358,7 +358,8 @@ describe('StorageEngine', () => {
         };
       },
       rename: async (from, to) => {
-        if (failRename) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+        if (failRename)
+          throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
         return nodeFsOps.rename(from, to);
       },
     };
@@ -370,7 +371,8 @@ describe('StorageEngine', () => {
     expect(engine.health()).toMatchObject({ ok: false, reason: expect.stringContaining('EIO') });
     failSync = false;
     failRename = true;
-    const snapshots = () => readdirSync(d).filter((f) => f.startsWith('snapshot-') && f.endsWith('.db'));
+    const snapshots = () =>
+      readdirSync(d).filter((f) => f.startsWith('snapshot-') && f.endsWith('.db'));
     const before = snapshots();
     await engine.snapshotNow(); // logged, not thrown: the journals stay the source of truth
     expect(snapshots()).toEqual(before);
@@ -379,7 +381,9 @@ describe('StorageEngine', () => {
     failRename = false;
     await engine.close();
     engine = await StorageEngine.open({ dataDir: d, snapshotOnClose: false });
-    const [q] = await engine.applyBatch([{ type: 'history.query', profile: 'alice', order: 'asc' }]);
+    const [q] = await engine.applyBatch([
+      { type: 'history.query', profile: 'alice', order: 'asc' },
+    ]);
     expect((value(q) as { uid: string }[]).map((m) => m.uid)).toEqual(['a', 'c']);
     await engine.close();
   });

@@ -8,9 +8,8 @@ import type { SqlJsStatic } from 'sql.js';
 import type { Clock } from '../actors/clock.js';
 import { systemClock } from '../actors/clock.js';
 import { AviaryError, serializeError } from '../errors.js';
-import { dispatch } from './dispatch.js';
+import { executeBatch, runRequest } from './batch-execution.js';
 import { type FsOps, nodeFsOps } from './fs-ops.js';
-import { indexPending } from './fts-catch-up.js';
 import type { HandlerContext } from './handler-context.js';
 import { Journal } from './journal.js';
 import { isWrite, type StorageOutcome, type StorageRequest } from './messages.js';
@@ -165,57 +164,23 @@ export class StorageEngine {
   }
 
   #run(request: StorageRequest): StorageOutcome {
-    try {
-      return { ok: true, value: dispatch(this.#ctx, request) };
-    } catch (error) {
-      return { ok: false, error: serializeError(error) };
-    }
+    return runRequest(this.#ctx, request);
   }
 
   async #apply(requests: readonly StorageRequest[]): Promise<StorageOutcome[]> {
     const started = performance.now();
     const writes = requests.map((r) => typeof r === 'object' && r !== null && isWrite(r));
     if (!writes.includes(true)) return requests.map((r) => this.#run(r));
-    const outcomes: StorageOutcome[] = [];
-    const readsAfterWrite: number[] = [];
-    this.#db.exec('BEGIN');
-    const recorded = this.#db.startRecording();
-    let indexedAt = 0;
-    try {
-      requests.forEach((request, i) => {
-        if (!writes[i]) {
-          if (recorded.length > indexedAt) {
-            indexPending(this.#db);
-            indexedAt = recorded.length;
-          }
-          if (recorded.length > 0) readsAfterWrite.push(i);
-          outcomes.push(this.#run(request));
-          return;
-        }
-        const mark = recorded.length;
-        this.#db.control('SAVEPOINT request');
-        const outcome = this.#run(request);
-        if (!outcome.ok) {
-          this.#db.control('ROLLBACK TO request');
-          recorded.length = mark;
-        }
-        this.#db.control('RELEASE request');
-        outcomes.push(outcome);
+    const { outcomes, recorded, readsAfterWrite } = executeBatch({
+      db: this.#db,
+      ctx: this.#ctx,
+      requests,
+    });
+    if (outcomes[0]?.ok === false && outcomes[0].error.code === 'storage.batch-failed') {
+      this.#log('error', 'storage: batch failed, rolled back', {
+        error: outcomes[0].error.cause?.message,
       });
-      if (recorded.length > indexedAt) indexPending(this.#db);
-    } catch (cause) {
-      // Only the engine's own steps (savepoints, index catch-up) get here: never leave the
-      // transaction open; fail every request of the batch.
-      this.#db.exec('ROLLBACK');
-      const error = serializeError(
-        new AviaryError('storage.batch-failed', 'storage batch failed and was rolled back', {
-          cause,
-        }),
-      );
-      this.#log('error', 'storage: batch failed, rolled back', { error: error.message });
-      return requests.map(() => ({ ok: false as const, error }));
-    } finally {
-      this.#db.stopRecording();
+      return outcomes;
     }
     if (recorded.length === 0) {
       this.#db.exec('COMMIT');

@@ -17,7 +17,12 @@ const stateOf = (page: Page, name: string) =>
 
 describe('status page in headless Chromium', () => {
   let runtime: Aviary;
-  let browser: Browser;
+  let browser: Browser | undefined;
+  // Launched by the first browser test, so a missing Chromium fails each of them (not a skip).
+  const newPage = async (options?: Parameters<Browser['newPage']>[0]) => {
+    browser ??= await launchChromium();
+    return browser.newPage(options);
+  };
   let token: string;
   let base: string;
 
@@ -43,7 +48,6 @@ describe('status page in headless Chromium', () => {
         autoconnect: false,
       });
     }
-    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -52,7 +56,7 @@ describe('status page in headless Chromium', () => {
   });
 
   it('renders profiles, follows connection changes live and escapes event text', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const page = await newPage({ viewport: { width: 1100, height: 900 } });
     const requests: { url: string; auth: string | undefined }[] = [];
     page.on('request', (r) => requests.push({ url: r.url(), auth: r.headers().authorization }));
     const consoleErrors: string[] = [];
@@ -151,7 +155,7 @@ describe('status page in headless Chromium', () => {
   });
 
   it('shows "unauthorised" and the login form for a wrong token, then logs in', async () => {
-    const page = await browser.newPage();
+    const page = await newPage();
     await page.goto(`${base}/ui#token=not-the-token`);
     await expect.poll(() => page.locator('#login-message').textContent()).toContain('Unauthorised');
     expect(await page.locator('#login').isVisible()).toBe(true);
@@ -173,7 +177,7 @@ describe('status page in headless Chromium', () => {
   });
 
   it('renders cache nodes and refreshes them after a cacheSynced event', async () => {
-    const page = await browser.newPage();
+    const page = await newPage();
     const nodes = [
       {
         profile: 'alice',

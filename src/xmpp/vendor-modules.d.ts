@@ -50,3 +50,20 @@ declare module 'saslmechanisms' {
     create(names: readonly string[]): unknown;
   }
 }
+
+declare module '@xmpp/client' {
+  /** The stock xmpp.js client, used only as the benchmark baseline. */
+  export interface StockClient {
+    start(): Promise<unknown>;
+    stop(): Promise<unknown>;
+    on(event: string, listener: (...args: unknown[]) => void): this;
+  }
+  export function client(options: {
+    service: string;
+    domain?: string;
+    username?: string;
+    password?: string;
+    resource?: string;
+    timeout?: number;
+  }): StockClient;
+}

@@ -106,6 +106,8 @@ log = { { levels = { min = ${luaString(options.logLevel ?? 'info')} }, to = "fil
 modules_enabled = { "roster", "saslauth", "tls", "disco", "pep", "private", "ping", "register", "offline", "version" }
 modules_disabled = { "posix", "limits", "s2s" }
 limits = { }
+-- Nagle off: otherwise the stream header and features after SASL wait for a delayed ACK (~40 ms).
+network_settings = { nagle = false, opportunistic_writes = true }
 authentication = ${luaString(options.auth ?? 'internal_hashed')}
 storage = "internal"
 allow_registration = true

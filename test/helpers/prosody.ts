@@ -62,6 +62,9 @@ export interface ProsodyFixture {
   kill(): Promise<void>;
   /** Starts Prosody again with the same config, ports and data. */
   restart(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a server that hangs without closing its sockets. */
+  pause(): void;
+  resume(): void;
 }
 
 /** Prosody's datamanager encoding of a path component (`.` → `%2e`). */
@@ -179,6 +182,7 @@ Component ${luaString(componentDomain)}
     process.off('exit', onExit);
     if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGCONT');
     proc.kill(signal);
     const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
     await exited;
@@ -202,6 +206,8 @@ Component ${luaString(componentDomain)}
       rmSync(dir, { recursive: true, force: true });
     },
     kill: () => terminate('SIGKILL'),
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async restart() {
       await terminate('SIGTERM');
       await launch();

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../actors/clock.js';
-import type { StorageOutcome, StorageRequest, StorageResponse } from './messages.js';
+import {
+  type StorageOutcome,
+  type StorageRequest,
+  type StorageResponse,
+  unwrapOutcome,
+} from './messages.js';
 import { StorageEngine } from './storage-engine.js';
 
 async function setup() {
@@ -57,6 +62,16 @@ describe('storage messages', () => {
     expect(await fail({ type: 'nonsense' } as unknown as StorageRequest)).toBe(
       'storage.unknown-request',
     );
+    const request = { type: 'profile.get', name: 'alice' } as const;
+    const profile = unwrapOutcome(request, (await engine.applyBatch([request]))[0]);
+    expect(profile?.jid).toBe('alice@example.org');
+    const bad = { type: 'profile.get', name: '' } as const;
+    expect(() =>
+      unwrapOutcome(bad, {
+        ok: false,
+        error: { name: 'Error', code: 'storage.bad-argument', message: 'x' },
+      }),
+    ).toThrow(expect.objectContaining({ code: 'storage.bad-argument' }));
     expect(await one({ type: 'profile.delete', name: 'bob' })).toEqual({ deleted: true });
     expect(await one({ type: 'profile.delete', name: 'bob' })).toEqual({ deleted: false });
     await engine.close();

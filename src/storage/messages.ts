@@ -3,7 +3,7 @@
  * result types. No SQL text and no sql.js object crosses it, so a PostgreSQL backend can
  * serve the same messages. Timestamps are seconds since the epoch (floats), as in Libervia.
  */
-import type { SerializedError } from '../errors.js';
+import { deserializeError, type SerializedError } from '../errors.js';
 
 /** A JSON value (private values, `extra`, parsed pubsub data). */
 export type Json =
@@ -296,4 +296,22 @@ export const READ_TYPES: ReadonlySet<StorageRequestType> = new Set<StorageReques
 /** True for requests that change the database. */
 export function isWrite(request: StorageRequest): boolean {
   return !READ_TYPES.has(request.type);
+}
+
+/**
+ * The typed value of an outcome, or throws its error rebuilt as an `AviaryError` (same code).
+ *
+ * @example
+ * const request = { type: 'profile.get', name: 'alice' } as const;
+ * const [outcome] = await engine.applyBatch([request]);
+ * const profile = unwrapOutcome(request, outcome); // ProfileInfo | null
+ */
+export function unwrapOutcome<R extends StorageRequest>(
+  _request: R,
+  outcome: StorageOutcome | undefined,
+): StorageResponse<R> {
+  if (outcome === undefined)
+    throw deserializeError({ name: 'Error', code: 'storage.no-outcome', message: 'no outcome' });
+  if (!outcome.ok) throw deserializeError(outcome.error);
+  return outcome.value as StorageResponse<R>;
 }

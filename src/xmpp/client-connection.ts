@@ -17,14 +17,17 @@ import {
 import { createElementQueue } from './element-queue.js';
 import { createIqTracker } from './iq-tracker.js';
 import { isLoopbackHost } from './loopback.js';
+import { parseRoster, type RosterItem } from './roster.js';
 import type { MechanismName } from './sasl-mechanisms.js';
+
+export type { RosterItem } from './roster.js';
+
 import type { SaltedPasswordCache } from './scram.js';
 import { createStanzaSurface, type StanzaSurface } from './stanza-surface.js';
 import { XmlStream } from './xml-stream.js';
 import { silentLog, type XmppLog } from './xmpp-log.js';
 
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
-const NS_ROSTER = 'jabber:iq:roster';
 
 export type TlsMode = 'required' | 'optional' | 'off';
 
@@ -66,14 +69,6 @@ export interface ClientConnectionOptions {
   readonly iqTimeoutMs?: number;
   /** Ping the server every so often (XEP-0199); a missing pong drops the connection. */
   readonly pingIntervalMs?: number;
-}
-
-/** One roster item (RFC 6121 §2.1.2). */
-export interface RosterItem {
-  readonly jid: string;
-  readonly name?: string;
-  readonly subscription: string;
-  readonly groups: readonly string[];
 }
 
 /**
@@ -137,10 +132,15 @@ export function createClientConnection(options: ClientConnectionOptions): Client
     stream === undefined
       ? Promise.reject(new AviaryError('xmpp.not-connected', 'not connected'))
       : stream.send(element);
+  const bare = `${username}@${domain}`.toLowerCase();
   const iqs = createIqTracker({
     clock,
     send: write,
     defaultTimeoutMs: options.iqTimeoutMs ?? 30_000,
+    isLocalSender: (from) =>
+      from === undefined ||
+      from.toLowerCase() === domain.toLowerCase() ||
+      from.toLowerCase().split('/')[0] === bare,
   });
   const surface = createStanzaSurface({
     send: (element) => {
@@ -228,7 +228,7 @@ export function createClientConnection(options: ClientConnectionOptions): Client
     negotiating = false;
     await s.send(xml('presence'));
     const result = await iqs.request(
-      xml('iq', { type: 'get' }, xml('query', { xmlns: NS_ROSTER })),
+      xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })),
       timeoutMs,
     );
     roster = parseRoster(result);
@@ -296,14 +296,4 @@ export function createClientConnection(options: ClientConnectionOptions): Client
       await s.close();
     },
   };
-}
-
-function parseRoster(result: Element): RosterItem[] {
-  const query = result.getChild('query', NS_ROSTER);
-  return (query?.getChildren('item') ?? []).map((item) => ({
-    jid: item.attrs.jid ?? '',
-    ...(item.attrs.name === undefined ? {} : { name: item.attrs.name }),
-    subscription: item.attrs.subscription ?? 'none',
-    groups: item.getChildren('group').map((g) => g.text()),
-  }));
 }

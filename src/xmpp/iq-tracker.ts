@@ -50,12 +50,24 @@ export function createIqTracker(deps: {
   clock: Clock;
   send: (element: Element) => Promise<void>;
   defaultTimeoutMs: number;
+  /**
+   * Accepts the `from` of a reply to a request sent without `to` (addressed to our own
+   * account or server, RFC 6120 §10.3.3). Replies from anyone else are not matched, so a
+   * peer cannot spoof an answer.
+   */
+  isLocalSender?: (from: string | undefined) => boolean;
 }): IqTracker {
+  const isLocal = deps.isLocalSender ?? ((from: string | undefined) => from === undefined);
   const prefix = randomBytes(4).toString('hex');
   let sequence = 0;
   const waiting = new Map<
     string,
-    { resolve: (e: Element) => void; reject: (e: unknown) => void; cancel: () => void }
+    {
+      to: string | undefined;
+      resolve: (e: Element) => void;
+      reject: (e: unknown) => void;
+      cancel: () => void;
+    }
   >();
   return {
     async request(iq, timeoutMs = deps.defaultTimeoutMs) {
@@ -66,7 +78,7 @@ export function createIqTracker(deps: {
           waiting.delete(id);
           reject(new AviaryError('xmpp.timeout', `no reply to iq ${id} within ${timeoutMs} ms`));
         }, timeoutMs);
-        waiting.set(id, { resolve, reject, cancel });
+        waiting.set(id, { to: iq.attrs.to, resolve, reject, cancel });
       });
       try {
         await deps.send(iq);
@@ -81,6 +93,10 @@ export function createIqTracker(deps: {
       const id = iq.attrs.id;
       const entry = id === undefined ? undefined : waiting.get(id);
       if (entry === undefined || id === undefined) return false;
+      const from = iq.attrs.from;
+      const expected =
+        entry.to === undefined ? isLocal(from) : from?.toLowerCase() === entry.to.toLowerCase();
+      if (!expected) return false;
       waiting.delete(id);
       entry.cancel();
       if (iq.attrs.type === 'error') entry.reject(stanzaErrorFromElement(iq));

@@ -1,0 +1,71 @@
+import xml, { type Element } from '@xmpp/xml';
+import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../actors/clock.js';
+import { createIqTracker } from './iq-tracker.js';
+
+function setup() {
+  const clock = new SimulatedClock(0);
+  const sent: Element[] = [];
+  const tracker = createIqTracker({
+    clock,
+    send: async (e) => {
+      sent.push(e);
+    },
+    defaultTimeoutMs: 1000,
+    isLocalSender: (from) => from === undefined || from === 'example.org',
+  });
+  return { clock, sent, tracker };
+}
+
+describe('createIqTracker', () => {
+  it('matches a result by id and by the addressee', async () => {
+    const { sent, tracker } = setup();
+    const reply = tracker.request(xml('iq', { type: 'get', to: 'bob@example.org/r' }, xml('q')));
+    await Promise.resolve();
+    const id = sent[0]?.attrs.id;
+    expect(id).toBeTruthy();
+    expect(
+      tracker.handleReply(xml('iq', { type: 'result', id, from: 'mallory@example.org' })),
+    ).toBe(false);
+    expect(tracker.handleReply(xml('iq', { type: 'result', id, from: 'bob@example.org/r' }))).toBe(
+      true,
+    );
+    expect((await reply).attrs.from).toBe('bob@example.org/r');
+    expect(tracker.pending).toBe(0);
+  });
+
+  it('accepts replies to server-addressed requests only from local senders', async () => {
+    const { sent, tracker } = setup();
+    const reply = tracker.request(xml('iq', { type: 'set' }, xml('bind')));
+    await Promise.resolve();
+    const id = sent[0]?.attrs.id;
+    expect(tracker.handleReply(xml('iq', { type: 'result', id, from: 'evil.org' }))).toBe(false);
+    expect(tracker.handleReply(xml('iq', { type: 'result', id, from: 'example.org' }))).toBe(true);
+    await expect(reply).resolves.toBeDefined();
+  });
+
+  it('rejects with the stanza error condition, and times out with the clock', async () => {
+    const { clock, sent, tracker } = setup();
+    const failing = tracker.request(xml('iq', { type: 'get' }, xml('q')));
+    const silent = tracker.request(xml('iq', { type: 'get' }, xml('q')), 500);
+    await Promise.resolve();
+    const error = xml(
+      'iq',
+      { type: 'error', id: sent[0]?.attrs.id },
+      xml(
+        'error',
+        { type: 'cancel' },
+        xml('item-not-found', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }),
+      ),
+    );
+    tracker.handleReply(error);
+    await expect(failing).rejects.toMatchObject({
+      code: 'xmpp.stanza-error',
+      details: { condition: 'item-not-found', type: 'cancel' },
+    });
+    const timedOut = expect(silent).rejects.toMatchObject({ code: 'xmpp.timeout' });
+    await clock.advance(500);
+    await timedOut;
+    expect(tracker.pending).toBe(0);
+  });
+});

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AviaryError } from '../errors.js';
-import { defaultMigrationsDir, loadMigrations, type MigrationResult } from './migrator.js';
+import { loadMigrations, type MigrationResult } from './migrator.js';
 import { StorageEngine, type StorageEngineOptions } from './storage-engine.js';
 
 type Extra = Omit<StorageEngineOptions, 'dataDir' | 'autoMigrate'>;
@@ -75,9 +75,15 @@ export function up(_db: MigrationDb): void {}
 export function down(_db: MigrationDb): void {}
 `;
 
+/** The source `migrations/` folder (not `dist/migrations/`), where new revisions belong. */
+export const sourceMigrationsDir = new URL(
+  import.meta.url.includes('/dist/') ? '../../../migrations/' : '../../migrations/',
+  import.meta.url,
+);
+
 /** Writes the next numbered migration file (`NNNN_slug.ts`) with empty up/down; returns its path. */
 export async function createRevision(
-  migrationsDir: string | URL = defaultMigrationsDir,
+  migrationsDir: string | URL = sourceMigrationsDir,
   message = 'revision',
 ): Promise<string> {
   const dir = typeof migrationsDir === 'string' ? migrationsDir : fileURLToPath(migrationsDir);

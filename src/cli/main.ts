@@ -7,6 +7,9 @@
 import { Command, CommanderError } from 'commander';
 import { AviaryError } from '../errors.js';
 import { VERSION } from '../runtime/version.js';
+import { registerDbCommands } from './commands/db.js';
+import { registerMessageCommands } from './commands/message.js';
+import { registerComponentCommands, registerProfileCommands } from './commands/profile.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerStatusCommand } from './commands/status.js';
 import { CliError } from './output.js';
@@ -26,6 +29,10 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRunCommand(program);
   registerStatusCommand(program);
+  registerProfileCommands(program);
+  registerComponentCommands(program);
+  registerMessageCommands(program);
+  registerDbCommands(program);
   return program;
 }
 

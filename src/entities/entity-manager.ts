@@ -50,6 +50,8 @@ export interface EntityManagerDeps {
   readonly log: Logger;
   readonly onOnline?: (name: string, connection: EntityConnection) => Promise<void>;
   readonly onStanza?: (name: string, stanza: Element) => void;
+  /** Connect autoconnect profiles at start (default true; the offline CLI turns it off). */
+  readonly autoconnect?: boolean;
 }
 
 export interface AddProfileRequest {
@@ -343,7 +345,7 @@ export class EntityManager {
               }
             : {}),
           log,
-          autoconnect: profile.autoconnect,
+          autoconnect: profile.autoconnect && this.#deps.autoconnect !== false,
         }),
       { mailbox: { capacity: config.xmpp.profileMailboxCapacity, overflow: 'reject' } },
     );

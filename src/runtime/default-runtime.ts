@@ -31,6 +31,8 @@ export interface AviaryOptions {
   readonly plugins?: readonly Plugin[];
   /** Replace the XMPP connections (tests, custom transports). */
   readonly connections?: (runtime: RuntimeServices) => ConnectionFactories;
+  /** Connect autoconnect profiles at start (default true). */
+  readonly autoconnect?: boolean;
 }
 
 /**
@@ -58,6 +60,7 @@ export class Aviary extends Runtime {
       storage,
       plugins,
       ...(options.connections ? { connections: options.connections } : {}),
+      ...(options.autoconnect !== undefined ? { autoconnect: options.autoconnect } : {}),
     });
     super({
       ...(options.config ? { config: options.config } : {}),

@@ -28,6 +28,7 @@ export class EntitiesPart implements RuntimePart {
   readonly #plugins: PluginRegistry;
   readonly #connections: ((runtime: RuntimeServices) => ConnectionFactories) | undefined;
   readonly #onOnline: ((name: string, connection: EntityConnection) => Promise<void>) | undefined;
+  readonly #autoconnect: boolean;
   #manager: EntityManager | undefined;
   #offState: (() => void) | undefined;
 
@@ -36,7 +37,9 @@ export class EntitiesPart implements RuntimePart {
     plugins: PluginRegistry;
     connections?: (runtime: RuntimeServices) => ConnectionFactories;
     onOnline?: (name: string, connection: EntityConnection) => Promise<void>;
+    autoconnect?: boolean;
   }) {
+    this.#autoconnect = options.autoconnect ?? true;
     this.#storage = options.storage;
     this.#plugins = options.plugins;
     this.#connections = options.connections;
@@ -74,6 +77,7 @@ export class EntitiesPart implements RuntimePart {
       config: runtime.config,
       log: runtime.log,
       ...(this.#onOnline ? { onOnline: this.#onOnline } : {}),
+      autoconnect: this.#autoconnect,
     });
     const counts = () => {
       runtime.metrics.connections.reset();

@@ -1,0 +1,158 @@
+import type { Command } from 'commander';
+import type { EntityStatus } from '../../entities/entity-actor.js';
+import type { TlsPolicy } from '../../storage/messages.js';
+import { globalOptions } from '../context.js';
+import { CliError, emit, renderTable } from '../output.js';
+import { envSecret, readStdinSecret } from '../secret-input.js';
+import { withTarget } from '../target.js';
+
+const port = (value: string) => {
+  const n = Number.parseInt(value, 10);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new CliError(`port must be 1..65535, got ${value}`);
+  return n;
+};
+
+const stateTable = (rows: EntityStatus[]) =>
+  renderTable(
+    rows.map((r) => ({ name: r.name, jid: r.jid, state: r.state, reason: r.reason })),
+    ['name', 'jid', 'state', 'reason'],
+  );
+
+export function registerProfileCommands(program: Command): void {
+  const profile = program.command('profile').description('manage XMPP client accounts (profiles)');
+
+  profile
+    .command('add <name>')
+    .description(
+      'add a profile (acts on the running runtime, or on the data folder when none runs)',
+    )
+    .requiredOption('--jid <jid>', 'account JID, user@domain')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--password-env <var>', 'read the password from this environment variable')
+    .option('--server <host>', 'connect to this host instead of the JID domain')
+    .option('--port <n>', 'server port (default 5222)', port)
+    .option('--tls <policy>', 'required (default), optional, or off (loopback only)', 'required')
+    .option('--no-autoconnect', 'do not connect at start')
+    .option(
+      '--ca-file <pem>',
+      'trust this CA certificate for this profile (on top of the system ones)',
+    )
+    .option('--no-verify-tls', 'do NOT verify the server certificate (test servers only)')
+    .action(async (name: string, o: Record<string, unknown>, command: Command) => {
+      const global = globalOptions(command);
+      const tls = o.tls === 'off' ? 'disabled' : (o.tls as string);
+      if (!['required', 'optional', 'disabled'].includes(tls))
+        throw new CliError('--tls must be required, optional or off');
+      if (Boolean(o.passwordStdin) === Boolean(o.passwordEnv)) {
+        throw new CliError(
+          'give the password with exactly one of --password-stdin or --password-env VAR',
+        );
+      }
+      const password = o.passwordStdin
+        ? await readStdinSecret('password')
+        : envSecret(o.passwordEnv as string, 'password');
+      const status = await withTarget(global, (t) =>
+        t.addProfile({
+          name,
+          jid: o.jid as string,
+          password,
+          tls: tls as TlsPolicy,
+          autoconnect: o.autoconnect !== false,
+          ...(o.server !== undefined ? { serverHost: o.server as string } : {}),
+          ...(o.port !== undefined ? { serverPort: o.port as number } : {}),
+          ...(o.caFile !== undefined ? { caFile: o.caFile as string } : {}),
+          ...(o.verifyTls === false ? { verifyTls: false } : {}),
+        }),
+      );
+      emit(
+        global.json,
+        status,
+        () => `profile ${status.name} added (${status.jid}), ${status.state}`,
+      );
+    });
+
+  profile
+    .command('list')
+    .description('list profiles with their connection state')
+    .action(async (_o: unknown, command: Command) => {
+      const global = globalOptions(command);
+      const rows = await withTarget(global, (t) => t.list('client'));
+      emit(global.json, rows, () => stateTable(rows));
+    });
+
+  profile
+    .command('remove <name>')
+    .description('remove a profile with its history and cache')
+    .action(async (name: string, _o: unknown, command: Command) => {
+      const global = globalOptions(command);
+      await withTarget(global, (t) => t.remove(name));
+      emit(global.json, { removed: name }, () => `profile ${name} removed`);
+    });
+
+  for (const verb of ['connect', 'disconnect'] as const) {
+    profile
+      .command(`${verb} <name>`)
+      .description(`${verb} a profile or component (needs a running runtime)`)
+      .action(async (name: string, _o: unknown, command: Command) => {
+        const global = globalOptions(command);
+        const status = await withTarget(global, (t) =>
+          verb === 'connect' ? t.connect(name) : t.disconnect(name),
+        );
+        emit(global.json, status, () => `${status.name}: ${status.state}`);
+      });
+  }
+}
+
+export function registerComponentCommands(program: Command): void {
+  const component = program.command('component').description('manage XMPP components (XEP-0114)');
+  component
+    .command('add <name>')
+    .description('add a component started by an entry-point plugin')
+    .requiredOption('--jid <domain>', 'component domain')
+    .requiredOption('--secret-env <var>', 'environment variable holding the shared secret')
+    .requiredOption('--entry-point <plugin>', 'entry-point plugin (e.g. echo-bot)')
+    .option('--server <host>', 'server host', '127.0.0.1')
+    .option('--port <n>', 'server component port (default 5347)', port)
+    .option('--send-history', 'store sent messages in history')
+    .option('--receive-history', 'store received messages in history')
+    .option('--no-autoconnect', 'do not connect at start')
+    .action(async (name: string, o: Record<string, unknown>, command: Command) => {
+      const global = globalOptions(command);
+      const secret = envSecret(o.secretEnv as string, 'component secret');
+      const status = await withTarget(global, (t) =>
+        t.addComponent({
+          name,
+          jid: o.jid as string,
+          secret,
+          entryPoint: o.entryPoint as string,
+          serverHost: o.server as string,
+          serverPort: (o.port as number | undefined) ?? 5347,
+          sendHistory: o.sendHistory === true,
+          receiveHistory: o.receiveHistory === true,
+          autoconnect: o.autoconnect !== false,
+        }),
+      );
+      emit(
+        global.json,
+        status,
+        () => `component ${status.name} added (${status.jid}), ${status.state}`,
+      );
+    });
+  component
+    .command('list')
+    .description('list components with their connection state')
+    .action(async (_o: unknown, command: Command) => {
+      const global = globalOptions(command);
+      const rows = await withTarget(global, (t) => t.list('component'));
+      emit(global.json, rows, () => stateTable(rows));
+    });
+  component
+    .command('remove <name>')
+    .description('remove a component')
+    .action(async (name: string, _o: unknown, command: Command) => {
+      const global = globalOptions(command);
+      await withTarget(global, (t) => t.remove(name));
+      emit(global.json, { removed: name }, () => `component ${name} removed`);
+    });
+}

@@ -1,0 +1,126 @@
+import type { EntityStatus } from '../entities/entity-actor.js';
+import type { AddComponentRequest, AddProfileRequest } from '../entities/entity-manager.js';
+import type { HistoryEntry } from '../entities/history-record.js';
+import { createLogger } from '../log.js';
+import { type Aviary, createRuntime, type HistoryQuery } from '../runtime/default-runtime.js';
+import type { SendRequest, SendResult } from '../workflow/send-pipeline.js';
+import { connectToRuntime, type RuntimeClient } from './api-client.js';
+import type { GlobalOptions } from './context.js';
+import { CliError } from './output.js';
+
+/**
+ * Where a CLI command acts: the runtime running on the data folder (through its control API),
+ * or, when none runs, the data folder itself (an in-process runtime that connects nothing).
+ */
+export interface Target {
+  readonly live: boolean;
+  addProfile(request: AddProfileRequest): Promise<EntityStatus>;
+  addComponent(request: AddComponentRequest): Promise<EntityStatus>;
+  list(kind: 'client' | 'component'): Promise<EntityStatus[]>;
+  remove(name: string): Promise<void>;
+  connect(name: string): Promise<EntityStatus>;
+  disconnect(name: string): Promise<EntityStatus>;
+  sendMessage(profile: string, request: SendRequest): Promise<SendResult>;
+  history(profile: string, query: HistoryQuery): Promise<HistoryEntry[]>;
+  close(): Promise<void>;
+}
+
+export async function openTarget(global: GlobalOptions): Promise<Target> {
+  const client = connectToRuntime(global.dataDir);
+  if (client) return apiTarget(client);
+  const runtime = createRuntime({
+    api: false,
+    autoconnect: false,
+    log: createLogger({ level: 'warn' }),
+    config: { dataDir: global.dataDir, log: { level: 'warn' } },
+  });
+  await runtime.start();
+  return localTarget(runtime);
+}
+
+function needsRunning(what: string): never {
+  throw new CliError(
+    `${what} needs a running runtime: start one with "aviary run" on this data folder`,
+  );
+}
+
+function localTarget(runtime: Aviary): Target {
+  const byKind = (kind: 'client' | 'component') =>
+    runtime.entities().filter((e) => e.kind === kind);
+  return {
+    live: false,
+    addProfile: (r) => runtime.addProfile(r),
+    addComponent: (r) => runtime.addComponent(r),
+    list: async (kind) => byKind(kind),
+    remove: (name) => runtime.remove(name),
+    connect: () => needsRunning('connecting'),
+    disconnect: () => needsRunning('disconnecting'),
+    sendMessage: () => needsRunning('sending a message'),
+    history: (profile, query) => runtime.history(profile, query),
+    close: () => runtime.stop(),
+  };
+}
+
+function apiTarget(client: RuntimeClient): Target {
+  const path = (name: string) => encodeURIComponent(name);
+  return {
+    live: true,
+    addProfile: (r) =>
+      client.request('POST', '/profiles', {
+        name: r.name,
+        jid: r.jid,
+        password: r.password,
+        ...(r.serverHost !== undefined ? { server: r.serverHost } : {}),
+        ...(r.serverPort !== undefined ? { port: r.serverPort } : {}),
+        ...(r.tls !== undefined ? { tls: r.tls } : {}),
+        ...(r.autoconnect !== undefined ? { autoconnect: r.autoconnect } : {}),
+        ...(r.caFile !== undefined ? { caFile: r.caFile } : {}),
+        ...(r.verifyTls !== undefined ? { verifyTls: r.verifyTls } : {}),
+      }),
+    addComponent: (r) =>
+      client.request('POST', '/components', {
+        name: r.name,
+        jid: r.jid,
+        secret: r.secret,
+        entryPoint: r.entryPoint,
+        ...(r.serverHost !== undefined ? { server: r.serverHost } : {}),
+        ...(r.serverPort !== undefined ? { port: r.serverPort } : {}),
+        ...(r.sendHistory !== undefined ? { sendHistory: r.sendHistory } : {}),
+        ...(r.receiveHistory !== undefined ? { receiveHistory: r.receiveHistory } : {}),
+      }),
+    list: (kind) => client.request('GET', kind === 'client' ? '/profiles' : '/components'),
+    remove: async (name) => {
+      await client.request('DELETE', `/profiles/${path(name)}`);
+    },
+    connect: (name) => client.request('POST', `/profiles/${path(name)}/connect`, {}),
+    disconnect: (name) => client.request('POST', `/profiles/${path(name)}/disconnect`, {}),
+    sendMessage: (profile, request) =>
+      client.request('POST', `/profiles/${path(profile)}/messages`, request),
+    history: (profile, query) => {
+      const params = new URLSearchParams();
+      if (query.with) params.set('with', query.with);
+      if (query.between) params.set('between', query.between.join(','));
+      if (query.before !== undefined) params.set('before', String(query.before));
+      if (query.after !== undefined) params.set('after', String(query.after));
+      if (query.search) params.set('search', query.search);
+      if (query.limit !== undefined) params.set('limit', String(query.limit));
+      if (query.order) params.set('order', query.order);
+      for (const type of query.types ?? []) params.append('type', type);
+      return client.request('GET', `/profiles/${path(profile)}/history?${params}`);
+    },
+    close: async () => undefined,
+  };
+}
+
+/** Runs `fn` against the target and always closes it. */
+export async function withTarget<T>(
+  global: GlobalOptions,
+  fn: (target: Target) => Promise<T>,
+): Promise<T> {
+  const target = await openTarget(global);
+  try {
+    return await fn(target);
+  } finally {
+    await target.close();
+  }
+}

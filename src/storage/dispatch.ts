@@ -23,6 +23,7 @@ import {
   setNode,
   setSyncState,
 } from './pubsub-nodes.js';
+import { ensurePaths } from './search-paths.js';
 import {
   deleteParam,
   deletePrivate,
@@ -66,6 +67,7 @@ const HANDLERS: Handlers = {
   'pubsub.purge': purgeItems,
   'pubsub.reset': resetCache,
   'pubsub.items.search': searchItems,
+  'pubsub.paths.ensure': ensurePaths,
 };
 
 /**

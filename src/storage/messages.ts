@@ -85,7 +85,9 @@ export interface ItemsPage {
   /** True when the page reaches the end of the node in the requested order. */
   readonly complete: boolean;
 }
-export interface ItemSearchHit extends PubsubItem {
+/** One search result; `data` (the raw XML) only when the search asked `withPayload`. */
+export interface ItemSearchHit extends Omit<PubsubItem, 'data'> {
+  readonly data?: string;
   readonly profile: string;
   readonly service: string;
   readonly node: string;
@@ -101,6 +103,55 @@ export interface NodeFilters {
   readonly types?: readonly (string | null)[];
   readonly subtypes?: readonly (string | null)[];
 }
+
+/** A path into parsed item JSON: keys matching `/^[A-Za-z_][A-Za-z0-9_]*$/` and indexes. */
+export type ParsedPath = readonly (string | number)[];
+
+/**
+ * Parsed-data filter operators. Comparisons follow SQLite's (numbers before text); `lt`/`<`
+ * is strictly less (Libervia's `<` is "less or equal"), `le`/`ge` exist. `between` takes
+ * `[low, high]` inclusive; `in`/`not_in` a list; `overlap`/`disjoint` a list (or one value)
+ * matched against each element of a stored list (`i*`: ASCII case-insensitive); `like` is
+ * case-sensitive with `%` and `_`, `ilike` ASCII case-insensitive. Every negative operator
+ * (`!=`, `not_in`, `disjoint`, `idisjoint`, `not_like`, `not_ilike`) is the exact complement
+ * of its positive one, so items without the path match it.
+ */
+export type ParsedOperator =
+  | '=='
+  | 'eq'
+  | '!='
+  | 'ne'
+  | '>'
+  | 'gt'
+  | '>='
+  | 'ge'
+  | '<'
+  | 'lt'
+  | '<='
+  | 'le'
+  | 'between'
+  | 'in'
+  | 'not_in'
+  | 'overlap'
+  | 'ioverlap'
+  | 'disjoint'
+  | 'idisjoint'
+  | 'like'
+  | 'ilike'
+  | 'not_like'
+  | 'not_ilike';
+
+/** `{ path: ['tags'], op: 'overlap', value: ['xmpp'] }`: values are always bound. */
+export interface ParsedFilter {
+  readonly path: ParsedPath;
+  readonly op: ParsedOperator;
+  readonly value: Json;
+}
+
+/** One search order key: a fixed key or a parsed-data path; `order` defaults by key. */
+export type SearchOrder =
+  | { readonly by: 'creation' | 'modification' | 'item' | 'rank'; readonly order?: 'asc' | 'desc' }
+  | { readonly path: ParsedPath; readonly order?: 'asc' | 'desc' };
 
 type Req<T extends string, B> = { readonly type: T } & Readonly<B>;
 type Scope = { readonly profile?: string };
@@ -231,13 +282,22 @@ export type StorageRequest =
   | Req<
       'pubsub.items.search',
       NodeFilters & {
+        /** Full-text query (FTS4 MATCH syntax). */
         query?: string;
         names?: readonly string[];
+        parsed?: readonly ParsedFilter[];
         limit?: number;
         index?: number;
-        orderBy?: 'creation' | 'modification' | 'rank';
+        /** One key (with `order`) or a list of keys, most significant first. */
+        orderBy?: 'creation' | 'modification' | 'item' | 'rank' | readonly SearchOrder[];
         order?: 'asc' | 'desc';
+        /** Include the raw item XML (`data`) in hits (default false). */
+        withPayload?: boolean;
       }
+    >
+  | Req<
+      'pubsub.paths.ensure',
+      { indexedPaths?: readonly ParsedPath[]; listPaths?: readonly ParsedPath[] }
     >;
 
 /** Result type per request type. */
@@ -268,6 +328,13 @@ export interface StorageResults {
   'pubsub.purge': { deleted: number };
   'pubsub.reset': { deleted: number };
   'pubsub.items.search': ItemSearchHit[];
+  'pubsub.paths.ensure': EnsuredPaths;
+}
+
+/** What `pubsub.paths.ensure` set up (existing ones included): index names and list paths. */
+export interface EnsuredPaths {
+  readonly indexes: readonly string[];
+  readonly listPaths: readonly string[];
 }
 
 /** The typed result of request `R`: `StorageResponse<{ type: 'profile.get', ... }>` is `ProfileInfo | null`. */

@@ -1,0 +1,44 @@
+/**
+ * Search over parsed item data: list paths (`tags`...) get a side table of their elements so
+ * `overlap`/`disjoint` filters use an index instead of a `json_each` scan of every item.
+ * `pubsub_list_paths` holds the registered paths (SQLite JSON path text such as `$.tags`,
+ * written only by `pubsub.paths.ensure` from validated segments); triggers keep
+ * `pubsub_item_values` in step with inserts and `parsed` updates, and deletes cascade.
+ * Expression indexes for indexed paths are created on demand by `pubsub.paths.ensure`
+ * (named `pubsub_items_path_<hash>`). `down` leaves those: `MigrationDb` cannot read their
+ * names, they reference nothing this migration made, and `ensure` recreates them idempotently.
+ */
+import type { MigrationDb } from '../src/storage/migrator.js';
+
+const FILL = (item: string) =>
+  `INSERT INTO pubsub_item_values (item_id, path_key, value) SELECT ${item}.id, l.path_key, j.value FROM pubsub_list_paths l, json_each(${item}.parsed, l.path_key) j`;
+
+export function up(db: MigrationDb): void {
+  db.exec(`
+CREATE TABLE pubsub_list_paths (path_key TEXT PRIMARY KEY);
+CREATE TABLE pubsub_item_values (
+  item_id INTEGER NOT NULL REFERENCES pubsub_items(id) ON DELETE CASCADE,
+  path_key TEXT NOT NULL,
+  value
+);
+CREATE INDEX pubsub_item_values_item ON pubsub_item_values (item_id);
+CREATE INDEX pubsub_item_values_value ON pubsub_item_values (path_key, value, item_id);
+CREATE INDEX pubsub_item_values_folded ON pubsub_item_values (path_key, lower(value), item_id);
+CREATE TRIGGER pubsub_item_values_ai AFTER INSERT ON pubsub_items WHEN new.parsed IS NOT NULL BEGIN
+  ${FILL('new')};
+END;
+CREATE TRIGGER pubsub_item_values_au AFTER UPDATE OF parsed ON pubsub_items BEGIN
+  DELETE FROM pubsub_item_values WHERE item_id = old.id;
+  ${FILL('new')} WHERE new.parsed IS NOT NULL;
+END;
+`);
+}
+
+export function down(db: MigrationDb): void {
+  db.exec(`
+DROP TRIGGER pubsub_item_values_au;
+DROP TRIGGER pubsub_item_values_ai;
+DROP TABLE pubsub_item_values;
+DROP TABLE pubsub_list_paths;
+`);
+}

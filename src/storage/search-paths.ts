@@ -1,0 +1,61 @@
+/**
+ * `pubsub.paths.ensure`: analysers declare indexed paths (`published`, `author.jid`) and list
+ * paths (`tags`); the storage creates an expression index per indexed path and registers each
+ * list path so the triggers of migration 0003 keep its elements in `pubsub_item_values`.
+ * Idempotent: ensuring a path twice changes nothing. Measured on 100k items (FINDINGS.md): an
+ * unindexed `json_extract` filter ~430 ms, with the expression index ~0.03 ms.
+ */
+import { badArgument, type HandlerContext } from './handler-context.js';
+import type { EnsuredPaths, ParsedPath, StorageRequest } from './messages.js';
+import { jsonExtractSql, jsonPathText, pathIndexName, validatePath } from './search-path.js';
+import type { SqlAccess } from './sql-database.js';
+
+type Of<T extends StorageRequest['type']> = Extract<StorageRequest, { type: T }>;
+
+const MAX_PATHS = 64;
+
+function pathList(value: unknown, field: string): ParsedPath[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > MAX_PATHS) {
+    throw badArgument(`${field} must be a list of at most ${MAX_PATHS} paths`, { field });
+  }
+  return value.map((path, i) => validatePath(path, `${field}[${i}]`));
+}
+
+/** The registered list paths, as SQLite JSON path text (`$.tags`). */
+export function listPathKeys(db: SqlAccess): Set<string> {
+  return new Set(db.all('SELECT path_key FROM pubsub_list_paths').map((r) => String(r.path_key)));
+}
+
+/** Creates the expression indexes and list-path entries (with their existing elements). */
+export function ensurePaths(ctx: HandlerContext, req: Of<'pubsub.paths.ensure'>): EnsuredPaths {
+  const indexed = pathList(req.indexedPaths, 'indexedPaths');
+  const lists = pathList(req.listPaths, 'listPaths');
+  for (const path of indexed) {
+    // DDL cannot bind: name and expression come from validated segments only.
+    ctx.db.run(
+      `CREATE INDEX IF NOT EXISTS ${pathIndexName(path)} ON pubsub_items (${jsonExtractSql(path)})`,
+    );
+  }
+  for (const path of lists) {
+    const key = jsonPathText(path);
+    const { changes } = ctx.db.run(
+      'INSERT OR IGNORE INTO pubsub_list_paths (path_key) VALUES (?)',
+      [key],
+    );
+    if (changes > 0) {
+      ctx.db.run(
+        'INSERT INTO pubsub_item_values (item_id, path_key, value) SELECT i.id, ?, j.value FROM pubsub_items i, json_each(i.parsed, ?) j WHERE i.parsed IS NOT NULL',
+        [key, key],
+      );
+    }
+  }
+  return {
+    indexes: ctx.db
+      .all(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pubsub_items' AND name LIKE 'pubsub\\_items\\_path\\_%' ESCAPE '\\' ORDER BY name",
+      )
+      .map((r) => String(r.name)),
+    listPaths: [...listPathKeys(ctx.db)].sort(),
+  };
+}

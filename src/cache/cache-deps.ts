@@ -46,7 +46,7 @@ export const defaultCacheConfig: CacheConfig = {
   enabled: true,
   limit: 5000,
   syncDeadlineMs: 6 * 60 * 60 * 1000,
-  pageSize: 250,
+  pageSize: 1000,
   checkItems: 20,
   nodeMemory: 10_000,
 };

@@ -37,26 +37,31 @@ export async function analyseNode(
   target: NodeTarget,
 ): Promise<AnalysisOutcome> {
   const { service, node } = target;
-  let namespace: string | null = null;
-  try {
-    const first = await deps.pubsub.getItems(service, node, { maxItems: 1, withElement: false });
-    const item = first.items[0];
-    if (item !== undefined) namespace = rootNamespace(item.xml);
-  } catch (error) {
+  // The first item and the configuration are independent: ask for both at once.
+  const [first, config] = await Promise.allSettled([
+    deps.pubsub.getItems(service, node, { maxItems: 1, withElement: false }),
+    deps.pubsub.getNodeConfiguration(service, node),
+  ]);
+  if (first.status === 'rejected') {
+    const error: unknown = first.reason;
     if (error instanceof PubsubError && error.condition === 'item-not-found') {
       return { kind: 'absent' };
     }
     return { kind: 'failed', reason: `first item: ${describe(error)}` };
   }
+  const item = first.value.items[0];
+  const namespace = item === undefined ? null : rootNamespace(item.xml);
   let maxItems: number | null = null;
-  try {
-    const config = await deps.pubsub.getNodeConfiguration(service, node);
-    const raw = config.values['pubsub#max_items'];
+  if (config.status === 'fulfilled') {
+    const raw = config.value.values['pubsub#max_items'];
     const parsed = typeof raw === 'string' ? Number.parseInt(raw, 10) : Number.NaN;
     if (Number.isInteger(parsed) && parsed > 0) maxItems = parsed;
-  } catch (error) {
+  } else {
     // Subscribers usually may not read the configuration (forbidden): it is optional.
-    deps.log.debug({ ...target, reason: describe(error) }, 'pubsub cache: no node configuration');
+    deps.log.debug(
+      { ...target, reason: describe(config.reason) },
+      'pubsub cache: no node configuration',
+    );
   }
   try {
     const analysis = await deps.analysers.analyse({

@@ -150,8 +150,9 @@ export function createSyncControl(
       await control.deleteItems(target);
       const parser = control.parserOf(entry.info);
       void (async () => {
-        await subscribe(access.client, access.jid, entry, run.abort.signal);
-        return syncNode(
+        // Subscribing runs beside the first pages; a refusal is only logged.
+        const subscribed = subscribe(access.client, access.jid, entry, run.abort.signal);
+        const result = await syncNode(
           { pubsub: access.client, storage, parse: deps.parse, log },
           {
             ...target,
@@ -165,6 +166,8 @@ export function createSyncControl(
               deps.emit({ type: 'cacheSyncProgress', ...target, items, total }),
           },
         );
+        await subscribed;
+        return result;
       })().then(
         (result) =>
           tell({

@@ -25,8 +25,11 @@ import {
   parsePubsubEvent,
   type XmlElement,
 } from '../../src/pubsub/index.js';
+import type { StorageActorArgs, StorageActorMessage } from '../../src/runtime/storage-actor.js';
+import { StorageClient } from '../../src/runtime/storage-client.js';
 import type { StorageRequest, StorageResponse } from '../../src/storage/messages.js';
 import { StorageEngine } from '../../src/storage/storage-engine.js';
+import { workerEntry } from '../../src/util/worker-entry.js';
 
 export interface XmppClient {
   jid: { toString(): string; bare(): { toString(): string } } | null;
@@ -90,23 +93,42 @@ export async function startCache(options: {
   profile?: string;
   config?: Partial<CacheConfig>;
   log?: KernelLogger;
+  /** `worker`: the real StorageActor in its worker thread (as the runtime runs it). */
+  storage?: 'engine' | 'worker';
 }) {
   const profile = options.profile ?? 'alice';
   const dataDir = mkdtempSync(join(tmpdir(), 'aviary-cache-it-'));
-  const engine = await StorageEngine.open({ dataDir, snapshotOnClose: false });
-  const storage: CacheStorage = {
-    async request<R extends StorageRequest>(request: R): Promise<StorageResponse<R>> {
-      const [outcome] = await engine.applyBatch([request]);
-      if (outcome === undefined) throw new Error('no outcome');
-      if (!outcome.ok) throw deserializeError(outcome.error);
-      return outcome.value as StorageResponse<R>;
-    },
-  };
+  const system = new ActorSystem();
+  let engine: StorageEngine | undefined;
+  let storage: CacheStorage;
+  if (options.storage === 'worker') {
+    const args: StorageActorArgs = {
+      dataDir,
+      snapshotJournalBytes: 64 * 1024 * 1024,
+      snapshotIntervalMs: 600_000,
+    };
+    const ref = system.spawnWorker<StorageActorMessage>('storage', {
+      module: workerEntry(import.meta.url, '../../src/runtime/storage-actor.js'),
+      export: 'makeStorageActor',
+      args,
+    });
+    storage = new StorageClient(ref);
+  } else {
+    const opened = await StorageEngine.open({ dataDir, snapshotOnClose: false });
+    engine = opened;
+    storage = {
+      async request<R extends StorageRequest>(request: R): Promise<StorageResponse<R>> {
+        const [outcome] = await opened.applyBatch([request]);
+        if (outcome === undefined) throw new Error('no outcome');
+        if (!outcome.ok) throw deserializeError(outcome.error);
+        return outcome.value as StorageResponse<R>;
+      },
+    };
+  }
   await storage.request({ type: 'profile.create', name: profile, jid: options.jid });
   const analysers = createAnalyserRegistry();
   for (const definition of builtinAnalysers()) analysers.registerAnalyser(definition);
   const pool = new ParserPool({ maxThreads: 2, batchSize: 64 });
-  const system = new ActorSystem();
   const emitted: CacheEvent[] = [];
   const access = { client: options.pubsub, jid: options.jid };
   const ref = system.spawn(
@@ -146,7 +168,8 @@ export async function startCache(options: {
     async close() {
       await ref.stop();
       await pool.close();
-      await engine.close();
+      await engine?.close();
+      await system.shutdown();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

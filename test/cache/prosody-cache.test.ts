@@ -48,9 +48,14 @@ describe('pubsub cache against Prosody (PEP microblog, no RSM)', () => {
     bobJid = bob.jid?.bare().toString() ?? '';
     bobPubsub = createPubsubClient({ iq: (req, ms) => bob.iqCaller.request(req, ms) });
     for (let i = 0; i < N; i++) {
-      await bobPubsub.publish(bobJid, NS_MICROBLOG, [{ id: `entry-${i}`, payload: benchEntry(i) }], {
-        publishOptions: OPTIONS,
-      });
+      await bobPubsub.publish(
+        bobJid,
+        NS_MICROBLOG,
+        [{ id: `entry-${i}`, payload: benchEntry(i) }],
+        {
+          publishOptions: OPTIONS,
+        },
+      );
     }
     const pubsub = countingPubsub(alice);
     counter = pubsub.counter;

@@ -20,6 +20,7 @@ describe('db commands and migrations', () => {
     expect(logged.filter((m) => m.startsWith('migration up'))).toEqual([
       'migration up 0001_initial',
       'migration up 0002_full_text',
+      'migration up 0003_search_paths',
     ]);
     await engine.applyBatch([
       { type: 'profile.create', name: 'alice', jid: 'alice@example.org' },
@@ -36,13 +37,15 @@ describe('db commands and migrations', () => {
     ]);
     await engine.close();
     expect(await dbStatus(d)).toMatchObject({
-      current: 2,
+      current: 3,
       migrations: [
         { version: 1, applied: true },
         { version: 2, applied: true },
+        { version: 3, applied: true },
       ],
     });
     expect((await dbDowngrade(d, 1)).map((r) => [r.name, r.direction, r.status])).toEqual([
+      ['0003_search_paths', 'down', 'Success'],
       ['0002_full_text', 'down', 'Success'],
     ]);
     engine = await StorageEngine.open({ dataDir: d, autoMigrate: false });
@@ -53,16 +56,20 @@ describe('db commands and migrations', () => {
     expect(noFts?.ok).toBe(false);
     expect((ok(plain) as unknown[]).length).toBe(1);
     await engine.close();
-    expect((await dbUpgrade(d)).map((r) => r.status)).toEqual(['Success']);
+    expect((await dbUpgrade(d)).map((r) => r.status)).toEqual(['Success', 'Success']);
     engine = await StorageEngine.open({ dataDir: d });
     const [found] = await engine.applyBatch([
       { type: 'history.query', profile: 'alice', search: 'words' },
     ]);
     expect(ok(found)).toMatchObject([{ uid: 'u1' }]);
     await engine.close();
-    expect((await dbDowngrade(d, 0)).map((r) => r.status)).toEqual(['Success', 'Success']);
+    expect((await dbDowngrade(d, 0)).map((r) => r.status)).toEqual([
+      'Success',
+      'Success',
+      'Success',
+    ]);
     expect((await dbStatus(d)).current).toBe(0);
-    expect((await dbUpgrade(d)).map((r) => r.status)).toEqual(['Success', 'Success']);
+    expect((await dbUpgrade(d)).map((r) => r.status)).toEqual(['Success', 'Success', 'Success']);
   });
 
   it('createRevision numbers after the newest file', async () => {

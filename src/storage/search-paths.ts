@@ -22,8 +22,11 @@ function pathList(value: unknown, field: string): ParsedPath[] {
   return value.map((path, i) => validatePath(path, `${field}[${i}]`));
 }
 
-/** The registered list paths, as SQLite JSON path text (`$.tags`). */
+/** The registered list paths, as SQLite JSON path text (`$.tags`); none before migration 0003. */
 export function listPathKeys(db: SqlAccess): Set<string> {
+  const table =
+    "SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'pubsub_list_paths'";
+  if (db.get(table) === undefined) return new Set();
   return new Set(db.all('SELECT path_key FROM pubsub_list_paths').map((r) => String(r.path_key)));
 }
 

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ParsedFilter, StorageRequest } from './messages.js';
+import type { ParsedFilter } from './messages.js';
 import { likeToGlob } from './search-filters.js';
 import { jsonPathText, parsePathText, pathIndexName } from './search-path.js';
 import { CREATION_ORDER, type SearchFixture, searchFixture } from './search-test-fixture.js';
-
-type Search = Omit<Extract<StorageRequest, { type: 'pubsub.items.search' }>, 'type'>;
 
 /** Names matching one filter, in creation order. */
 const match = (f: SearchFixture, filter: ParsedFilter) =>

@@ -1,0 +1,295 @@
+/**
+ * One simulated user: logs in through Aviary's client connection (timing each negotiation
+ * step from its status transitions), runs the scenario, counts and times the load messages it
+ * receives, and disconnects when told. Failures are counted by kind, never thrown at the runner.
+ */
+import xml, { type Element } from '@xmpp/xml';
+import type { Clock } from '../actors/clock.js';
+import { AviaryError } from '../errors.js';
+import { createPubsubClient, type PubsubIq } from '../pubsub/pubsub-client.js';
+import {
+  type ClientConnection,
+  type ConnectionStatus,
+  createClientConnection,
+} from '../xmpp/client-connection.js';
+import type { SaltedPasswordCache } from '../xmpp/scram.js';
+import type { LoadAccount } from './accounts.js';
+import type { LoadMetrics, SessionState, TransactionKind } from './load-metrics.js';
+import type { LoadTestOptions } from './load-options.js';
+import type { ReceivedChat, ScenarioSession } from './scenario.js';
+import { seededRandom } from './seeded-random.js';
+
+/** Namespace of the marker element carried by load messages (send time, for latency). */
+export const NS_LOAD = 'urn:aviary:loadtest:0';
+const HIGH_WATER_BYTES = 64 * 1024;
+
+export interface LoadSessionDeps {
+  readonly account: LoadAccount;
+  readonly options: LoadTestOptions;
+  readonly metrics: LoadMetrics;
+  readonly clock: Clock;
+  /** Monotonic milliseconds (fractional) for latencies. */
+  readonly now: () => number;
+  readonly seed: number;
+  readonly saltedPasswordCache: SaltedPasswordCache;
+  readonly peers: {
+    random(self: number, random: () => number): string | undefined;
+    online(index: number): string | undefined;
+  };
+  /** Called once when an online session drops by itself (not through `disconnect`). */
+  readonly onLost: (session: LoadSession) => void;
+}
+
+export interface LoadSession {
+  readonly index: number;
+  readonly jid: string;
+  readonly state: SessionState | 'gone';
+  readonly connection: ClientConnection;
+  /** Logs in and starts the scenario; resolves undefined, or the error kind (counted) on failure. */
+  login(): Promise<string | undefined>;
+  /** Aborts the scenario and waits (up to 2 s) for it to return. */
+  stopScenario(): Promise<void>;
+  /** Closes the stream; the session is gone afterwards. */
+  disconnect(): Promise<void>;
+}
+
+const STEP_OF: Partial<Record<ConnectionStatus, SessionState>> = {
+  connecting: 'connecting',
+  securing: 'securing',
+  authenticating: 'authenticating',
+  binding: 'binding',
+  online: 'online',
+  closing: 'closing',
+};
+
+function errorKind(error: unknown): string {
+  if (error instanceof AviaryError) {
+    const condition = error.details?.condition;
+    return typeof condition === 'string' ? `${error.code}:${condition}` : error.code;
+  }
+  return error instanceof Error ? error.name : 'unknown';
+}
+
+/** @example const s = createLoadSession(deps); if (await s.login()) … await s.disconnect(); */
+export function createLoadSession(deps: LoadSessionDeps): LoadSession {
+  const { account, options, metrics, now } = deps;
+  const { domain } = options.target;
+  const jid = `${account.username}@${domain}`;
+  const random = seededRandom(deps.seed);
+  const abort = new AbortController();
+  const chatHandlers = new Set<(chat: ReceivedChat) => void>();
+  let state: SessionState | 'gone' = 'waiting';
+  let leaving = false;
+  let scenarioDone: Promise<void> = Promise.resolve();
+  let seq = 0;
+  const stepAt = new Map<ConnectionStatus, number>();
+  metrics.sessionState(undefined, 'waiting');
+
+  const move = (next: SessionState | 'gone') => {
+    if (next === state) return;
+    metrics.sessionState(state === 'gone' ? undefined : state, next === 'gone' ? undefined : next);
+    state = next;
+  };
+
+  const connection = createClientConnection({
+    jid: `${jid}/load`,
+    password: account.password,
+    server: { host: options.target.host, port: options.target.port },
+    tls: options.tls ?? 'optional',
+    ...(options.ca === undefined ? {} : { tlsOptions: { ca: options.ca } }),
+    ...(options.mechanisms === undefined ? {} : { mechanisms: options.mechanisms }),
+    allowPlainTextAuth: options.tls === 'off',
+    saltedPasswordCache: deps.saltedPasswordCache,
+    clock: deps.clock,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    iqTimeoutMs: options.timeoutMs ?? 30_000,
+  });
+
+  const session: LoadSession = {
+    index: account.index,
+    jid,
+    get state() {
+      return state;
+    },
+    connection,
+    login,
+    stopScenario,
+    disconnect,
+  };
+
+  connection.onStatus((status, error) => {
+    stepAt.set(status, now());
+    const step = STEP_OF[status];
+    if (step !== undefined) {
+      move(step);
+      return;
+    }
+    // offline
+    const wasOnline = state === 'online' || state === 'closing';
+    move('gone');
+    if (wasOnline && !leaving) {
+      metrics.error(errorKind(error ?? new AviaryError('xmpp.connection-failed', 'lost')));
+      abort.abort();
+      deps.onLost(session);
+    }
+  });
+
+  const span = (from: ConnectionStatus, to: ConnectionStatus, kind: TransactionKind) => {
+    const a = stepAt.get(from);
+    const b = stepAt.get(to);
+    if (a !== undefined && b !== undefined) metrics.latency(kind, b - a);
+  };
+
+  const timed = async <T>(kind: TransactionKind, body: () => Promise<T>): Promise<T> => {
+    const t0 = now();
+    try {
+      const result = await body();
+      metrics.latency(kind, now() - t0);
+      return result;
+    } catch (error) {
+      metrics.error(errorKind(error));
+      throw error;
+    }
+  };
+
+  const onStanza = (stanza: Element) => {
+    if (stanza.name !== 'message') return;
+    const marker = stanza.getChild('load', NS_LOAD);
+    if (marker === undefined) return;
+    if (stanza.attrs.type === 'error') {
+      const condition =
+        stanza
+          .getChild('error')
+          ?.getChildElements()
+          .find((c) => c.name !== 'text')?.name ?? 'undefined-condition';
+      metrics.error(`message-error:${condition}`);
+      return;
+    }
+    metrics.messageReceived(now() - Number(marker.attrs.t));
+    const chat = {
+      from: String(stanza.attrs.from ?? '').split('/')[0] ?? '',
+      text: stanza.getChildText('body') ?? '',
+    };
+    for (const handler of chatHandlers) handler(chat);
+  };
+
+  const send = async (element: Element) => {
+    if (connection.status !== 'online')
+      throw new AviaryError('xmpp.not-connected', `session ${jid} is ${state}`);
+    if (connection.writableLength > HIGH_WATER_BYTES) await connection.drain();
+    await connection.send(element);
+  };
+
+  const iq: PubsubIq = (request, timeoutMs) =>
+    timed('pubsub', () => connection.iq(request as unknown as Element, timeoutMs)) as never;
+
+  const api: ScenarioSession = {
+    index: account.index,
+    jid,
+    params: options.params ?? {},
+    signal: abort.signal,
+    random,
+    think: (ms) =>
+      new Promise<boolean>((resolve) => {
+        if (abort.signal.aborted) return resolve(false);
+        const onAbort = () => {
+          cancel();
+          resolve(false);
+        };
+        const cancel = deps.clock.setTimeout(() => {
+          abort.signal.removeEventListener('abort', onAbort);
+          resolve(true);
+        }, ms);
+        abort.signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    randomPeer: () => deps.peers.random(account.index, random),
+    pairedPeer: () => deps.peers.online(account.index ^ 1),
+    async sendChat(to, text) {
+      seq += 1;
+      try {
+        await send(
+          xml(
+            'message',
+            { to, type: 'chat', id: `ld-${account.index}-${seq}` },
+            xml('body', {}, text),
+            xml('load', { xmlns: NS_LOAD, t: now().toFixed(3) }),
+          ),
+        );
+        metrics.messageSent();
+      } catch (error) {
+        metrics.error(errorKind(error));
+      }
+    },
+    async sendPresence(presence = {}) {
+      await send(
+        xml(
+          'presence',
+          {},
+          presence.show ? xml('show', {}, presence.show) : null,
+          presence.status ? xml('status', {}, presence.status) : null,
+        ),
+      ).catch((error: unknown) => metrics.error(errorKind(error)));
+    },
+    iq: (element, timeoutMs) => timed('iq', () => connection.iq(element, timeoutMs)),
+    async ping() {
+      await timed('iq', () =>
+        connection.iq(
+          xml('iq', { type: 'get', to: domain }, xml('ping', { xmlns: 'urn:xmpp:ping' })),
+        ),
+      ).catch(() => undefined);
+    },
+    pubsub: createPubsubClient({ iq }),
+    onChat(handler) {
+      chatHandlers.add(handler);
+      return () => {
+        chatHandlers.delete(handler);
+      };
+    },
+  };
+
+  async function login(): Promise<string | undefined> {
+    metrics.loginStarted();
+    connection.onStanza(onStanza);
+    try {
+      await connection.connect();
+    } catch (error) {
+      const kind = errorKind(error);
+      metrics.loginFinished(false);
+      metrics.error(kind);
+      move('gone');
+      return kind;
+    }
+    metrics.loginFinished(true);
+    span('connecting', stepAt.has('securing') ? 'securing' : 'authenticating', 'connect');
+    span('securing', 'authenticating', 'tls');
+    span('authenticating', 'binding', 'auth');
+    span('binding', 'online', 'bind');
+    span('connecting', 'online', 'login');
+    scenarioDone = options.scenario.run(api).catch((error: unknown) => {
+      if (!abort.signal.aborted) metrics.error(`scenario:${errorKind(error)}`);
+    });
+    return undefined;
+  }
+
+  async function stopScenario(): Promise<void> {
+    abort.abort();
+    let cancel = () => {};
+    await Promise.race([
+      scenarioDone,
+      new Promise<void>((resolve) => {
+        cancel = deps.clock.setTimeout(resolve, 2000);
+      }),
+    ]);
+    cancel();
+  }
+
+  async function disconnect(): Promise<void> {
+    leaving = true;
+    abort.abort();
+    if (state === 'gone') return;
+    await connection.disconnect().catch(() => undefined);
+    move('gone');
+  }
+
+  return session;
+}

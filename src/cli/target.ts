@@ -3,6 +3,7 @@ import type { AddComponentRequest, AddProfileRequest } from '../entities/entity-
 import type { HistoryEntry } from '../entities/history-record.js';
 import { createLogger } from '../log.js';
 import { type Aviary, createRuntime, type HistoryQuery } from '../runtime/default-runtime.js';
+import type { ItemSearchHit, StorageRequest } from '../storage/messages.js';
 import type { SendRequest, SendResult } from '../workflow/send-pipeline.js';
 import { connectToRuntime, type RuntimeClient } from './api-client.js';
 import type { GlobalOptions } from './context.js';
@@ -22,8 +23,16 @@ export interface Target {
   disconnect(name: string): Promise<EntityStatus>;
   sendMessage(profile: string, request: SendRequest): Promise<SendResult>;
   history(profile: string, query: HistoryQuery): Promise<HistoryEntry[]>;
+  /** Searches the pubsub cache (storage `pubsub.items.search`; API `POST /cache/search`). */
+  searchItems(query: ItemSearchQuery): Promise<ItemSearchHit[]>;
   close(): Promise<void>;
 }
+
+/** A cache search: storage's `pubsub.items.search` without its `type`. */
+export type ItemSearchQuery = Omit<
+  Extract<StorageRequest, { type: 'pubsub.items.search' }>,
+  'type'
+>;
 
 export async function openTarget(global: GlobalOptions): Promise<Target> {
   const client = connectToRuntime(global.dataDir);
@@ -57,6 +66,7 @@ function localTarget(runtime: Aviary): Target {
     disconnect: () => needsRunning('disconnecting'),
     sendMessage: () => needsRunning('sending a message'),
     history: (profile, query) => runtime.history(profile, query),
+    searchItems: (query) => runtime.storage.request({ type: 'pubsub.items.search', ...query }),
     close: () => runtime.stop(),
   };
 }
@@ -108,6 +118,7 @@ function apiTarget(client: RuntimeClient): Target {
       for (const type of query.types ?? []) params.append('type', type);
       return client.request('GET', `/profiles/${path(profile)}/history?${params}`);
     },
+    searchItems: (query) => client.request('POST', '/cache/search', query),
     close: async () => undefined,
   };
 }

@@ -78,6 +78,32 @@ export const configSchema = z
         profileMailboxCapacity: 1000,
         pingIntervalMs: 300_000,
       }),
+    cache: z
+      .object({
+        /** `false` sends every pubsub items request to the service. */
+        enabled: z.boolean().default(true),
+        /** Most items kept per node (Libervia: 5000). */
+        limit: z.number().int().positive().default(5000),
+        /** A sync running longer than this is reset and started again. */
+        syncDeadlineMs: z
+          .number()
+          .int()
+          .positive()
+          .default(6 * 60 * 60 * 1000),
+        /** RSM page size while synchronising. */
+        pageSize: z.number().int().positive().max(10_000).default(1000),
+        /** Parser pool threads (default: the cores). */
+        parserThreads: z.number().int().positive().optional(),
+        parserTimeoutMs: z.number().int().positive().default(10_000),
+      })
+      .strict()
+      .default({
+        enabled: true,
+        limit: 5000,
+        syncDeadlineMs: 6 * 60 * 60 * 1000,
+        pageSize: 1000,
+        parserTimeoutMs: 10_000,
+      }),
     shutdownTimeoutMs: z.number().int().positive().default(15_000),
   })
   .strict();

@@ -11,6 +11,7 @@ import { runSendPipeline, type SendRequest, type SendResult } from '../workflow/
 import { parseXml } from '../workflow/xml.js';
 import type { Backoff } from '../xmpp/backoff.js';
 import type { TokenBucket } from '../xmpp/token-bucket.js';
+import { serviceUnavailable } from './disco-caps.js';
 import type { EntityConnection, EntityState } from './entity-connection.js';
 import { historyAddRequest } from './history-record.js';
 
@@ -67,6 +68,8 @@ export interface EntityActorDeps {
   /** Runs once the stream is up, before the state turns `online` (presence, caps, ...). */
   readonly onOnline?: (connection: EntityConnection) => Promise<void>;
   readonly isRoom?: (bareJid: string) => boolean;
+  /** Answers an incoming iq get/set (disco#info...); unanswered requests get service-unavailable. */
+  readonly answerIq?: (iq: Element) => Element | undefined;
   readonly log: Logger;
   /** Connect when the actor starts (autoconnect). */
   readonly autoconnect: boolean;
@@ -247,9 +250,20 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
         case 'retry':
           if (message.attempt === attempt && state === 'reconnecting') startAttempt(ctx);
           return;
-        case 'stanza':
-          if (message.element.name === 'message') await receiveMessage(message.element, ctx.clock);
+        case 'stanza': {
+          const element = message.element;
+          if (element.name === 'message') await receiveMessage(element, ctx.clock);
+          else if (
+            element.name === 'iq' &&
+            (element.attrs.type === 'get' || element.attrs.type === 'set')
+          ) {
+            const reply = deps.answerIq?.(element) ?? serviceUnavailable(element);
+            connection
+              ?.send(reply)
+              .catch((error: unknown) => log.debug({ err: error }, 'iq reply not sent'));
+          }
           return;
+        }
         case 'send-message': {
           const conn = connection;
           if (!message.sendOnly && (conn === undefined || state !== 'online')) {

@@ -48,8 +48,18 @@ export interface EntityManagerDeps {
   readonly events: Emitter<RuntimeEvents>;
   readonly config: AviaryConfig;
   readonly log: Logger;
-  readonly onOnline?: (name: string, connection: EntityConnection) => Promise<void>;
+  readonly onOnline?: (
+    name: string,
+    kind: 'client' | 'component',
+    connection: EntityConnection,
+  ) => Promise<void>;
   readonly onStanza?: (name: string, stanza: Element) => void;
+  /** Answers iq get/set requests to an entity (disco#info with caps, ...). */
+  readonly answerIq?: (
+    name: string,
+    kind: 'client' | 'component',
+    iq: Element,
+  ) => Element | undefined;
   /** Connect autoconnect profiles at start (default true; the offline CLI turns it off). */
   readonly autoconnect?: boolean;
 }
@@ -341,8 +351,11 @@ export class EntityManager {
           ...(this.#deps.onOnline
             ? {
                 onOnline: (connection: EntityConnection) =>
-                  this.#deps.onOnline!(profile.name, connection),
+                  this.#deps.onOnline!(profile.name, kind, connection),
               }
+            : {}),
+          ...(this.#deps.answerIq
+            ? { answerIq: (iq: Element) => this.#deps.answerIq?.(profile.name, kind, iq) }
             : {}),
           log,
           autoconnect: profile.autoconnect && this.#deps.autoconnect !== false,

@@ -13,6 +13,7 @@ import type { Plugin } from '../plugins/plugin.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { StorageRequest } from '../storage/messages.js';
 import type { SendRequest, SendResult } from '../workflow/send-pipeline.js';
+import { CachePart } from './cache-part.js';
 import { EntitiesPart } from './entities-part.js';
 import { Runtime, type RuntimeServices } from './runtime.js';
 import { StoragePart } from './storage-part.js';
@@ -52,22 +53,32 @@ export class Aviary extends Runtime {
   readonly plugins: PluginRegistry;
   readonly #storage: StoragePart;
   readonly #entities: EntitiesPart;
+  readonly #cache: CachePart;
 
   constructor(options: AviaryOptions = {}) {
     const plugins = new PluginRegistry();
     const storage = new StoragePart();
+    let cacheRef: CachePart | undefined;
     const entities = new EntitiesPart({
       storage,
       plugins,
+      glue: {
+        onOnline: async (name, kind, connection) => cacheRef?.onOnline(name, kind, connection),
+        onStanza: (name, stanza) => cacheRef?.onStanza(name, stanza),
+        answerIq: (name, kind, iq) => cacheRef?.answerIq(name, kind, iq),
+      },
       ...(options.connections ? { connections: options.connections } : {}),
       ...(options.autoconnect !== undefined ? { autoconnect: options.autoconnect } : {}),
     });
+    const cache = new CachePart({ storage, entities: () => entities.manager });
+    cacheRef = cache;
     super({
       ...(options.config ? { config: options.config } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.api !== undefined ? { api: options.api } : {}),
-      parts: [storage, entities],
+      parts: [storage, entities, cache],
     });
+    this.#cache = cache;
     this.plugins = plugins;
     this.#storage = storage;
     this.#entities = entities;
@@ -120,6 +131,16 @@ export class Aviary extends Runtime {
 
   history(profile: string, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
     return this.#entities.manager.history(profile, query);
+  }
+
+  /** The transparent pubsub cache (getItems, synchronise, purge, reset, search). */
+  get cache() {
+    return this.#cache.client;
+  }
+
+  /** Registers a pubsub cache analyser (XEP-0060 node type); returns the unregister function. */
+  registerAnalyser(...args: Parameters<CachePart['analysers']['registerAnalyser']>) {
+    return this.#cache.analysers.registerAnalyser(...args);
   }
 
   /** Resolves once `name` reaches `state` (or rejects after `timeoutMs`). */

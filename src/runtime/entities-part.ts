@@ -1,3 +1,4 @@
+import type { Element } from '@xmpp/xml';
 import type { Route } from '../api/control-server.js';
 import { HttpError } from '../api/http-errors.js';
 import {
@@ -18,6 +19,17 @@ import type { HealthEntry, RuntimePart, RuntimeServices } from './runtime.js';
 import type { StoragePart } from './storage-part.js';
 import { xmppConnectionFactories } from './xmpp-connections.js';
 
+/** What other parts hook into every entity (late-bound: the cache starts after the entities). */
+export interface EntityGlue {
+  onOnline?(
+    name: string,
+    kind: 'client' | 'component',
+    connection: EntityConnection,
+  ): Promise<void>;
+  onStanza?(name: string, stanza: Element): void;
+  answerIq?(name: string, kind: 'client' | 'component', iq: Element): Element | undefined;
+}
+
 /**
  * Profiles and components as actors, with the runtime-wide login limiter and salted-password
  * cache, and their control API endpoints.
@@ -27,7 +39,7 @@ export class EntitiesPart implements RuntimePart {
   readonly #storage: StoragePart;
   readonly #plugins: PluginRegistry;
   readonly #connections: ((runtime: RuntimeServices) => ConnectionFactories) | undefined;
-  readonly #onOnline: ((name: string, connection: EntityConnection) => Promise<void>) | undefined;
+  readonly #glue: EntityGlue;
   readonly #autoconnect: boolean;
   #manager: EntityManager | undefined;
   #offState: (() => void) | undefined;
@@ -36,14 +48,14 @@ export class EntitiesPart implements RuntimePart {
     storage: StoragePart;
     plugins: PluginRegistry;
     connections?: (runtime: RuntimeServices) => ConnectionFactories;
-    onOnline?: (name: string, connection: EntityConnection) => Promise<void>;
+    glue?: EntityGlue;
     autoconnect?: boolean;
   }) {
+    this.#glue = options.glue ?? {};
     this.#autoconnect = options.autoconnect ?? true;
     this.#storage = options.storage;
     this.#plugins = options.plugins;
     this.#connections = options.connections;
-    this.#onOnline = options.onOnline;
   }
 
   get manager(): EntityManager {
@@ -76,7 +88,9 @@ export class EntitiesPart implements RuntimePart {
       events: runtime.events,
       config: runtime.config,
       log: runtime.log,
-      ...(this.#onOnline ? { onOnline: this.#onOnline } : {}),
+      onOnline: async (name, kind, connection) => this.#glue.onOnline?.(name, kind, connection),
+      onStanza: (name, stanza) => this.#glue.onStanza?.(name, stanza),
+      answerIq: (name, kind, iq) => this.#glue.answerIq?.(name, kind, iq),
       autoconnect: this.#autoconnect,
     });
     const counts = () => {

@@ -29,6 +29,13 @@ export type RuntimeEvents = {
     readonly node: string;
     readonly items: number;
   };
+  cacheSyncProgress: {
+    readonly profile: string;
+    readonly service: string;
+    readonly node: string;
+    readonly items: number;
+    readonly total?: number | undefined;
+  };
   cacheSyncFailed: {
     readonly profile: string;
     readonly service: string;

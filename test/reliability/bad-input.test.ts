@@ -144,7 +144,7 @@ describe('bad input: a real profile and the control API', () => {
     const to = `target@${prosody.domain}/`;
     const states: string[] = [];
     runtime.events.on('connectionState', (e) => e.name === 'target' && states.push(e.state));
-    const full = runtime.entity('target').jid;
+    const full = runtime.entity('target').jid ?? '';
     const target = full.includes('/') ? full : `target@${prosody.domain}`;
     const hostile = [
       xml('message', { to: target, type: 'bogus' }, xml('body', {}, 'bad type')),

@@ -111,6 +111,14 @@ describe('aviary cache search: options', () => {
     expect(await queryOf(['--parsed', 'n', 'gt', '3'])).toEqual({
       parsed: [{ path: ['n'], op: 'gt', value: 3 }],
     });
+    expect(
+      await queryOf(['--parsed', 'n', '<', '-1', '--parsed', 'title', 'like', 'a b%']),
+    ).toEqual({
+      parsed: [
+        { path: ['n'], op: '<', value: -1 },
+        { path: ['title'], op: 'like', value: 'a b%' },
+      ],
+    });
   });
 
   it('rejects bad paths, incomplete filters and bad counts with a message', async () => {

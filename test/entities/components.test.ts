@@ -158,4 +158,18 @@ describe('components through the runtime', () => {
     // The spy does run for clients, so the check above can fail.
     expect(spySetups).toContain('client:alice');
   });
+
+  it('an added autoconnect entity reports connecting at once, not offline', async () => {
+    await runtime.remove('spied');
+    const states: string[] = [];
+    runtime.events.on('connectionState', (e) => {
+      if (e.name === 'again') states.push(e.state);
+    });
+    const added = await runtime.addComponent(component('again', prosody.componentSecret));
+    // The actor has already announced `connecting`; the manager's view must agree with it.
+    expect(states[0]).toBe('connecting');
+    expect(added.state).toBe('connecting');
+    expect(runtime.entities().find((e) => e.name === 'again')?.state).toBe('connecting');
+    await runtime.waitForState('again', 'online', 15_000);
+  });
 });

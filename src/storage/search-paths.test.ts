@@ -143,6 +143,10 @@ describe('pubsub.paths.ensure', () => {
     expect(plan({ parsed: [{ path: ['tags'], op: 'ioverlap', value: ['xmpp'] }] })).toContain(
       'INDEX pubsub_item_values_folded (path_key=? AND <expr>=?)',
     );
+    // Ordering by an indexed path walks the index instead of sorting every item.
+    expect(plan({ orderBy: [{ path: ['published'], order: 'desc' }], limit: 20 })).toContain(
+      `SCAN i USING INDEX ${published}`,
+    );
     expect(f.names({ parsed: [{ path: ['published'], op: 'eq', value: '2024-01-01' }] })).toEqual([
       'a1',
     ]);

@@ -6,6 +6,8 @@ import { CliError } from './output.js';
 export interface RuntimeClient {
   readonly apiUrl: string;
   request<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Follows the server-sent event stream until the returned function is called. */
+  subscribe(onEvent: (event: string, data: unknown) => void): () => void;
 }
 
 /**
@@ -46,6 +48,34 @@ export function connectToRuntime(dataDir: string): RuntimeClient | undefined {
         throw new CliError(`the runtime refused ${method} ${path}: ${message}`);
       }
       return data as T;
+    },
+    subscribe(onEvent) {
+      const controller = new AbortController();
+      void (async () => {
+        const response = await fetch(`${info.apiUrl}/events`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: controller.signal,
+        });
+        const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+        const decoder = new TextDecoder();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          buffer += decoder.decode(value, { stream: true });
+          let end = buffer.indexOf('\n\n');
+          while (end >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const event = /^event: (.*)$/m.exec(block)?.[1];
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (event !== undefined && data !== undefined)
+              onEvent(event, JSON.parse(data) as unknown);
+            end = buffer.indexOf('\n\n');
+          }
+        }
+      })().catch(() => undefined);
+      return () => controller.abort();
     },
   };
 }

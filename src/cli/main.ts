@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { AviaryError } from '../errors.js';
 import { VERSION } from '../runtime/version.js';
+import { registerCacheCommands } from './commands/cache.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerMessageCommands } from './commands/message.js';
 import { registerComponentCommands, registerProfileCommands } from './commands/profile.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerProfileCommands(program);
   registerComponentCommands(program);
   registerMessageCommands(program);
+  registerCacheCommands(program);
   registerDbCommands(program);
   return program;
 }

@@ -1,3 +1,10 @@
+import type {
+  CacheItemsRequest,
+  CacheItemsResult,
+  CachePurgeFilters,
+  NodeTarget,
+  SyncOutcome,
+} from '../cache/cache-messages.js';
 import type { EntityStatus } from '../entities/entity-actor.js';
 import type { AddComponentRequest, AddProfileRequest } from '../entities/entity-manager.js';
 import type { HistoryEntry } from '../entities/history-record.js';
@@ -25,6 +32,15 @@ export interface Target {
   history(profile: string, query: HistoryQuery): Promise<HistoryEntry[]>;
   /** Searches the pubsub cache (storage `pubsub.items.search`; API `POST /cache/search`). */
   searchItems(query: ItemSearchQuery): Promise<ItemSearchHit[]>;
+  cacheItems(target: NodeTarget, request: CacheItemsRequest): Promise<CacheItemsResult>;
+  /** Synchronises a node; `onProgress` gets item counts while items arrive. */
+  cacheSync(
+    target: NodeTarget,
+    resync: boolean,
+    onProgress: (items: number, total?: number) => void,
+  ): Promise<SyncOutcome>;
+  cachePurge(filters: CachePurgeFilters): Promise<{ deleted: number }>;
+  cacheReset(): Promise<{ deleted: number }>;
   close(): Promise<void>;
 }
 
@@ -67,6 +83,10 @@ function localTarget(runtime: Aviary): Target {
     sendMessage: () => needsRunning('sending a message'),
     history: (profile, query) => runtime.history(profile, query),
     searchItems: (query) => runtime.storage.request({ type: 'pubsub.items.search', ...query }),
+    cacheItems: () => needsRunning('reading pubsub items'),
+    cacheSync: () => needsRunning('synchronising a node'),
+    cachePurge: (filters) => runtime.cache.purge(filters),
+    cacheReset: () => runtime.cache.reset(),
     close: () => runtime.stop(),
   };
 }
@@ -119,6 +139,34 @@ function apiTarget(client: RuntimeClient): Target {
       return client.request('GET', `/profiles/${path(profile)}/history?${params}`);
     },
     searchItems: (query) => client.request('POST', '/cache/search', query),
+    cacheItems: (target, request) =>
+      client.request('POST', '/cache/items', { ...target, ...request }),
+    cacheSync: async (target, resync, onProgress) => {
+      const stop = client.subscribe((event, data) => {
+        const d = data as {
+          profile?: string;
+          service?: string;
+          node?: string;
+          items?: number;
+          total?: number;
+        };
+        if (
+          event === 'cacheSyncProgress' &&
+          d.profile === target.profile &&
+          d.service === target.service &&
+          d.node === target.node
+        ) {
+          onProgress(d.items ?? 0, d.total);
+        }
+      });
+      try {
+        return await client.request('POST', '/cache/sync', { ...target, resync });
+      } finally {
+        stop();
+      }
+    },
+    cachePurge: (filters) => client.request('POST', '/cache/purge', filters),
+    cacheReset: () => client.request('POST', '/cache/reset', {}),
     close: async () => undefined,
   };
 }

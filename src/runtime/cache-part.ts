@@ -104,7 +104,8 @@ export class CachePart implements RuntimePart {
           pageSize: config.pageSize,
         },
       }),
-      { mailbox: { capacity: 10_000 } },
+      // A failed message must not lose the cache's in-memory view of running syncs.
+      { mailbox: { capacity: 10_000 }, supervision: { kind: 'resume' } },
     );
     this.#client = new PubsubCacheClient(ref);
     await this.#refreshNotify();

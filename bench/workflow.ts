@@ -1,0 +1,294 @@
+/**
+ * `npm run bench -- workflow [--pairs 100] [--rate 1000] [--seconds 10] [--inproc-messages 20000]
+ *   [--window 2000] [--skip-prosody] [--skip-inproc]`
+ *
+ * (a) End to end through a local Prosody: `--pairs` profile pairs (a_i → b_i) in one runtime,
+ * every message through the send pipeline, the wire, the receive pipeline and durable history on
+ * both sides; latency is send → `messageNew` on the receiver, at a fixed offered `--rate`. The
+ * same load through raw `createClientConnection` pairs (no workflow, no storage) in the same
+ * run is the baseline: the ratio of achieved rates, and our process's CPU per message.
+ * (b) The runtime alone on the in-process transport (src/transport/in-process.ts): messages/s
+ * through both pipelines with durable history, `--window` messages in flight.
+ */
+import xml from '@xmpp/xml';
+import { systemClock } from '../src/actors/clock.js';
+import { createLogger } from '../src/log.js';
+import { type Aviary, createRuntime } from '../src/runtime/default-runtime.js';
+import type { RuntimeEvents } from '../src/runtime/events.js';
+import { createInProcessTransport } from '../src/transport/in-process.js';
+import { type ClientConnection, createClientConnection } from '../src/xmpp/client-connection.js';
+import { createSaltedPasswordCache } from '../src/xmpp/scram.js';
+import { tempDataDir } from '../test/helpers/cli.js';
+import { type ProsodyFixture, startProsody } from '../test/helpers/prosody.js';
+import { prosodyAccount, startTestRuntime } from '../test/helpers/runtime.js';
+import { type BenchRow, percentile, publish } from './report.js';
+
+function option(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(args[i + 1]) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
+  return value;
+}
+
+/** Tracks send times by sequence number and the latencies of what arrived. */
+function tracker() {
+  const sentAt = new Map<number, number>();
+  const latencies: number[] = [];
+  let first = 0;
+  let last = 0;
+  return {
+    sent(seq: number) {
+      const now = performance.now();
+      if (sentAt.size === 0 && latencies.length === 0) first = now;
+      sentAt.set(seq, now);
+    },
+    arrived(body: string | undefined) {
+      const seq = Number(body?.slice(1));
+      const t0 = sentAt.get(seq);
+      if (t0 === undefined) return;
+      sentAt.delete(seq);
+      last = performance.now();
+      latencies.push(last - t0);
+    },
+    get received() {
+      return latencies.length;
+    },
+    result(scenario: string, extra: BenchRow, sent: number, cpuMs: number): BenchRow {
+      const wallS = (last - first) / 1000;
+      return {
+        scenario,
+        ...extra,
+        sent,
+        received: latencies.length,
+        lost: sent - latencies.length,
+        msgs_per_s: latencies.length / wallS,
+        p50_ms: percentile(latencies, 50),
+        p99_ms: percentile(latencies, 99),
+        cpu_ms_per_msg: cpuMs / Math.max(1, latencies.length),
+      };
+    },
+  };
+}
+
+/** Calls `send(seq)` at `rate` per second for `seconds`, catching up after stalls. */
+async function offer(rate: number, seconds: number, send: (seq: number) => void): Promise<number> {
+  const total = Math.round(rate * seconds);
+  const t0 = performance.now();
+  let seq = 0;
+  while (seq < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) * rate) / 1000));
+    while (seq < due) send(seq++);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return total;
+}
+
+async function drain(t: { received: number }, expected: number, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (t.received < expected && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+}
+
+const bodyOf = (m: RuntimeEvents['messageNew']) =>
+  Object.values((m as { message?: Record<string, string> }).message ?? {})[0];
+
+async function throughAviary(
+  prosody: ProsodyFixture,
+  pairs: number,
+  rate: number,
+  seconds: number,
+) {
+  const runtime = await startTestRuntime(prosody, { config: { xmpp: { pingIntervalMs: 0 } } });
+  try {
+    for (let i = 0; i < pairs; i++) {
+      await runtime.addProfile(prosodyAccount(prosody, `a${i}`, `pw-a${i}`));
+      await runtime.addProfile(prosodyAccount(prosody, `b${i}`, `pw-b${i}`));
+    }
+    for (let i = 0; i < pairs; i++) {
+      await runtime.waitForState(`a${i}`, 'online', 60_000);
+      await runtime.waitForState(`b${i}`, 'online', 60_000);
+    }
+    const t = tracker();
+    runtime.events.on('messageNew', (m) => {
+      if (m.direction === 'in') t.arrived(bodyOf(m));
+    });
+    let failed = 0;
+    const cpu0 = process.cpuUsage();
+    const sent = await offer(rate, seconds, (seq) => {
+      const i = seq % pairs;
+      t.sent(seq);
+      runtime
+        .sendMessage(`a${i}`, {
+          to: `b${i}@${prosody.domain}`,
+          type: 'chat',
+          message: { '': `m${seq}` },
+        })
+        .catch(() => failed++);
+    });
+    await drain(t, sent, 15_000);
+    const cpu = process.cpuUsage(cpu0);
+    const stored = (await runtime.history('b0')).length;
+    return {
+      row: t.result(
+        'aviary+prosody',
+        { pairs, offered_per_s: rate, failed },
+        sent,
+        (cpu.user + cpu.system) / 1000,
+      ),
+      stored,
+    };
+  } finally {
+    await runtime.stop();
+  }
+}
+
+async function throughRaw(prosody: ProsodyFixture, pairs: number, rate: number, seconds: number) {
+  const cache = createSaltedPasswordCache();
+  const connect = async (user: string) => {
+    const c = createClientConnection({
+      jid: `${user}@${prosody.domain}`,
+      password: `pw-${user}`,
+      server: { host: '127.0.0.1', port: prosody.c2sPort },
+      tls: 'required',
+      tlsOptions: { ca: prosody.caCertPem },
+      saltedPasswordCache: cache,
+      clock: systemClock,
+    });
+    await c.connect();
+    return c;
+  };
+  const senders: ClientConnection[] = [];
+  const receivers: ClientConnection[] = [];
+  const t = tracker();
+  try {
+    for (let i = 0; i < pairs; i++) {
+      senders.push(await connect(`ra${i}`));
+      const r = await connect(`rb${i}`);
+      r.onStanza((s) => {
+        if (s.name === 'message') t.arrived(s.getChildText('body') ?? undefined);
+      });
+      receivers.push(r);
+    }
+    const cpu0 = process.cpuUsage();
+    const sent = await offer(rate, seconds, (seq) => {
+      const i = seq % pairs;
+      t.sent(seq);
+      void senders[i]
+        ?.send(
+          xml(
+            'message',
+            { to: `rb${i}@${prosody.domain}`, type: 'chat' },
+            xml('body', {}, `m${seq}`),
+          ),
+        )
+        .catch(() => undefined);
+    });
+    await drain(t, sent, 15_000);
+    const cpu = process.cpuUsage(cpu0);
+    return t.result(
+      'raw connections',
+      { pairs, offered_per_s: rate, failed: 0 },
+      sent,
+      (cpu.user + cpu.system) / 1000,
+    );
+  } finally {
+    await Promise.all([...senders, ...receivers].map((c) => c.disconnect().catch(() => undefined)));
+  }
+}
+
+async function inProcess(pairs: number, messages: number, window: number) {
+  const transport = createInProcessTransport();
+  const runtime: Aviary = createRuntime({
+    api: false,
+    log: createLogger({ level: 'silent' }),
+    connections: () => transport.factories,
+    config: { dataDir: tempDataDir('aviary-bench-wf-'), xmpp: { pingIntervalMs: 0 } },
+  });
+  await runtime.start();
+  try {
+    for (let i = 0; i < pairs; i++) {
+      await runtime.addProfile({ name: `a${i}`, jid: `a${i}@local.test`, password: 'x' });
+      await runtime.addProfile({ name: `b${i}`, jid: `b${i}@local.test`, password: 'x' });
+    }
+    for (let i = 0; i < pairs; i++) await runtime.waitForState(`b${i}`, 'online', 10_000);
+    const t = tracker();
+    runtime.events.on('messageNew', (m) => {
+      if (m.direction === 'in') t.arrived(bodyOf(m));
+    });
+    let failed = 0;
+    let next = 0;
+    const cpu0 = process.cpuUsage();
+    // `window` senders, each sending its next message when the previous one is durable.
+    await Promise.all(
+      Array.from({ length: Math.min(window, messages) }, async () => {
+        while (next < messages) {
+          const seq = next++;
+          const i = seq % pairs;
+          t.sent(seq);
+          await runtime
+            .sendMessage(`a${i}`, {
+              to: `b${i}@local.test`,
+              type: 'chat',
+              message: { '': `m${seq}` },
+            })
+            .catch(() => failed++);
+        }
+      }),
+    );
+    await drain(t, messages, 15_000);
+    const cpu = process.cpuUsage(cpu0);
+    const stored = (await runtime.history('b0')).length + (await runtime.history('a0')).length;
+    return {
+      row: t.result(
+        'aviary in-process',
+        { pairs, offered_per_s: null, failed },
+        messages,
+        (cpu.user + cpu.system) / 1000,
+      ),
+      storedPerPair: stored,
+    };
+  } finally {
+    await runtime.stop();
+  }
+}
+
+export async function run(args: string[]): Promise<void> {
+  if (args.includes('--help')) {
+    process.stdout.write(
+      'options: --pairs N (100) --rate MSG/S (1000) --seconds S (10) --inproc-messages N (20000) --window N (2000) --skip-prosody --skip-inproc\n',
+    );
+    return;
+  }
+  const pairs = option(args, 'pairs', 100);
+  const rate = option(args, 'rate', 1000);
+  const seconds = option(args, 'seconds', 10);
+  const inprocMessages = option(args, 'inproc-messages', 20_000);
+  const window = option(args, 'window', 2000);
+  const rows: BenchRow[] = [];
+  const summary: Record<string, string | number | boolean | null> = {};
+  if (!args.includes('--skip-prosody')) {
+    const users = ['a', 'b', 'ra', 'rb'].flatMap((p) =>
+      Array.from({ length: pairs }, (_, i) => ({ username: `${p}${i}`, password: `pw-${p}${i}` })),
+    );
+    const prosody = await startProsody({ users });
+    try {
+      const raw = await throughRaw(prosody, pairs, rate, seconds);
+      const aviary = await throughAviary(prosody, pairs, rate, seconds);
+      rows.push(raw, aviary.row);
+      summary.ratio_vs_raw = (aviary.row.msgs_per_s as number) / (raw.msgs_per_s as number);
+      summary.aim_ratio = 0.8;
+      summary.history_rows_b0 = aviary.stored;
+    } finally {
+      await prosody.stop();
+    }
+  }
+  if (!args.includes('--skip-inproc')) {
+    const inproc = await inProcess(pairs, inprocMessages, window);
+    rows.push(inproc.row);
+    summary.inproc_aim_msgs_per_s = 20_000;
+    summary.inproc_history_rows_a0_plus_b0 = inproc.storedPerPair;
+  }
+  summary.note =
+    'latency = send call → messageNew on the receiver (raw: send → stanza parsed); cpu = this process only (Prosody excluded)';
+  publish({ name: 'workflow', rows, summary });
+}

@@ -8,6 +8,7 @@
  * `@xmpp/client` 0.14 script (STARTTLS unverified, SASL PLAIN: its SCRAM costs ~0.8 CPU-s per
  * login).
  */
+import { loadavg } from 'node:os';
 import { client as stockClient } from '@xmpp/client';
 import xml, { type Element } from '@xmpp/xml';
 import { scenario as chatScenario } from '../examples/scenarios/chat.js';
@@ -58,7 +59,8 @@ async function harness(
     provisionConcurrency: 50,
     sessions: shape.sessions,
     loginRate: shape.loginRate,
-    durationMs: (shape.sessions / shape.loginRate + shape.steadyS + 5) * 1000,
+    // Long enough for a slow machine; the steady window below ends the run with stop().
+    durationMs: (10 * (shape.sessions / shape.loginRate) + shape.steadyS + 120) * 1000,
     settleMs: 5000,
     scenario: chatScenario,
     params: { rate: shape.msgRate, peer: 'paired', presenceEvery: 0, pingEvery: 10 },
@@ -77,8 +79,12 @@ async function harness(
         at: performance.now(),
         rss: process.memoryUsage().rss,
       };
-    if (window !== undefined && end === undefined && p.phase !== 'load')
+    const steadyOver =
+      window !== undefined && performance.now() - window.at >= shape.steadyS * 1000;
+    if (window !== undefined && end === undefined && (steadyOver || p.phase !== 'load')) {
       end = { cpu: cpuMs(), received: c.received, at: performance.now() };
+      handle.stop();
+    }
   }, 50);
   const report: LoadReport = await handle.done;
   clearInterval(poll);
@@ -134,6 +140,8 @@ async function stock(prosody: ProsodyFixture, shape: Shape) {
         });
         try {
           await x.start();
+          // The stock client sends no initial presence; without it messages go offline.
+          await (x as Stock).send(xml('presence'));
           clients[i] = x as Stock;
         } catch {
           failed += 1;
@@ -286,6 +294,8 @@ export async function run(args: string[]): Promise<void> {
             ? s.cpu_ms_per_msg / tlsRow.cpu_ms_per_msg
             : null,
         errors_main: JSON.stringify(main.report.errors),
+        error_samples_main: JSON.stringify(main.report.errorSamples),
+        load_average_1m: loadavg()[0] ?? null,
         note: 'CPU per message counts both ends (sender and receiver live in this process); stock uses PLAIN because its SCRAM costs ~0.8 CPU-s per login',
       },
     });

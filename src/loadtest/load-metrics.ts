@@ -83,12 +83,14 @@ export interface LoadMetrics {
   loginStarted(): void;
   loginFinished(ok: boolean): void;
   /** Counts one error under `kind` (an AviaryError code or a stanza error condition). */
-  error(kind: string): void;
+  error(kind: string, message?: string): void;
   /** A session moved from `from` to `to` (undefined = not counted: new or gone). */
   sessionState(from: SessionState | undefined, to: SessionState | undefined): void;
   counters(): LoadCounters;
   latencies(): Readonly<Record<string, LatencySummary>>;
   errorsByKind(): Readonly<Record<string, number>>;
+  /** The first message seen for each error kind. */
+  errorSamples(): Readonly<Record<string, string>>;
   /** Login start times (ms, monotonic), to measure the achieved login rate. */
   loginStartTimes(): readonly number[];
   timeline(): TimelinePoint[];
@@ -114,6 +116,7 @@ export function createLoadMetrics(deps: { now: () => number; bucketMs: number })
   const startedAt = now();
   const histograms = new Map<string, LatencyHistogram>();
   const errors = new Map<string, number>();
+  const samples = new Map<string, string>();
   const states = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<SessionState, number>;
   const buckets: Bucket[] = [];
   const loginStarts: number[] = [];
@@ -174,7 +177,8 @@ export function createLoadMetrics(deps: { now: () => number; bucketMs: number })
         bucket().loginsFailed += 1;
       }
     },
-    error(kind) {
+    error(kind, message) {
+      if (message !== undefined && !samples.has(kind)) samples.set(kind, message);
       errorCount += 1;
       errors.set(kind, (errors.get(kind) ?? 0) + 1);
       bucket().errors += 1;
@@ -202,6 +206,9 @@ export function createLoadMetrics(deps: { now: () => number; bucketMs: number })
     },
     errorsByKind() {
       return Object.fromEntries(errors);
+    },
+    errorSamples() {
+      return Object.fromEntries(samples);
     },
     loginStartTimes() {
       return loginStarts;

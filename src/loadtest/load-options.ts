@@ -35,7 +35,7 @@ export interface LoadTestOptions {
   readonly provisionConcurrency?: number;
   /** Target number of concurrent sessions (changeable while running). */
   readonly sessions: number;
-  /** Logins per second (token bucket) and burst (default 1: evenly spaced). */
+  /** Logins per second (token bucket) and burst (default: 20 ms worth of logins, at least 2). */
   readonly loginRate: number;
   readonly loginBurst?: number;
   /** The target is reached linearly over this time (still capped by the login rate). */

@@ -10,7 +10,7 @@ import { createTokenBucket } from '../xmpp/token-bucket.js';
 import { type LoadAccount, resolveAccounts } from './accounts.js';
 import { createLoadMetrics, type LoadCounters } from './load-metrics.js';
 import { type LoadTestOptions, validateLoadOptions } from './load-options.js';
-import { buildLoadReport, type LoadReport } from './load-report.js';
+import { buildLoadReport, defaultBurst, type LoadReport } from './load-report.js';
 import { createLoadSession, type LoadSession } from './load-session.js';
 import { createPeerSet } from './peer-set.js';
 import { cleanupAccounts, type ProvisionSummary, provisionAccounts } from './provisioning.js';
@@ -80,7 +80,7 @@ export function startLoadTest(options: LoadTestOptions, deps: LoadRunnerDeps = {
   let metrics = createLoadMetrics({ now, bucketMs });
   const bucket = createTokenBucket({
     ratePerSecond: options.loginRate,
-    burst: options.loginBurst ?? 1,
+    burst: defaultBurst(options),
     clock,
   });
   const seed = options.seed ?? Math.floor(clock.now() % 2 ** 31);

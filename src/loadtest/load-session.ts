@@ -70,6 +70,10 @@ function errorKind(error: unknown): string {
   return error instanceof Error ? error.name : 'unknown';
 }
 
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** @example const s = createLoadSession(deps); if (await s.login()) … await s.disconnect(); */
 export function createLoadSession(deps: LoadSessionDeps): LoadSession {
   const { account, options, metrics, now } = deps;
@@ -128,7 +132,8 @@ export function createLoadSession(deps: LoadSessionDeps): LoadSession {
     const wasOnline = state === 'online' || state === 'closing';
     move('gone');
     if (wasOnline && !leaving) {
-      metrics.error(errorKind(error ?? new AviaryError('xmpp.connection-failed', 'lost')));
+      const lost = error ?? new AviaryError('xmpp.connection-failed', 'lost');
+      metrics.error(errorKind(lost), lost.message);
       abort.abort();
       deps.onLost(session);
     }
@@ -147,7 +152,7 @@ export function createLoadSession(deps: LoadSessionDeps): LoadSession {
       metrics.latency(kind, now() - t0);
       return result;
     } catch (error) {
-      metrics.error(errorKind(error));
+      metrics.error(errorKind(error), messageOf(error));
       throw error;
     }
   };
@@ -217,7 +222,7 @@ export function createLoadSession(deps: LoadSessionDeps): LoadSession {
         );
         metrics.messageSent();
       } catch (error) {
-        metrics.error(errorKind(error));
+        metrics.error(errorKind(error), messageOf(error));
       }
     },
     async sendPresence(presence = {}) {
@@ -228,7 +233,7 @@ export function createLoadSession(deps: LoadSessionDeps): LoadSession {
           presence.show ? xml('show', {}, presence.show) : null,
           presence.status ? xml('status', {}, presence.status) : null,
         ),
-      ).catch((error: unknown) => metrics.error(errorKind(error)));
+      ).catch((error: unknown) => metrics.error(errorKind(error), messageOf(error)));
     },
     iq: (element, timeoutMs) => timed('iq', () => connection.iq(element, timeoutMs)),
     async ping() {
@@ -255,7 +260,7 @@ export function createLoadSession(deps: LoadSessionDeps): LoadSession {
     } catch (error) {
       const kind = errorKind(error);
       metrics.loginFinished(false);
-      metrics.error(kind);
+      metrics.error(kind, messageOf(error));
       move('gone');
       return kind;
     }
@@ -266,7 +271,7 @@ export function createLoadSession(deps: LoadSessionDeps): LoadSession {
     span('binding', 'online', 'bind');
     span('connecting', 'online', 'login');
     scenarioDone = options.scenario.run(api).catch((error: unknown) => {
-      if (!abort.signal.aborted) metrics.error(`scenario:${errorKind(error)}`);
+      if (!abort.signal.aborted) metrics.error(`scenario:${errorKind(error)}`, messageOf(error));
     });
     return undefined;
   }

@@ -183,17 +183,36 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
         .catch((error: unknown) => log.debug({ err: error }, 'disconnect failed'));
   };
 
+  /**
+   * Workflow dependencies for one message. History writes are pipelined: the write is handed to
+   * the storage actor (whose mailbox keeps their order) and the actor moves on to its next
+   * message instead of waiting a group commit per message. What must follow durability waits
+   * for it: the `messageNew` signal and, on the send path, the caller's reply (`durable`).
+   */
   const workflowBase = (clock: Clock) => {
     const ownJid = connection?.jid ?? deps.jid;
+    let durable: Promise<unknown> = Promise.resolve();
     return {
       hooks: deps.hooks,
       ownJid,
       entityKind: deps.kind,
       newUid: () => randomUUID(),
       clock,
-      emit: (signal: MessageNewSignal) => deps.onMessageNew(deps.name, signal),
-      storeHistory: (message: Parameters<typeof historyAddRequest>[1]) =>
-        deps.storeHistory(deps.name, historyAddRequest(deps.name, message)),
+      emit: (signal: MessageNewSignal) => {
+        durable.then(
+          () => deps.onMessageNew(deps.name, signal),
+          (error: unknown) =>
+            log.error(
+              { err: error, uid: signal.message.uid },
+              'history write failed; message not signalled',
+            ),
+        );
+      },
+      storeHistory: (message: Parameters<typeof historyAddRequest>[1]) => {
+        durable = deps.storeHistory(deps.name, historyAddRequest(deps.name, message));
+        durable.catch(() => undefined); // observed by the signal and the caller's reply
+      },
+      durable: () => durable,
       logger: log,
     };
   };
@@ -273,18 +292,32 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
             );
             return;
           }
-          const result = await runSendPipeline(message.request, {
-            ...workflowBase(ctx.clock),
-            isRoom: deps.isRoom ?? (() => false),
-            sendHistory: deps.sendHistory,
-            sendOnly: message.sendOnly === true,
-            transmit: async (out) => {
-              if (connection === undefined)
-                throw new AviaryError('entity.offline', `${deps.name} went offline`);
-              await connection.send(parseXml(out.xml) as unknown as Element);
-            },
-          });
-          ctx.reply(message.replyTo, result);
+          let result: SendResult;
+          const base = workflowBase(ctx.clock);
+          try {
+            result = await runSendPipeline(message.request, {
+              ...base,
+              isRoom: deps.isRoom ?? (() => false),
+              sendHistory: deps.sendHistory,
+              sendOnly: message.sendOnly === true,
+              transmit: async (out) => {
+                if (connection === undefined)
+                  throw new AviaryError('entity.offline', `${deps.name} went offline`);
+                await connection.send(parseXml(out.xml) as unknown as Element);
+              },
+            });
+          } catch (error) {
+            // A failed send (hook error, connection lost mid-write, storage refusal) is that
+            // caller's error; the entity keeps running and reconnects if the stream died.
+            ctx.replyError(message.replyTo, error);
+            return;
+          }
+          // The caller hears "sent" once the history row is durable (or of the write's failure).
+          const sent = result;
+          base.durable().then(
+            () => ctx.reply(message.replyTo, sent),
+            (error: unknown) => ctx.replyError(message.replyTo, error),
+          );
           return;
         }
         case 'iq': {

@@ -309,6 +309,7 @@ export class EntityManager {
       const off = await plugin.setup({ host, hooks, log: log.child({ plugin: plugin.name }) });
       if (typeof off === 'function') teardown.push(off);
     }
+    let latest: EntityStatus | undefined;
     const ref = this.#deps.system.spawn<EntityMessage>(
       kind === 'client' ? `profile:${profile.name}` : `component:${profile.name}`,
       () =>
@@ -333,6 +334,8 @@ export class EntityManager {
             random: Math.random,
           }),
           onState: (status) => {
+            // The actor may announce a state before the entity is registered below.
+            latest = status;
             const entity = this.#entities.get(profile.name);
             if (entity) entity.status = status;
             this.#deps.events.emit('connectionState', {
@@ -360,13 +363,23 @@ export class EntityManager {
           log,
           autoconnect: profile.autoconnect && this.#deps.autoconnect !== false,
         }),
-      { mailbox: { capacity: config.xmpp.profileMailboxCapacity, overflow: 'reject' } },
+      {
+        mailbox: { capacity: config.xmpp.profileMailboxCapacity, overflow: 'reject' },
+        // An unexpected failure restarts the entity (fresh connection) with backoff, within a budget.
+        supervision: {
+          kind: 'restart',
+          maxRestarts: 10,
+          withinMs: 60_000,
+          backoffBaseMs: 500,
+          backoffMaxMs: 30_000,
+        },
+      },
     );
     this.#entities.set(profile.name, {
       kind,
       ref,
       teardown,
-      status: {
+      status: latest ?? {
         kind,
         name: profile.name,
         jid: profile.jid,

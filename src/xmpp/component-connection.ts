@@ -67,10 +67,15 @@ export function createComponentConnection(
     status = next;
     for (const handler of statusHandlers) handler(next, error);
   };
-  const write = (element: Element) =>
-    stream === undefined || status !== 'online'
-      ? Promise.reject(new AviaryError('xmpp.not-connected', `cannot send while ${status}`))
-      : stream.send(element);
+  const write = (element: Element) => {
+    if (stream === undefined || status !== 'online') {
+      return Promise.reject(new AviaryError('xmpp.not-connected', `cannot send while ${status}`));
+    }
+    // Stanzas built for clients carry jabber:client; on a component stream the server expects
+    // jabber:component:accept (XEP-0114 §3) and bounces anything else as service-unavailable.
+    if (element.attrs.xmlns === 'jabber:client') element.attrs.xmlns = 'jabber:component:accept';
+    return stream.send(element);
+  };
   const iqs = createIqTracker({
     clock,
     send: write,

@@ -15,6 +15,9 @@ import { serviceUnavailable } from './disco-caps.js';
 import type { EntityConnection, EntityState } from './entity-connection.js';
 import { historyAddRequest } from './history-record.js';
 
+/** History writes one entity may have in flight before it waits (see `workflowBase`). */
+const MAX_WRITES_IN_FLIGHT = 16;
+
 export type EntityMessage =
   | { readonly type: 'connect' }
   | { readonly type: 'disconnect'; readonly replyTo?: ReplyTo<null> }
@@ -189,6 +192,7 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
    * message instead of waiting a group commit per message. What must follow durability waits
    * for it: the `messageNew` signal and, on the send path, the caller's reply (`durable`).
    */
+  const inFlightWrites = new Set<Promise<unknown>>();
   const workflowBase = (clock: Clock) => {
     const ownJid = connection?.jid ?? deps.jid;
     let durable: Promise<unknown> = Promise.resolve();
@@ -208,9 +212,17 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
             ),
         );
       },
-      storeHistory: (message: Parameters<typeof historyAddRequest>[1]) => {
-        durable = deps.storeHistory(deps.name, historyAddRequest(deps.name, message));
-        durable.catch(() => undefined); // observed by the signal and the caller's reply
+      storeHistory: async (message: Parameters<typeof historyAddRequest>[1]) => {
+        const write = deps.storeHistory(deps.name, historyAddRequest(deps.name, message));
+        durable = write;
+        inFlightWrites.add(write);
+        const settle = () => inFlightWrites.delete(write);
+        write.then(settle, settle); // failures are observed by the signal and the caller's reply
+        // Bounded pipelining: past MAX_WRITES_IN_FLIGHT the entity waits for a write to finish,
+        // so a fast entity cannot flood the storage mailbox.
+        while (inFlightWrites.size >= MAX_WRITES_IN_FLIGHT) {
+          await Promise.race([...inFlightWrites]).catch(() => undefined);
+        }
       },
       durable: () => durable,
       logger: log,

@@ -1,10 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+// The reliability suite (issue 10): one file at a time, real Prosody, fault injection.
+// `--expose-gc` lets the soak test force a collection before each heap sample.
 export default defineConfig({
   test: {
     include: ['test/reliability/**/*.test.ts'],
     testTimeout: 300_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    pool: 'forks',
+    execArgv: ['--expose-gc'],
   },
 });

@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { AviaryError } from '../errors.js';
 import { VERSION } from '../runtime/version.js';
 import { registerCacheCommands } from './commands/cache.js';
+import { registerCacheSearchCommand } from './commands/cache-search.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerMessageCommands } from './commands/message.js';
 import { registerComponentCommands, registerProfileCommands } from './commands/profile.js';
@@ -33,7 +34,7 @@ export function buildProgram(): Command {
   registerProfileCommands(program);
   registerComponentCommands(program);
   registerMessageCommands(program);
-  registerCacheCommands(program);
+  registerCacheSearchCommand(registerCacheCommands(program));
   registerDbCommands(program);
   return program;
 }

@@ -108,7 +108,30 @@ export class CachePart implements RuntimePart {
       { mailbox: { capacity: 10_000 }, supervision: { kind: 'resume' } },
     );
     this.#client = new PubsubCacheClient(ref);
+    for (const analyser of this.analysers.list()) await this.ensurePaths(analyser);
     await this.#refreshNotify();
+  }
+
+  /**
+   * Creates the storage indexes an analyser asks for (expression indexes on its indexed paths, the
+   * side table for its list paths), so parsed-data searches on them do not scan every item.
+   */
+  async ensurePaths(analyser: {
+    readonly name: string;
+    readonly indexedPaths?: readonly (readonly (string | number)[])[];
+    readonly listPaths?: readonly (readonly (string | number)[])[];
+  }): Promise<void> {
+    const indexedPaths = analyser.indexedPaths ?? [];
+    const listPaths = analyser.listPaths ?? [];
+    if (indexedPaths.length === 0 && listPaths.length === 0) return;
+    try {
+      await this.#storage.client.request({ type: 'pubsub.paths.ensure', indexedPaths, listPaths });
+    } catch (error) {
+      this.#runtime?.log.warn(
+        { err: error, analyser: analyser.name },
+        'cannot index the analyser paths',
+      );
+    }
   }
 
   async #refreshNotify(): Promise<void> {

@@ -140,7 +140,9 @@ export class Aviary extends Runtime {
 
   /** Registers a pubsub cache analyser (XEP-0060 node type); returns the unregister function. */
   registerAnalyser(...args: Parameters<CachePart['analysers']['registerAnalyser']>) {
-    return this.#cache.analysers.registerAnalyser(...args);
+    const unregister = this.#cache.analysers.registerAnalyser(...args);
+    if (this.state === 'running') void this.#cache.ensurePaths(args[0]);
+    return unregister;
   }
 
   /** Resolves once `name` reaches `state` (or rejects after `timeoutMs`). */

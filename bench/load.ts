@@ -245,6 +245,10 @@ export async function run(args: string[]): Promise<void> {
     phase(`harness ${sessions} sessions, plain`);
     const main = await harness(prosody, big, 'big', 'off');
     rows.push(harnessRow('aviary harness', 'plain (loopback), SCRAM-SHA-1', big, main));
+    if (sample === 0) {
+      publish({ name: 'load', rows, summary: { errors_main: JSON.stringify(main.report.errors) } });
+      return;
+    }
     phase(`harness ${sample} sessions, plain`);
     rows.push(
       harnessRow(

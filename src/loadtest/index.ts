@@ -27,7 +27,6 @@ export {
   runLoadTest,
   startLoadTest,
 } from './load-runner.js';
-export { NS_LOAD } from './load-session.js';
 export type { ProvisionSummary } from './provisioning.js';
 export { type RegistrationOutcome, registerAccount, unregisterAccount } from './registration.js';
 export {
@@ -37,5 +36,6 @@ export {
   type ScenarioSession,
   scenarioFromModule,
 } from './scenario.js';
+export { NS_LOAD } from './scenario-session.js';
 export { renderLoadChart } from './svg-chart.js';
 export { assertLimits, readSystemLimits, type SystemLimits } from './system-limits.js';

@@ -28,7 +28,7 @@ export interface LoadReport {
     readonly started: number;
     readonly ok: number;
     readonly failed: number;
-    /** Logins started per second, from the end of the initial burst to the last start. */
+    /** Logins started per second in the initial wave (first `sessions` starts, after the burst). */
     readonly measuredRatePerSecond: number | null;
   };
   readonly messages: {
@@ -74,8 +74,11 @@ export function buildLoadReport(input: {
   cleanup?: ProvisionSummary;
 }): LoadReport {
   const { options, counters, metrics, timeline } = input;
-  // The first `burst` logins start at once by design; the paced rate is measured after them.
-  const rate = measuredRate(metrics.loginStartTimes().slice(defaultBurst(options) - 1));
+  // The initial wave: the first `sessions` starts (retries after failures come much later), minus
+  // the first `burst` ones, which start at once by design.
+  const rate = measuredRate(
+    metrics.loginStartTimes().slice(defaultBurst(options) - 1, Math.max(2, options.sessions)),
+  );
   return {
     scenario: options.scenario.name,
     target: { ...options.target },

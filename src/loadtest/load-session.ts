@@ -3,10 +3,8 @@
  * step from its status transitions), runs the scenario, counts and times the load messages it
  * receives, and disconnects when told. Failures are counted by kind, never thrown at the runner.
  */
-import xml, { type Element } from '@xmpp/xml';
 import type { Clock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
-import { createPubsubClient, type PubsubIq } from '../pubsub/pubsub-client.js';
 import {
   type ClientConnection,
   type ConnectionStatus,
@@ -14,14 +12,11 @@ import {
 } from '../xmpp/client-connection.js';
 import type { SaltedPasswordCache } from '../xmpp/scram.js';
 import type { LoadAccount } from './accounts.js';
+import { errorKind, messageOf } from './error-kind.js';
 import type { LoadMetrics, SessionState, TransactionKind } from './load-metrics.js';
 import type { LoadTestOptions } from './load-options.js';
-import type { ReceivedChat, ScenarioSession } from './scenario.js';
+import { createScenarioSession } from './scenario-session.js';
 import { seededRandom } from './seeded-random.js';
-
-/** Namespace of the marker element carried by load messages (send time, for latency). */
-export const NS_LOAD = 'urn:aviary:loadtest:0';
-const HIGH_WATER_BYTES = 64 * 1024;
 
 export interface LoadSessionDeps {
   readonly account: LoadAccount;
@@ -62,18 +57,6 @@ const STEP_OF: Partial<Record<ConnectionStatus, SessionState>> = {
   closing: 'closing',
 };
 
-function errorKind(error: unknown): string {
-  if (error instanceof AviaryError) {
-    const condition = error.details?.condition;
-    return typeof condition === 'string' ? `${error.code}:${condition}` : error.code;
-  }
-  return error instanceof Error ? error.name : 'unknown';
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** @example const s = createLoadSession(deps); if (await s.login()) … await s.disconnect(); */
 export function createLoadSession(deps: LoadSessionDeps): LoadSession {
   const { account, options, metrics, now } = deps;
@@ -81,11 +64,9 @@ export function createLoadSession(deps: LoadSessionDeps): LoadSession {
   const jid = `${account.username}@${domain}`;
   const random = seededRandom(deps.seed);
   const abort = new AbortController();
-  const chatHandlers = new Set<(chat: ReceivedChat) => void>();
   let state: SessionState | 'gone' = 'waiting';
   let leaving = false;
   let scenarioDone: Promise<void> = Promise.resolve();
-  let seq = 0;
   const stepAt = new Map<ConnectionStatus, number>();
   metrics.sessionState(undefined, 'waiting');
 
@@ -145,112 +126,19 @@ export function createLoadSession(deps: LoadSessionDeps): LoadSession {
     if (a !== undefined && b !== undefined) metrics.latency(kind, b - a);
   };
 
-  const timed = async <T>(kind: TransactionKind, body: () => Promise<T>): Promise<T> => {
-    const t0 = now();
-    try {
-      const result = await body();
-      metrics.latency(kind, now() - t0);
-      return result;
-    } catch (error) {
-      metrics.error(errorKind(error), messageOf(error));
-      throw error;
-    }
-  };
-
-  const onStanza = (stanza: Element) => {
-    if (stanza.name !== 'message') return;
-    const marker = stanza.getChild('load', NS_LOAD);
-    if (marker === undefined) return;
-    if (stanza.attrs.type === 'error') {
-      const condition =
-        stanza
-          .getChild('error')
-          ?.getChildElements()
-          .find((c) => c.name !== 'text')?.name ?? 'undefined-condition';
-      metrics.error(`message-error:${condition}`);
-      return;
-    }
-    metrics.messageReceived(now() - Number(marker.attrs.t));
-    const chat = {
-      from: String(stanza.attrs.from ?? '').split('/')[0] ?? '',
-      text: stanza.getChildText('body') ?? '',
-    };
-    for (const handler of chatHandlers) handler(chat);
-  };
-
-  const send = async (element: Element) => {
-    if (connection.status !== 'online')
-      throw new AviaryError('xmpp.not-connected', `session ${jid} is ${state}`);
-    if (connection.writableLength > HIGH_WATER_BYTES) await connection.drain();
-    await connection.send(element);
-  };
-
-  const iq: PubsubIq = (request, timeoutMs) =>
-    timed('pubsub', () => connection.iq(request as unknown as Element, timeoutMs)) as never;
-
-  const api: ScenarioSession = {
-    index: account.index,
+  const { api, onStanza } = createScenarioSession({
+    account,
     jid,
+    domain,
     params: options.params ?? {},
-    signal: abort.signal,
+    connection,
+    metrics,
+    now,
+    clock: deps.clock,
     random,
-    think: (ms) =>
-      new Promise<boolean>((resolve) => {
-        if (abort.signal.aborted) return resolve(false);
-        const onAbort = () => {
-          cancel();
-          resolve(false);
-        };
-        const cancel = deps.clock.setTimeout(() => {
-          abort.signal.removeEventListener('abort', onAbort);
-          resolve(true);
-        }, ms);
-        abort.signal.addEventListener('abort', onAbort, { once: true });
-      }),
-    randomPeer: () => deps.peers.random(account.index, random),
-    pairedPeer: () => deps.peers.online(account.index ^ 1),
-    async sendChat(to, text) {
-      seq += 1;
-      try {
-        await send(
-          xml(
-            'message',
-            { to, type: 'chat', id: `ld-${account.index}-${seq}` },
-            xml('body', {}, text),
-            xml('load', { xmlns: NS_LOAD, t: now().toFixed(3) }),
-          ),
-        );
-        metrics.messageSent();
-      } catch (error) {
-        metrics.error(errorKind(error), messageOf(error));
-      }
-    },
-    async sendPresence(presence = {}) {
-      await send(
-        xml(
-          'presence',
-          {},
-          presence.show ? xml('show', {}, presence.show) : null,
-          presence.status ? xml('status', {}, presence.status) : null,
-        ),
-      ).catch((error: unknown) => metrics.error(errorKind(error), messageOf(error)));
-    },
-    iq: (element, timeoutMs) => timed('iq', () => connection.iq(element, timeoutMs)),
-    async ping() {
-      await timed('iq', () =>
-        connection.iq(
-          xml('iq', { type: 'get', to: domain }, xml('ping', { xmlns: 'urn:xmpp:ping' })),
-        ),
-      ).catch(() => undefined);
-    },
-    pubsub: createPubsubClient({ iq }),
-    onChat(handler) {
-      chatHandlers.add(handler);
-      return () => {
-        chatHandlers.delete(handler);
-      };
-    },
-  };
+    peers: deps.peers,
+    signal: abort.signal,
+  });
 
   async function login(): Promise<string | undefined> {
     metrics.loginStarted();

@@ -20,7 +20,9 @@ describe('SecretBox', () => {
     const box = new SecretBox(Buffer.alloc(32, 7));
     const stored = box.encrypt('s3cret', 'profile:alice');
     expect(() => box.decrypt(stored, 'profile:bob')).toThrow(/cannot decrypt/);
-    expect(() => new SecretBox(Buffer.alloc(32, 8)).decrypt(stored, 'profile:alice')).toThrow(/wrong key/);
+    expect(() => new SecretBox(Buffer.alloc(32, 8)).decrypt(stored, 'profile:alice')).toThrow(
+      /wrong key/,
+    );
     const parts = stored.split(':');
     const body = Buffer.from(parts[3] ?? '', 'base64');
     body[0] = (body[0] ?? 0) ^ 1;
@@ -44,7 +46,9 @@ describe('SecretBox', () => {
     const keyText = readFileSync(join(dir, KEY_FILE), 'utf8');
     expect(loadSecretBox(dir, {}).decrypt(stored, 'x')).toBe('pw');
     expect(readFileSync(join(dir, KEY_FILE), 'utf8')).toBe(keyText);
-    const envBox = loadSecretBox(dir, { AVIARY_SECRET_KEY: Buffer.alloc(32, 1).toString('base64') });
+    const envBox = loadSecretBox(dir, {
+      AVIARY_SECRET_KEY: Buffer.alloc(32, 1).toString('base64'),
+    });
     expect(() => envBox.decrypt(stored, 'x')).toThrow();
     expect(() => loadSecretBox(dir, { AVIARY_SECRET_KEY: 'c2hvcnQ=' })).toThrow(/32 bytes/);
   });

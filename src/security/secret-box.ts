@@ -18,7 +18,8 @@ export class SecretBox {
   readonly #key: Buffer;
 
   constructor(key: Buffer) {
-    if (key.length !== 32) throw new AviaryError('secret.bad-key', 'the secret key must be 32 bytes');
+    if (key.length !== 32)
+      throw new AviaryError('secret.bad-key', 'the secret key must be 32 bytes');
     this.#key = Buffer.from(key);
   }
 
@@ -28,19 +29,32 @@ export class SecretBox {
     cipher.setAAD(Buffer.from(owner, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return [VERSION_PREFIX, nonce.toString('base64'), tag.toString('base64'), body.toString('base64')].join(':');
+    return [
+      VERSION_PREFIX,
+      nonce.toString('base64'),
+      tag.toString('base64'),
+      body.toString('base64'),
+    ].join(':');
   }
 
   decrypt(stored: string, owner: string): string {
     const [version, nonce, tag, body] = stored.split(':');
-    if (version !== VERSION_PREFIX || nonce === undefined || tag === undefined || body === undefined) {
+    if (
+      version !== VERSION_PREFIX ||
+      nonce === undefined ||
+      tag === undefined ||
+      body === undefined
+    ) {
       throw new AviaryError('secret.malformed', 'stored secret has an unknown format');
     }
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(nonce, 'base64'));
       decipher.setAAD(Buffer.from(owner, 'utf8'));
       decipher.setAuthTag(Buffer.from(tag, 'base64'));
-      return Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]).toString('utf8');
+      return Buffer.concat([
+        decipher.update(Buffer.from(body, 'base64')),
+        decipher.final(),
+      ]).toString('utf8');
     } catch (cause) {
       throw new AviaryError(
         'secret.undecryptable',
@@ -60,7 +74,10 @@ export function loadSecretBox(dataDir: string, env: NodeJS.ProcessEnv = process.
   if (fromEnv !== undefined && fromEnv !== '') {
     const key = Buffer.from(fromEnv, 'base64');
     if (key.length !== 32) {
-      throw new AviaryError('secret.bad-key', `${KEY_ENV} must be 32 bytes in base64 (openssl rand -base64 32)`);
+      throw new AviaryError(
+        'secret.bad-key',
+        `${KEY_ENV} must be 32 bytes in base64 (openssl rand -base64 32)`,
+      );
     }
     return new SecretBox(key);
   }
@@ -71,6 +88,7 @@ export function loadSecretBox(dataDir: string, env: NodeJS.ProcessEnv = process.
   }
   chmodSync(path, 0o600);
   const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'base64');
-  if (key.length !== 32) throw new AviaryError('secret.bad-key', `${path} does not hold a 32-byte base64 key`);
+  if (key.length !== 32)
+    throw new AviaryError('secret.bad-key', `${path} does not hold a 32-byte base64 key`);
   return new SecretBox(key);
 }

@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- load [--sessions 2000] [--sample 200] [--login-rate 200] [--msg-rate 0.5] [--steady 15]`
+ * `npm run bench -- load [--sessions 5000] [--login-rate 50] [--msg-rate 0.1] [--sample 200]
+ *   [--sample-msg-rate 0.5] [--steady 15]` (`--sample 0` skips the comparison rows)
  *
  * The load harness itself against the local Prosody: sessions reached, login rate held, client
  * CPU per delivered message in the steady phase (all sessions online, paired chat at
@@ -230,10 +231,11 @@ function harnessRow(
 }
 
 export async function run(args: string[]): Promise<void> {
-  const sessions = option(args, 'sessions', 2000);
+  const sessions = option(args, 'sessions', 5000);
   const sample = option(args, 'sample', 200);
-  const loginRate = option(args, 'login-rate', 200);
-  const msgRate = option(args, 'msg-rate', 0.5);
+  const loginRate = option(args, 'login-rate', 50);
+  const msgRate = option(args, 'msg-rate', 0.1);
+  const sampleMsgRate = option(args, 'sample-msg-rate', 0.5);
   const steadyS = option(args, 'steady', 15);
   const prosody = await startProsody({ logLevel: 'warn' });
   const rows: BenchRow[] = [];
@@ -241,7 +243,12 @@ export async function run(args: string[]): Promise<void> {
     process.stderr.write(`[load] ${name} at ${(performance.now() / 1000).toFixed(1)} s\n`);
   try {
     const big: Shape = { sessions, loginRate, msgRate, steadyS };
-    const small: Shape = { sessions: sample, loginRate: Math.min(loginRate, 50), msgRate, steadyS };
+    const small: Shape = {
+      sessions: sample,
+      loginRate: Math.min(loginRate, 50),
+      msgRate: sampleMsgRate,
+      steadyS,
+    };
     phase(`harness ${sessions} sessions, plain`);
     const main = await harness(prosody, big, 'big', 'off');
     rows.push(harnessRow('aviary harness', 'plain (loopback), SCRAM-SHA-1', big, main));

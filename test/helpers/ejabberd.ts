@@ -23,14 +23,16 @@
  * Requires `apt-get install -y ejabberd erlang-p1-sqlite3 openssl` (the SQLite driver only for
  * the default `sql` backend).
  */
+
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ejabberdConfig } from './ejabberd-config.js';
+import { freePort } from './ports.js';
 
 const EJABBERDCTL = '/usr/sbin/ejabberdctl';
 
@@ -89,19 +91,6 @@ export interface EjabberdServer {
 function hasErlangSqlite(): boolean {
   const lib = '/usr/lib/erlang/lib';
   return existsSync(lib) && readdirSync(lib).some((name) => name.startsWith('p1_sqlite3-'));
-}
-
-/** Picks a free TCP port on 127.0.0.1 by binding port 0. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function run(

@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { AviaryError } from '../errors.js';
 import { VERSION } from '../runtime/version.js';
+import { registerBenchLoadCommand } from './commands/bench-load.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerCacheSearchCommand } from './commands/cache-search.js';
 import { registerDbCommands } from './commands/db.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerMessageCommands(program);
   registerCacheSearchCommand(registerCacheCommands(program));
   registerDbCommands(program);
+  registerBenchLoadCommand(program);
   return program;
 }
 

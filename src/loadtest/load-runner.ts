@@ -59,11 +59,6 @@ export interface LoadRunnerDeps {
 export function startLoadTest(options: LoadTestOptions, deps: LoadRunnerDeps = {}): LoadTestHandle {
   validateLoadOptions(options);
   const sources = options.sourceAddresses ?? [];
-  if (sources.length > 1 || (sources.length === 1 && sources[0] !== '127.0.0.1'))
-    throw new AviaryError(
-      'loadtest.unsupported',
-      'several source addresses need a `localAddress` option in src/xmpp/client-connection.ts (not there yet)',
-    );
   assertLimits((deps.limits ?? readSystemLimits)(), {
     connections: options.sessions,
     sourceAddresses: Math.max(1, sources.length),
@@ -126,6 +121,10 @@ export function startLoadTest(options: LoadTestOptions, deps: LoadRunnerDeps = {
       now,
       seed: seed + account.index,
       saltedPasswordCache,
+      // Sessions spread over the source addresses round-robin (ephemeral ports are per address).
+      ...(sources.length > 0
+        ? { localAddress: sources[account.index % sources.length] as string }
+        : {}),
       peers,
       onLost: (s) => release(s.index),
     });

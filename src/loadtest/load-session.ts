@@ -27,6 +27,8 @@ export interface LoadSessionDeps {
   readonly now: () => number;
   readonly seed: number;
   readonly saltedPasswordCache: SaltedPasswordCache;
+  /** Source address for this session's TCP connection. */
+  readonly localAddress?: string;
   readonly peers: {
     random(self: number, random: () => number): string | undefined;
     online(index: number): string | undefined;
@@ -80,6 +82,7 @@ export function createLoadSession(deps: LoadSessionDeps): LoadSession {
     jid: `${jid}/load`,
     password: account.password,
     server: { host: options.target.host, port: options.target.port },
+    ...(deps.localAddress ? { localAddress: deps.localAddress } : {}),
     tls: options.tls ?? 'optional',
     ...(options.ca === undefined ? {} : { tlsOptions: { ca: options.ca } }),
     ...(options.mechanisms === undefined ? {} : { mechanisms: options.mechanisms }),

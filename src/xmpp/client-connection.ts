@@ -47,6 +47,8 @@ export interface ClientConnectionOptions {
   readonly password: string;
   /** Where to connect; defaults to the JID's domain on port 5222 (no SRV lookup). */
   readonly server?: { readonly host: string; readonly port: number };
+  /** Source address of the TCP connection (default: chosen by the OS). */
+  readonly localAddress?: string;
   /** `off` (plain text) is only accepted for loopback hosts. */
   readonly tls: TlsMode;
   readonly tlsOptions?: {
@@ -266,6 +268,7 @@ export function createClientConnection(options: ClientConnectionOptions): Client
           {
             host,
             port,
+            ...(options.localAddress ? { localAddress: options.localAddress } : {}),
             ns: 'jabber:client',
             clock,
             connectTimeoutMs: timeoutMs,

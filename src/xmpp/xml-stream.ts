@@ -28,6 +28,8 @@ export interface XmlStreamHandlers {
 export interface XmlStreamOptions {
   readonly host: string;
   readonly port: number;
+  /** Local (source) address to connect from, e.g. another 127.0.0.0/8 address past the ephemeral-port limit. */
+  readonly localAddress?: string;
   /** Default namespace of the stream: `jabber:client` or `jabber:component:accept`. */
   readonly ns: string;
   readonly clock: Clock;
@@ -86,7 +88,11 @@ export class XmlStream {
   /** Opens the TCP connection; throws `xmpp.connection-failed` on refusal or timeout. */
   static connect(options: XmlStreamOptions, handlers: XmlStreamHandlers): Promise<XmlStream> {
     return new Promise((resolve, reject) => {
-      const socket = netConnect({ host: options.host, port: options.port });
+      const socket = netConnect({
+        host: options.host,
+        port: options.port,
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      });
       socket.setNoDelay(true);
       const fail = (cause: unknown, text: string) => {
         cancel();

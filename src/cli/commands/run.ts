@@ -43,11 +43,16 @@ export function registerRunCommand(program: Command): void {
         say(`  API:     ${runtime.apiUrl}  (bearer token in ${runtime.dataDir}/api-token)`);
         say(`  metrics: ${runtime.apiUrl}/metrics`);
         say(`  status page: ${runtime.apiUrl}/ui`);
+        // From a checkout the CLI is not on PATH: show the command that works from here.
+        const script = process.argv[1] ?? '';
+        const cli = script.endsWith('/dist/src/cli/main.js')
+          ? `node ${relative(process.cwd(), script) || script}`
+          : 'aviary';
         say('Next: in another terminal, add an account with');
         say(
-          `  echo "$PASSWORD" | aviary --data-dir ${runtime.dataDir} profile add alice --jid alice@example.org --password-stdin`,
+          `  echo "$PASSWORD" | ${cli} --data-dir ${runtime.dataDir} profile add alice --jid alice@example.org --password-stdin`,
         );
-        say('and check on it with "aviary status". Press Ctrl-C to stop.');
+        say(`and check on it with "${cli} status". Press Ctrl-C to stop.`);
       }
       await new Promise<void>((resolve) => {
         let stopping = false;

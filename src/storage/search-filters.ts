@@ -12,24 +12,8 @@ import type { SqlValue } from './journal.js';
 import type { ParsedOperator } from './messages.js';
 import { jsonExtractSql, jsonPathText, validatePath } from './search-path.js';
 
-type Canonical =
-  | 'eq'
-  | 'ne'
-  | 'gt'
-  | 'ge'
-  | 'lt'
-  | 'le'
-  | 'between'
-  | 'in'
-  | 'not_in'
-  | 'overlap'
-  | 'ioverlap'
-  | 'disjoint'
-  | 'idisjoint'
-  | 'like'
-  | 'ilike'
-  | 'not_like'
-  | 'not_ilike';
+/** Each operator's canonical name: the symbolic aliases map onto the word forms. */
+type Canonical = Exclude<ParsedOperator, '==' | '!=' | '>' | '>=' | '<' | '<='>;
 
 const OPERATORS: Readonly<Record<ParsedOperator, Canonical>> = {
   '==': 'eq',

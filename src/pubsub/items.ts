@@ -7,7 +7,7 @@ import { type ItemParseOptions, type PubsubItem, parseItem } from './item.js';
 import { NS } from './namespaces.js';
 import { PubsubResponseError } from './pubsub-error.js';
 import { buildRsmSet, parseRsmSet, type RsmRequest, type RsmResult } from './rsm.js';
-import { type XmlElement, xml } from './xml.js';
+import { pubsubIq, type XmlElement, xml } from './xml.js';
 
 /** What to retrieve. Combine `maxItems` or `itemIds` or `rsm`; the service decides the rest. */
 export interface GetItemsOptions {
@@ -40,19 +40,16 @@ export function buildGetItems(
   options: GetItemsOptions = {},
 ): XmlElement {
   const ids = options.itemIds ?? [];
-  return xml(
-    'iq',
-    { type: 'get', to: service },
+  return pubsubIq(
+    'get',
+    service,
+    NS.pubsub,
     xml(
-      'pubsub',
-      { xmlns: NS.pubsub },
-      xml(
-        'items',
-        { node, max_items: options.maxItems, subid: options.subid },
-        ids.map((id) => xml('item', { id })),
-      ),
-      options.rsm === undefined ? undefined : buildRsmSet(options.rsm),
+      'items',
+      { node, max_items: options.maxItems, subid: options.subid },
+      ids.map((id) => xml('item', { id })),
     ),
+    options.rsm === undefined ? undefined : buildRsmSet(options.rsm),
   );
 }
 

@@ -6,7 +6,7 @@
 import { buildSubmitForm, type DataForm, type FormValue, parseDataForm } from './data-form.js';
 import { NS } from './namespaces.js';
 import { PubsubResponseError } from './pubsub-error.js';
-import { type XmlElement, xml } from './xml.js';
+import { pubsubIq, type XmlElement, xml } from './xml.js';
 
 /** Node configuration values by field var, e.g. `{ 'pubsub#max_items': 100 }`. */
 export type NodeConfigValues = Readonly<Record<string, FormValue | number>>;
@@ -19,10 +19,6 @@ export interface NodeConfiguration {
   readonly values: Readonly<Record<string, FormValue>>;
 }
 
-function iqSet(service: string, pubsub: XmlElement): XmlElement {
-  return xml('iq', { type: 'set', to: service }, pubsub);
-}
-
 /**
  * Builds a node creation request; without `node` it asks for an instant node (§8.1.2).
  *
@@ -33,16 +29,14 @@ export function buildCreateNode(
   node?: string,
   config?: NodeConfigValues,
 ): XmlElement {
-  return iqSet(
+  return pubsubIq(
+    'set',
     service,
-    xml(
-      'pubsub',
-      { xmlns: NS.pubsub },
-      xml('create', { node }),
-      config === undefined
-        ? undefined
-        : xml('configure', {}, buildSubmitForm(NS.pubsubNodeConfig, config)),
-    ),
+    NS.pubsub,
+    xml('create', { node }),
+    config === undefined
+      ? undefined
+      : xml('configure', {}, buildSubmitForm(NS.pubsubNodeConfig, config)),
   );
 }
 
@@ -58,11 +52,7 @@ export function parseCreateNodeResult(iq: XmlElement, requested?: string): strin
 
 /** Builds the owner request for a node's configuration form (XEP-0060 §8.2.1). */
 export function buildGetNodeConfiguration(service: string, node: string): XmlElement {
-  return xml(
-    'iq',
-    { type: 'get', to: service },
-    xml('pubsub', { xmlns: NS.pubsubOwner }, xml('configure', { node })),
-  );
+  return pubsubIq('get', service, NS.pubsubOwner, xml('configure', { node }));
 }
 
 /** Parses the configuration form result (XEP-0060 §8.2.2). */
@@ -84,13 +74,11 @@ export function buildConfigureNode(
   node: string,
   config: NodeConfigValues,
 ): XmlElement {
-  return iqSet(
+  return pubsubIq(
+    'set',
     service,
-    xml(
-      'pubsub',
-      { xmlns: NS.pubsubOwner },
-      xml('configure', { node }, buildSubmitForm(NS.pubsubNodeConfig, config)),
-    ),
+    NS.pubsubOwner,
+    xml('configure', { node }, buildSubmitForm(NS.pubsubNodeConfig, config)),
   );
 }
 
@@ -100,21 +88,19 @@ export function buildDeleteNode(
   node: string,
   options: { readonly redirect?: string | undefined } = {},
 ): XmlElement {
-  return iqSet(
+  return pubsubIq(
+    'set',
     service,
+    NS.pubsubOwner,
     xml(
-      'pubsub',
-      { xmlns: NS.pubsubOwner },
-      xml(
-        'delete',
-        { node },
-        options.redirect === undefined ? undefined : xml('redirect', { uri: options.redirect }),
-      ),
+      'delete',
+      { node },
+      options.redirect === undefined ? undefined : xml('redirect', { uri: options.redirect }),
     ),
   );
 }
 
 /** Builds a purge of all the node's items (XEP-0060 §8.5). */
 export function buildPurgeNode(service: string, node: string): XmlElement {
-  return iqSet(service, xml('pubsub', { xmlns: NS.pubsubOwner }, xml('purge', { node })));
+  return pubsubIq('set', service, NS.pubsubOwner, xml('purge', { node }));
 }

@@ -4,7 +4,7 @@
  */
 import { buildSubmitForm, type FormValue } from './data-form.js';
 import { NS } from './namespaces.js';
-import { parseXml, type XmlElement, xml } from './xml.js';
+import { parseXml, pubsubIq, type XmlElement, xml } from './xml.js';
 
 /** An item to publish: an optional id (the service makes one up otherwise) and a payload. */
 export interface PublishItem {
@@ -38,25 +38,22 @@ export function buildPublish(
   items: readonly PublishItem[],
   options: PublishOptions = {},
 ): XmlElement {
-  return xml(
-    'iq',
-    { type: 'set', to: service },
+  return pubsubIq(
+    'set',
+    service,
+    NS.pubsub,
     xml(
-      'pubsub',
-      { xmlns: NS.pubsub },
-      xml(
-        'publish',
-        { node },
-        items.map((item) => xml('item', { id: item.id }, payloadElement(item.payload))),
-      ),
-      options.publishOptions === undefined
-        ? undefined
-        : xml(
-            'publish-options',
-            {},
-            buildSubmitForm(NS.pubsubPublishOptions, options.publishOptions),
-          ),
+      'publish',
+      { node },
+      items.map((item) => xml('item', { id: item.id }, payloadElement(item.payload))),
     ),
+    options.publishOptions === undefined
+      ? undefined
+      : xml(
+          'publish-options',
+          {},
+          buildSubmitForm(NS.pubsubPublishOptions, options.publishOptions),
+        ),
   );
 }
 
@@ -86,17 +83,14 @@ export function buildRetract(
   itemIds: readonly string[],
   options: { readonly notify?: boolean | undefined } = {},
 ): XmlElement {
-  return xml(
-    'iq',
-    { type: 'set', to: service },
+  return pubsubIq(
+    'set',
+    service,
+    NS.pubsub,
     xml(
-      'pubsub',
-      { xmlns: NS.pubsub },
-      xml(
-        'retract',
-        { node, notify: options.notify === undefined ? undefined : String(options.notify) },
-        itemIds.map((id) => xml('item', { id })),
-      ),
+      'retract',
+      { node, notify: options.notify === undefined ? undefined : String(options.notify) },
+      itemIds.map((id) => xml('item', { id })),
     ),
   );
 }

@@ -4,7 +4,7 @@
  */
 import { buildSubmitForm, type FormValue } from './data-form.js';
 import { NS } from './namespaces.js';
-import { type XmlElement, xml } from './xml.js';
+import { pubsubIq, type XmlElement, xml } from './xml.js';
 
 /** Subscription states (XEP-0060 §4.2): none, pending, unconfigured or subscribed. */
 export type SubscriptionState = 'none' | 'pending' | 'unconfigured' | 'subscribed';
@@ -31,17 +31,14 @@ export function buildSubscribe(
   jid: string,
   options: { readonly options?: Readonly<Record<string, FormValue | number>> | undefined } = {},
 ): XmlElement {
-  return xml(
-    'iq',
-    { type: 'set', to: service },
-    xml(
-      'pubsub',
-      { xmlns: NS.pubsub },
-      xml('subscribe', { node, jid }),
-      options.options === undefined
-        ? undefined
-        : xml('options', {}, buildSubmitForm(NS.pubsubSubscribeOptions, options.options)),
-    ),
+  return pubsubIq(
+    'set',
+    service,
+    NS.pubsub,
+    xml('subscribe', { node, jid }),
+    options.options === undefined
+      ? undefined
+      : xml('options', {}, buildSubmitForm(NS.pubsubSubscribeOptions, options.options)),
   );
 }
 
@@ -52,10 +49,11 @@ export function buildUnsubscribe(
   jid: string,
   options: { readonly subid?: string | undefined } = {},
 ): XmlElement {
-  return xml(
-    'iq',
-    { type: 'set', to: service },
-    xml('pubsub', { xmlns: NS.pubsub }, xml('unsubscribe', { node, jid, subid: options.subid })),
+  return pubsubIq(
+    'set',
+    service,
+    NS.pubsub,
+    xml('unsubscribe', { node, jid, subid: options.subid }),
   );
 }
 

@@ -58,6 +58,21 @@ export function xml(
 }
 
 /**
+ * A pubsub request (XEP-0060 §6–8): `<iq type to=service><pubsub xmlns=ns>children</pubsub></iq>`.
+ * `ns` is the pubsub namespace, or the `#owner` one for node administration.
+ *
+ * @example pubsubIq('set', 'pubsub.example.org', NS.pubsub, xml('publish', { node: 'news' }))
+ */
+export function pubsubIq(
+  type: 'get' | 'set',
+  service: string,
+  ns: string,
+  ...children: XmlChild[]
+): XmlElement {
+  return xml('iq', { type, to: service }, xml('pubsub', { xmlns: ns }, ...children));
+}
+
+/**
  * Parses one XML document into an element. Throws on malformed input; rejects a DOCTYPE
  * explicitly because ltx's tokenizer silently skips everything after one (FINDINGS.md).
  */

@@ -150,13 +150,14 @@ export class WorkerCell implements Cell {
     return this.#stopPromise;
   }
 
-  #finishStop(): void {
+  /** The one way to the `stopped` state: asks in flight fail, the system and parent are told. */
+  #finishStop(reason: 'stopped' | 'failed' = 'stopped'): void {
     if (this.#state === 'stopped') return;
     this.#failInFlight(new AviaryError('actor.stopped', `${this.id} stopped before replying`));
     this.#state = 'stopped';
     this.#sys.unregister(this);
-    this.#sys.emit({ type: 'stopped', actorId: this.id, reason: 'stopped' });
-    this.parent?.notifyChild({ type: 'child-stopped', childId: this.id, reason: 'stopped' });
+    this.#sys.emit({ type: 'stopped', actorId: this.id, reason });
+    this.parent?.notifyChild({ type: 'child-stopped', childId: this.id, reason });
     this.#onStopped?.();
   }
 
@@ -250,10 +251,7 @@ export class WorkerCell implements Cell {
       this.#worker = undefined;
       for (const message of this.#waiting.splice(0))
         this.#sys.deadLetter(this.id, message, 'rejected-on-stop');
-      this.#state = 'stopped';
-      this.#sys.unregister(this);
-      this.#sys.emit({ type: 'stopped', actorId: this.id, reason: 'failed' });
-      this.parent?.notifyChild({ type: 'child-stopped', childId: this.id, reason: 'failed' });
+      this.#finishStop('failed');
       return;
     }
     this.#state = 'restarting';

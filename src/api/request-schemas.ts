@@ -10,13 +10,14 @@ const name = z
 const port = z.number().int().min(1).max(65535);
 const langMap = z.record(z.string().max(64), z.string().max(1_000_000));
 
+/** Field names are those of the library's `addProfile` request, so bodies pass straight through. */
 export const addProfileBody = z
   .object({
     name,
     jid: z.string().min(3).max(3071),
     password: z.string().min(1).max(1024),
-    server: z.string().min(1).max(253).optional(),
-    port: port.optional(),
+    serverHost: z.string().min(1).max(253).optional(),
+    serverPort: port.optional(),
     tls: z.enum(['required', 'optional', 'disabled']).optional(),
     autoconnect: z.boolean().optional(),
     caFile: z.string().min(1).optional(),
@@ -30,8 +31,8 @@ export const addComponentBody = z
     jid: z.string().min(1).max(1023),
     secret: z.string().min(1).max(1024),
     entryPoint: z.string().min(1).max(128),
-    server: z.string().min(1).max(253).optional(),
-    port: port.optional(),
+    serverHost: z.string().min(1).max(253).optional(),
+    serverPort: port.optional(),
     sendHistory: z.boolean().optional(),
     receiveHistory: z.boolean().optional(),
     autoconnect: z.boolean().optional(),

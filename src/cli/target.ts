@@ -95,29 +95,8 @@ function apiTarget(client: RuntimeClient): Target {
   const path = (name: string) => encodeURIComponent(name);
   return {
     live: true,
-    addProfile: (r) =>
-      client.request('POST', '/profiles', {
-        name: r.name,
-        jid: r.jid,
-        password: r.password,
-        ...(r.serverHost !== undefined ? { server: r.serverHost } : {}),
-        ...(r.serverPort !== undefined ? { port: r.serverPort } : {}),
-        ...(r.tls !== undefined ? { tls: r.tls } : {}),
-        ...(r.autoconnect !== undefined ? { autoconnect: r.autoconnect } : {}),
-        ...(r.caFile !== undefined ? { caFile: r.caFile } : {}),
-        ...(r.verifyTls !== undefined ? { verifyTls: r.verifyTls } : {}),
-      }),
-    addComponent: (r) =>
-      client.request('POST', '/components', {
-        name: r.name,
-        jid: r.jid,
-        secret: r.secret,
-        entryPoint: r.entryPoint,
-        ...(r.serverHost !== undefined ? { server: r.serverHost } : {}),
-        ...(r.serverPort !== undefined ? { port: r.serverPort } : {}),
-        ...(r.sendHistory !== undefined ? { sendHistory: r.sendHistory } : {}),
-        ...(r.receiveHistory !== undefined ? { receiveHistory: r.receiveHistory } : {}),
-      }),
+    addProfile: (r) => client.request('POST', '/profiles', r),
+    addComponent: (r) => client.request('POST', '/components', r),
     list: (kind) => client.request('GET', kind === 'client' ? '/profiles' : '/components'),
     remove: async (name) => {
       await client.request('DELETE', `/profiles/${path(name)}`);

@@ -315,7 +315,7 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
               transmit: async (out) => {
                 if (connection === undefined)
                   throw new AviaryError('entity.offline', `${deps.name} went offline`);
-                await connection.send(parseXml(out.xml) as unknown as Element);
+                await connection.send((out.element ?? parseXml(out.xml)) as unknown as Element);
               },
             });
           } catch (error) {

@@ -136,6 +136,11 @@ export class EntityManager {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** The entity's status, or undefined when there is none by that name. */
+  find(name: string): EntityStatus | undefined {
+    return this.#entities.get(name)?.status;
+  }
+
   status(name: string): EntityStatus {
     return this.#get(name).status;
   }

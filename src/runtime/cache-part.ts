@@ -59,7 +59,7 @@ export class CachePart implements RuntimePart {
         storage: this.#storage.client,
         pubsubFor: (profile) => {
           const manager = this.#entities();
-          const status = manager.list().find((s) => s.name === profile);
+          const status = manager.find(profile);
           if (status === undefined || status.state !== 'online' || status.jid === undefined)
             return undefined;
           return {

@@ -15,6 +15,7 @@ import { loadSecretBox } from '../security/secret-box.js';
 import type { MessageType } from '../storage/messages.js';
 import { createSaltedPasswordCache } from '../xmpp/scram.js';
 import { createTokenBucket } from '../xmpp/token-bucket.js';
+import type { RuntimeEvents } from './events.js';
 import type { HealthEntry, RuntimePart, RuntimeServices } from './runtime.js';
 import type { StoragePart } from './storage-part.js';
 import { xmppConnectionFactories } from './xmpp-connections.js';
@@ -93,10 +94,19 @@ export class EntitiesPart implements RuntimePart {
       answerIq: (name, kind, iq) => this.#glue.answerIq?.(name, kind, iq),
       autoconnect: this.#autoconnect,
     });
-    const counts = () => {
-      runtime.metrics.connections.reset();
-      for (const s of this.#manager?.list() ?? [])
-        runtime.metrics.connections.inc({ kind: s.kind, state: s.state });
+    // Connections by state, kept incrementally: O(1) per state change even with thousands of
+    // entities reconnecting at once. A stopped entity leaves the count.
+    const current = new Map<string, { kind: string; state: string }>();
+    const counts = (event: RuntimeEvents['connectionState']) => {
+      const kind = event.kind === 'profile' ? 'client' : 'component';
+      const key = `${kind}:${event.name}`;
+      const previous = current.get(key);
+      if (previous) runtime.metrics.connections.dec(previous);
+      if (event.state === 'stopped') current.delete(key);
+      else {
+        current.set(key, { kind, state: event.state });
+        runtime.metrics.connections.inc({ kind, state: event.state });
+      }
     };
     runtime.events.on('connectionState', counts);
     this.#offState = () => runtime.events.off('connectionState', counts);
@@ -136,18 +146,7 @@ export class EntitiesPart implements RuntimePart {
         method: 'POST',
         path: '/profiles',
         async handle({ body }) {
-          const b = parseBody(addProfileBody, body);
-          const status = await m().addProfile({
-            name: b.name,
-            jid: b.jid,
-            password: b.password,
-            ...(b.server !== undefined ? { serverHost: b.server } : {}),
-            ...(b.port !== undefined ? { serverPort: b.port } : {}),
-            ...(b.tls !== undefined ? { tls: b.tls } : {}),
-            ...(b.autoconnect !== undefined ? { autoconnect: b.autoconnect } : {}),
-            ...(b.caFile !== undefined ? { caFile: b.caFile } : {}),
-            ...(b.verifyTls !== undefined ? { verifyTls: b.verifyTls } : {}),
-          });
+          const status = await m().addProfile(parseBody(addProfileBody, body));
           return { status: 201, body: status };
         },
       },
@@ -226,18 +225,7 @@ export class EntitiesPart implements RuntimePart {
         method: 'POST',
         path: '/components',
         async handle({ body }) {
-          const b = parseBody(addComponentBody, body);
-          const status = await m().addComponent({
-            name: b.name,
-            jid: b.jid,
-            secret: b.secret,
-            entryPoint: b.entryPoint,
-            ...(b.server !== undefined ? { serverHost: b.server } : {}),
-            ...(b.port !== undefined ? { serverPort: b.port } : {}),
-            ...(b.sendHistory !== undefined ? { sendHistory: b.sendHistory } : {}),
-            ...(b.receiveHistory !== undefined ? { receiveHistory: b.receiveHistory } : {}),
-            ...(b.autoconnect !== undefined ? { autoconnect: b.autoconnect } : {}),
-          });
+          const status = await m().addComponent(parseBody(addComponentBody, body));
           return { status: 201, body: status };
         },
       },

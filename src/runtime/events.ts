@@ -1,20 +1,15 @@
+import type { EntityState } from '../entities/entity-connection.js';
+
 /**
  * Signals the runtime emits on its typed event emitter (mitt) and streams over SSE.
  * Payloads are plain data.
  */
-export type ConnectionStateName =
-  | 'offline'
-  | 'connecting'
-  | 'online'
-  | 'reconnecting'
-  | 'auth-failed'
-  | 'stopped';
 
 export type RuntimeEvents = {
   connectionState: {
     readonly kind: 'profile' | 'component';
     readonly name: string;
-    readonly state: ConnectionStateName;
+    readonly state: EntityState;
     readonly reason?: string;
   };
   messageNew: Readonly<Record<string, unknown>> & {

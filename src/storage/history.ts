@@ -164,7 +164,7 @@ export function queryHistory(ctx: HandlerContext, req: Of<'history.query'>): His
   if (order !== 'asc' && order !== 'desc') throw badArgument('order must be asc or desc');
   const limit = optionalLimit(req.limit, 'limit') ?? -1;
   const rows = ctx.db.all(
-    `SELECT h.* FROM history h WHERE ${where.join(' AND ')} ORDER BY h.timestamp ${order}, h.uid ${order} LIMIT ?`,
+    `SELECT h.* FROM history h WHERE ${where.join(' AND ')} ORDER BY h.timestamp ${order}, h.rowid ${order} LIMIT ?`,
     [...params, limit],
   );
   if (rows.length === 0) return [];

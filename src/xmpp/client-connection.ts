@@ -23,7 +23,7 @@ import type { MechanismName } from './sasl-mechanisms.js';
 export type { RosterItem } from './roster.js';
 
 import type { SaltedPasswordCache } from './scram.js';
-import { createStanzaSurface, type StanzaSurface } from './stanza-surface.js';
+import { createStanzaSurface, type StanzaSurface, withSurface } from './stanza-surface.js';
 import { XmlStream } from './xml-stream.js';
 import { silentLog, type XmppLog } from './xmpp-log.js';
 
@@ -237,14 +237,7 @@ export function createClientConnection(options: ClientConnectionOptions): Client
   };
 
   const { api } = surface;
-  return {
-    send: api.send,
-    get writableLength() {
-      return api.writableLength;
-    },
-    drain: api.drain,
-    iq: api.iq,
-    onStanza: api.onStanza,
+  return withSurface<Omit<ClientConnection, keyof StanzaSurface>>(api, {
     get status() {
       return status;
     },
@@ -298,5 +291,5 @@ export function createClientConnection(options: ClientConnectionOptions): Client
       setStatus('closing');
       await s.close();
     },
-  };
+  });
 }

@@ -11,7 +11,7 @@ import type { Clock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
 import { createElementQueue } from './element-queue.js';
 import { createIqTracker } from './iq-tracker.js';
-import { createStanzaSurface, type StanzaSurface } from './stanza-surface.js';
+import { createStanzaSurface, type StanzaSurface, withSurface } from './stanza-surface.js';
 import { XmlStream } from './xml-stream.js';
 import { silentLog, type XmppLog } from './xmpp-log.js';
 
@@ -115,14 +115,7 @@ export function createComponentConnection(
     else dispatch(element);
   };
 
-  return {
-    send: api.send,
-    get writableLength() {
-      return api.writableLength;
-    },
-    drain: api.drain,
-    iq: api.iq,
-    onStanza: api.onStanza,
+  return withSurface<Omit<ComponentConnection, keyof StanzaSurface>>(api, {
     get status() {
       return status;
     },
@@ -181,5 +174,5 @@ export function createComponentConnection(
       setStatus('closing');
       await s.close();
     },
-  };
+  });
 }

@@ -83,3 +83,11 @@ export function createStanzaSurface(deps: {
   };
   return { api, dispatch };
 }
+
+/**
+ * A connection object: its own members (`own`, whose getters stay live) plus the surface's
+ * send/iq/onStanza/drain/writableLength, copied as property descriptors so getters stay getters.
+ */
+export function withSurface<T extends object>(api: StanzaSurface, own: T): T & StanzaSurface {
+  return Object.defineProperties(own, Object.getOwnPropertyDescriptors(api)) as T & StanzaSurface;
+}

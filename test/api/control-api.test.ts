@@ -60,8 +60,8 @@ const profileBody = (user: string, password: string) => ({
   name: user,
   jid: `${user}@${prosody.domain}`,
   password,
-  server: '127.0.0.1',
-  port: prosody.c2sPort,
+  serverHost: '127.0.0.1',
+  serverPort: prosody.c2sPort,
 });
 
 describe('control API against a runtime on Prosody', () => {

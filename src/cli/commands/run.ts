@@ -26,6 +26,15 @@ export function registerRunCommand(program: Command): void {
       });
       const log = createLogger({ level: config.log.level });
       const runtime = createDefaultRuntime({ config, log });
+      // Signals are taken before start: a Ctrl-C or SIGTERM during start-up (migrations, journal
+      // replay) waits for the start to finish and then stops gracefully, never mid-write.
+      let signalled: string | undefined;
+      let onSignal: (signal: string) => void = (signal) => {
+        signalled ??= signal;
+      };
+      const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM') };
+      process.on('SIGINT', handlers.SIGINT);
+      process.on('SIGTERM', handlers.SIGTERM);
       await runtime.start();
       const say = (line: string) => process.stdout.write(`${line}\n`);
       if (global.json) {
@@ -56,7 +65,8 @@ export function registerRunCommand(program: Command): void {
       }
       await new Promise<void>((resolve) => {
         let stopping = false;
-        const stop = (signal: string) => {
+        onSignal = (signal) => {
+          // Further signals while stopping are ignored: the stop is bounded by shutdownTimeoutMs.
           if (stopping) return;
           stopping = true;
           log.info({ signal }, 'stopping');
@@ -65,9 +75,10 @@ export function registerRunCommand(program: Command): void {
             resolve();
           });
         };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
+        if (signalled !== undefined) onSignal(signalled);
       });
+      process.off('SIGINT', handlers.SIGINT);
+      process.off('SIGTERM', handlers.SIGTERM);
       if (!global.json) say('Aviary stopped.');
     });
 }

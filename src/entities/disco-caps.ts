@@ -51,37 +51,28 @@ export function capsPresence(features: readonly string[]): Element {
   );
 }
 
+/** The `<query/>` of a disco#info result (XEP-0030 §3.1), for `node` when the request named one. */
+export function discoInfoQuery(node: string | undefined, features: readonly string[]): Element {
+  return xml(
+    'query',
+    { xmlns: NS_DISCO_INFO, ...(node ? { node } : {}) },
+    xml('identity', {
+      category: CLIENT_IDENTITY.category,
+      type: CLIENT_IDENTITY.type,
+      name: CLIENT_IDENTITY.name,
+    }),
+    ...[...new Set(features)].sort().map((f) => xml('feature', { var: f })),
+  );
+}
+
 /** Answers a disco#info query (plain, or for our caps node#ver); undefined when it is not one. */
 export function answerDiscoInfo(iq: Element, features: readonly string[]): Element | undefined {
   if (iq.attrs.type !== 'get') return undefined;
   const query = iq.getChild('query', NS_DISCO_INFO);
   if (query === undefined) return undefined;
-  const node = query.attrs.node as string | undefined;
   return xml(
     'iq',
     { type: 'result', id: iq.attrs.id, ...(iq.attrs.from ? { to: iq.attrs.from } : {}) },
-    xml(
-      'query',
-      { xmlns: NS_DISCO_INFO, ...(node ? { node } : {}) },
-      xml('identity', {
-        category: CLIENT_IDENTITY.category,
-        type: CLIENT_IDENTITY.type,
-        name: CLIENT_IDENTITY.name,
-      }),
-      ...[...new Set(features)].sort().map((f) => xml('feature', { var: f })),
-    ),
-  );
-}
-
-/** `<iq type='error'>` with `service-unavailable` (RFC 6120 §8.4) for requests nobody handles. */
-export function serviceUnavailable(iq: Element): Element {
-  return xml(
-    'iq',
-    { type: 'error', id: iq.attrs.id, ...(iq.attrs.from ? { to: iq.attrs.from } : {}) },
-    xml(
-      'error',
-      { type: 'cancel' },
-      xml('service-unavailable', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }),
-    ),
+    discoInfoQuery(query.attrs.node, features),
   );
 }

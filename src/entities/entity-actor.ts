@@ -11,8 +11,8 @@ import { runSendPipeline, type SendRequest, type SendResult } from '../workflow/
 import { parseXml } from '../workflow/xml.js';
 import type { Backoff } from '../xmpp/backoff.js';
 import type { TokenBucket } from '../xmpp/token-bucket.js';
-import { serviceUnavailable } from './disco-caps.js';
 import type { EntityConnection, EntityState } from './entity-connection.js';
+import type { EntityExtensions } from './entity-extensions.js';
 import { historyAddRequest } from './history-record.js';
 
 /** History writes one entity may have in flight before it waits (see `workflowBase`). */
@@ -25,6 +25,7 @@ export type EntityMessage =
   | { readonly type: 'dropped'; readonly attempt: number; readonly error?: unknown }
   | { readonly type: 'retry'; readonly attempt: number }
   | { readonly type: 'stanza'; readonly element: Element }
+  | { readonly type: 'send-stanza'; readonly element: Element; readonly replyTo: ReplyTo<null> }
   | {
       readonly type: 'send-message';
       readonly request: SendRequest;
@@ -67,12 +68,8 @@ export interface EntityActorDeps {
   readonly backoff: Backoff;
   readonly onState: (status: EntityStatus) => void;
   readonly onMessageNew: (profile: string, signal: MessageNewSignal) => void;
-  readonly onReceiveError?: (error: unknown) => void;
-  /** Runs once the stream is up, before the state turns `online` (presence, caps, ...). */
-  readonly onOnline?: (connection: EntityConnection) => Promise<void>;
-  readonly isRoom?: (bareJid: string) => boolean;
-  /** Answers an incoming iq get/set (disco#info...); unanswered requests get service-unavailable. */
-  readonly answerIq?: (iq: Element) => Element | undefined;
+  /** The plugins' stanza middleware, IQ handlers and on-online hooks. */
+  readonly extensions: EntityExtensions;
   readonly log: Logger;
   /** Connect when the actor starts (autoconnect). */
   readonly autoconnect: boolean;
@@ -151,7 +148,11 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
       try {
         await deps.loginLimiter.acquire(controller.signal);
         await conn.connect();
-        await deps.onOnline?.(conn);
+        await deps.extensions.runOnline({
+          jid: conn.jid,
+          send: (element) => conn.send(element),
+          iq: (element, timeoutMs) => conn.iq(element, timeoutMs),
+        });
         ctx.self.tell({ type: 'attempt-done', attempt: current });
       } catch (error) {
         ctx.self.tell({ type: 'attempt-done', attempt: current, error });
@@ -281,18 +282,24 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
         case 'retry':
           if (message.attempt === attempt && state === 'reconnecting') startAttempt(ctx);
           return;
-        case 'stanza': {
-          const element = message.element;
-          if (element.name === 'message') await receiveMessage(element, ctx.clock);
-          else if (
-            element.name === 'iq' &&
-            (element.attrs.type === 'get' || element.attrs.type === 'set')
-          ) {
-            const reply = deps.answerIq?.(element) ?? serviceUnavailable(element);
-            connection
-              ?.send(reply)
-              .catch((error: unknown) => log.debug({ err: error }, 'iq reply not sent'));
+        case 'stanza':
+          await deps.extensions.runStanza(message.element, (stanza) =>
+            handleStanza(stanza, ctx.clock),
+          );
+          return;
+        case 'send-stanza': {
+          const conn = connection;
+          if (conn === undefined || state !== 'online') {
+            ctx.replyError(
+              message.replyTo,
+              new AviaryError('entity.offline', `${deps.name} is ${state}`),
+            );
+            return;
           }
+          conn.send(message.element).then(
+            () => ctx.reply(message.replyTo, null),
+            (error: unknown) => ctx.replyError(message.replyTo, error),
+          );
           return;
         }
         case 'send-message': {
@@ -309,7 +316,8 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
           try {
             result = await runSendPipeline(message.request, {
               ...base,
-              isRoom: deps.isRoom ?? (() => false),
+              // No plugin tells rooms apart yet: `auto` never guesses groupchat.
+              isRoom: () => false,
               sendHistory: deps.sendHistory,
               sendOnly: message.sendOnly === true,
               transmit: async (out) => {
@@ -371,8 +379,21 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
     } catch (error) {
       // A bad stanza or a throwing hook fails that one message; the connection stays up.
       log.warn({ err: error, from: element.attrs.from }, 'incoming message failed');
-      deps.onReceiveError?.(error);
       return undefined;
     }
+  }
+
+  /** Built-in handling after the plugins' middleware: messages to the workflow, IQs answered. */
+  async function handleStanza(element: Element, clock: Clock): Promise<void> {
+    if (element.name === 'message') {
+      await receiveMessage(element, clock);
+      return;
+    }
+    if (element.name !== 'iq' || (element.attrs.type !== 'get' && element.attrs.type !== 'set'))
+      return;
+    const reply = await deps.extensions.answerIq(element);
+    connection
+      ?.send(reply)
+      .catch((error: unknown) => log.debug({ err: error }, 'iq reply not sent'));
   }
 }

@@ -19,6 +19,7 @@ import type { SaltedPasswordCache } from '../xmpp/scram.js';
 import type { TokenBucket } from '../xmpp/token-bucket.js';
 import { type EntityMessage, type EntityStatus, makeEntityActor } from './entity-actor.js';
 import type { EntityConnection } from './entity-connection.js';
+import { EntityExtensions } from './entity-extensions.js';
 import { type HistoryEntry, historyEntry } from './history-record.js';
 import { readConnectionSettings, writeConnectionSettings } from './profile-settings.js';
 
@@ -48,18 +49,6 @@ export interface EntityManagerDeps {
   readonly events: Emitter<RuntimeEvents>;
   readonly config: AviaryConfig;
   readonly log: Logger;
-  readonly onOnline?: (
-    name: string,
-    kind: 'client' | 'component',
-    connection: EntityConnection,
-  ) => Promise<void>;
-  readonly onStanza?: (name: string, stanza: Element) => void;
-  /** Answers iq get/set requests to an entity (disco#info with caps, ...). */
-  readonly answerIq?: (
-    name: string,
-    kind: 'client' | 'component',
-    iq: Element,
-  ) => Element | undefined;
   /** Connect autoconnect profiles at start (default true; the offline CLI turns it off). */
   readonly autoconnect?: boolean;
 }
@@ -254,6 +243,13 @@ export class EntityManager {
     );
   }
 
+  /** Sends one stanza as is through the entity's connection (no workflow). */
+  async send(name: string, element: Element): Promise<void> {
+    await this.#get(name).ref.ask<null>((replyTo) => ({ type: 'send-stanza', element, replyTo }), {
+      timeoutMs: 30_000,
+    });
+  }
+
   async history(
     name: string,
     query: Omit<Extract<StorageRequest, { type: 'history.query' }>, 'type' | 'profile'> = {},
@@ -300,14 +296,18 @@ export class EntityManager {
       const settings = await readConnectionSettings(this.#deps.storage, profile.name);
       createConnection = () => connections.client({ profile, password, ...settings });
     }
+    const extensions = new EntityExtensions({ log });
     const host: PluginHost = {
       kind,
       name: profile.name,
       jid: () => this.#entities.get(profile.name)?.status.jid ?? profile.jid,
+      online: () => this.#entities.get(profile.name)?.status.state === 'online',
       sendMessage: (request) => this.sendMessage(profile.name, request as SendRequest),
-      sendRaw: async () => {
-        throw new AviaryError('plugin.unsupported', 'raw sending is not available yet');
-      },
+      send: (element) => this.send(profile.name, element),
+      iq: (element, timeoutMs) => this.iq(profile.name, element, timeoutMs),
+      useStanza: (middleware, order) => extensions.useStanza(middleware, order),
+      handleIq: (route, handler, order) => extensions.handleIq(route, handler, order),
+      onOnline: (hook, order) => extensions.onOnline(hook, order),
     };
     const teardown: (() => void)[] = [];
     for (const plugin of plugins) {
@@ -322,12 +322,8 @@ export class EntityManager {
           kind,
           name: profile.name,
           jid: profile.jid,
-          createConnection: () => {
-            const connection = createConnection();
-            if (this.#deps.onStanza)
-              connection.onStanza((stanza) => this.#deps.onStanza?.(profile.name, stanza));
-            return connection;
-          },
+          createConnection,
+          extensions,
           hooks,
           storeHistory: (_profile, request) => this.#deps.storage.request(request),
           sendHistory: component ? component.sendHistory : true,
@@ -356,15 +352,6 @@ export class EntityManager {
               profile: name,
               direction: signal.direction,
             }),
-          ...(this.#deps.onOnline
-            ? {
-                onOnline: (connection: EntityConnection) =>
-                  this.#deps.onOnline!(profile.name, kind, connection),
-              }
-            : {}),
-          ...(this.#deps.answerIq
-            ? { answerIq: (iq: Element) => this.#deps.answerIq?.(profile.name, kind, iq) }
-            : {}),
           log,
           autoconnect: profile.autoconnect && this.#deps.autoconnect !== false,
         }),

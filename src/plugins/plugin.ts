@@ -1,3 +1,11 @@
+import type { Element } from '@xmpp/xml';
+import type {
+  ExtensionOrder,
+  IqHandler,
+  IqRoute,
+  OnlineHook,
+  StanzaMiddleware,
+} from '../entities/entity-extensions.js';
 import type { Logger } from '../log.js';
 import type { HookRegistry } from '../workflow/hooks.js';
 
@@ -20,8 +28,18 @@ export interface PluginHost {
     readonly type?: string;
     readonly extra?: Record<string, unknown>;
   }): Promise<unknown>;
-  /** Sends raw stanza XML, bypassing the workflow (for protocol plugins). */
-  sendRaw(xml: string): Promise<void>;
+  /** Whether the entity is online right now (its stream is up and announced). */
+  online(): boolean;
+  /** Sends one stanza as is, bypassing the workflow (rejects with `entity.offline` when offline). */
+  send(element: Element): Promise<void>;
+  /** An IQ request (RFC 6120 §8.2.3): the `result`, or `xmpp.stanza-error` / `xmpp.timeout`. */
+  iq(element: Element, timeoutMs?: number): Promise<Element>;
+  /** Stanza middleware, run in the entity's turn before the built-in handling. */
+  useStanza(middleware: StanzaMiddleware, order?: ExtensionOrder): () => void;
+  /** Answers IQ requests of one type, namespace and element (others: `service-unavailable`). */
+  handleIq(route: IqRoute, handler: IqHandler, order?: ExtensionOrder): () => void;
+  /** Runs once the stream is up, before the entity reports `online` (presence, caps...). */
+  onOnline(hook: OnlineHook, order?: ExtensionOrder): () => void;
 }
 
 /** What `setup` receives: the entity, its hook registry, a logger with plugin context. */

@@ -1,36 +1,21 @@
 /**
- * The slice of ltx (the XML element library under xmpp.js) that the pubsub layer uses, typed.
- *
- * ltx ships no TypeScript declarations, so this module loads it through `createRequire` and
- * describes the element shape structurally. It loads ltx's CommonJS build (`ltx/lib`), the same
- * `Element` class that `@xmpp/xml` builds and parses with, so elements from an xmpp.js connection
- * and elements built here mix freely (ltx's `getChildElements` relies on `instanceof`).
- * Parsers in this folder never rely on `instanceof`: they duck-type, so any ltx copy works.
+ * The XML helpers of the pubsub layer, on the stanza model of the whole runtime: `@xmpp/xml`'s
+ * `Element` (ltx's CommonJS build, `ltx/lib`), so requests built here go to a connection and
+ * replies come back without conversion. Readers in this folder duck-type children, never
+ * `instanceof`.
  */
 import { createRequire } from 'node:module';
+import xmppXml, { Element } from '@xmpp/xml';
 
-/** An XML element as ltx / `@xmpp/xml` represent it (only what this folder reads or calls). */
-export interface XmlElement {
-  name: string;
-  attrs: Record<string, string | undefined>;
-  children: Array<XmlElement | string>;
-  getChild(name: string, xmlns?: string): XmlElement | undefined;
-  getChildren(name: string, xmlns?: string): XmlElement[];
-  getNS(): string | undefined;
-  getText(): string;
-  toString(): string;
-}
+/** A stanza element: `@xmpp/xml`'s `Element`. */
+export type XmlElement = Element;
 
 /** One child of an element being built: elements, text, or nothing (skipped). */
 export type XmlChild = XmlElement | string | undefined | null | false | readonly XmlChild[];
 
-interface LtxModule {
-  createElement(name: string, attrs: Record<string, string>, ...children: unknown[]): XmlElement;
-  parse(text: string): XmlElement;
-  Element: new (name: string, attrs: Record<string, string | undefined>) => XmlElement;
-}
-
-const ltx = createRequire(import.meta.url)('ltx') as LtxModule;
+/** ltx's document parser from the same CommonJS build `@xmpp/xml` uses (it exports none). */
+const ltxParse = (createRequire(import.meta.url)('ltx') as { parse(text: string): XmlElement })
+  .parse;
 
 /**
  * Builds an element; `undefined` attribute values are left out, `undefined`/`false` children
@@ -54,7 +39,7 @@ export function xml(
     else flat.push(child as XmlElement | string);
   };
   for (const child of children) add(child);
-  return ltx.createElement(name, clean, ...flat);
+  return xmppXml(name, clean, ...flat);
 }
 
 /**
@@ -78,7 +63,7 @@ export function pubsubIq(
  */
 export function parseXml(text: string): XmlElement {
   if (/<!DOCTYPE/i.test(text)) throw new Error('XML with a DOCTYPE is not accepted');
-  return ltx.parse(text);
+  return ltxParse(text);
 }
 
 /** Whether a child node is an element (duck-typed, so it works across ltx copies). */
@@ -105,7 +90,7 @@ export function standaloneXml(el: XmlElement): string {
   if (el.attrs.xmlns !== undefined) return el.toString();
   const ns = el.getNS();
   if (ns === undefined) return el.toString();
-  const copy = new ltx.Element(el.name, { ...el.attrs, xmlns: ns });
+  const copy = new Element(el.name, { ...el.attrs, xmlns: ns });
   // Share the children without re-parenting them: serialisation only reads them.
   copy.children = el.children;
   return copy.toString();

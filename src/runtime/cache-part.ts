@@ -1,41 +1,34 @@
-import type { Element } from '@xmpp/xml';
 import { createAnalyserRegistry } from '../analysers/analyser-registry.js';
 import { builtinAnalysers } from '../analysers/builtin-analysers.js';
 import type { AnalyserRegistry } from '../analysers/index.js';
 import type { Route } from '../api/control-server.js';
 import { PubsubCacheClient } from '../cache/cache-client.js';
 import type { CacheActorMessage } from '../cache/cache-messages.js';
+import { CacheSessions } from '../cache/cache-sessions.js';
 import { makePubsubCacheActor } from '../cache/pubsub-cache-actor.js';
-import { answerDiscoInfo, capsPresence, clientFeatures } from '../entities/disco-caps.js';
-import type { EntityConnection } from '../entities/entity-connection.js';
-import type { EntityManager } from '../entities/entity-manager.js';
 import { ParserPool } from '../parsers/parser-pool.js';
-import { parsePubsubEvent } from '../pubsub/event.js';
-import { createPubsubClient } from '../pubsub/pubsub-client.js';
-import type { XmlElement } from '../pubsub/xml.js';
-import { bareJid } from '../workflow/jid.js';
+import type { PubsubCachePort } from '../plugins/builtin/pubsub-cache.js';
 import { cacheRoutes } from './cache-routes.js';
 import type { HealthEntry, RuntimePart, RuntimeServices } from './runtime.js';
 import type { StoragePart } from './storage-part.js';
 
 /**
- * The transparent pubsub cache: analysers, the parser pool (Piscina), the PubsubCacheActor, and
- * the glue to entities — pubsub notifications in, `+notify` caps out (XEP-0115/XEP-0163), IQs
- * through the profile's connection, re-checks after reconnection.
+ * The transparent pubsub cache: analysers, the parser pool (Piscina) and the PubsubCacheActor.
+ * Profiles reach it only through the `pubsub-cache` plugin, which is given {@link CachePart.port}:
+ * notifications in, `+notify` features out, IQs through each profile's own host.
  */
 export class CachePart implements RuntimePart {
   readonly name = 'cache';
   readonly analysers: AnalyserRegistry = createAnalyserRegistry();
   readonly #storage: StoragePart;
-  readonly #entities: () => EntityManager;
+  readonly #sessions = new CacheSessions();
   #client: PubsubCacheClient | undefined;
   #pool: ParserPool | undefined;
   #notify: string[] = [];
   #runtime: RuntimeServices | undefined;
 
-  constructor(options: { storage: StoragePart; entities: () => EntityManager }) {
+  constructor(options: { storage: StoragePart }) {
     this.#storage = options.storage;
-    this.#entities = options.entities;
     for (const analyser of builtinAnalysers()) this.analysers.registerAnalyser(analyser);
   }
 
@@ -57,23 +50,7 @@ export class CachePart implements RuntimePart {
       'pubsub-cache',
       makePubsubCacheActor({
         storage: this.#storage.client,
-        pubsubFor: (profile) => {
-          const manager = this.#entities();
-          const status = manager.find(profile);
-          if (status === undefined || status.state !== 'online' || status.jid === undefined)
-            return undefined;
-          return {
-            client: createPubsubClient({
-              iq: (request, timeoutMs) =>
-                manager.iq(
-                  profile,
-                  request as unknown as Element,
-                  timeoutMs,
-                ) as unknown as Promise<XmlElement>,
-            }),
-            jid: bareJid(status.jid),
-          };
-        },
+        pubsubFor: (profile) => this.#sessions.pubsubFor(profile),
         analysers: this.analysers,
         parse: (parser, items, options) => pool.parseBatch(parser, items, options),
         clock: runtime.clock,
@@ -142,29 +119,16 @@ export class CachePart implements RuntimePart {
     }
   }
 
-  /** Entities call this for every incoming stanza: pubsub notifications go to the cache. */
-  onStanza(profile: string, stanza: Element): void {
-    if (stanza.name !== 'message' || this.#client === undefined) return;
-    const event = parsePubsubEvent(stanza as unknown as XmlElement, { withElement: false });
-    if (event) this.#client.event(profile, event);
-  }
-
-  /** Once a client is online: advertise caps with `+notify`, and re-check its synchronised nodes. */
-  async onOnline(
-    profile: string,
-    kind: 'client' | 'component',
-    connection: EntityConnection,
-  ): Promise<void> {
-    if (kind !== 'client') return;
-    await connection.send(capsPresence(clientFeatures(this.#notify)));
-    this.#client?.reconnected(profile);
-  }
-
-  /** disco#info answers, with the `+notify` features of the caps we advertised. */
-  answerIq(_profile: string, kind: 'client' | 'component', iq: Element): Element | undefined {
-    if (kind !== 'client') return undefined;
-    return answerDiscoInfo(iq, clientFeatures(this.#notify));
-  }
+  /**
+   * What the `pubsub-cache` plugin uses. Before the cache starts (or after it stops) events and
+   * re-checks are ignored and no `+notify` namespace is advertised.
+   */
+  readonly port: PubsubCachePort = {
+    attach: (profile, session) => this.#sessions.attach(profile, session),
+    event: (profile, event) => this.#client?.event(profile, event),
+    reconnected: (profile) => this.#client?.reconnected(profile),
+    notifyNamespaces: () => this.#notify,
+  };
 
   health(): HealthEntry {
     const stats = this.#pool?.stats();

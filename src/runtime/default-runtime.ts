@@ -9,6 +9,7 @@ import type { HistoryEntry } from '../entities/history-record.js';
 import type { Logger } from '../log.js';
 import { echoBotPlugin } from '../plugins/builtin/echo-component.js';
 import { createExampleE2eePlugin } from '../plugins/builtin/example-e2ee.js';
+import { createPubsubCachePlugin } from '../plugins/builtin/pubsub-cache.js';
 import type { Plugin } from '../plugins/plugin.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { StorageRequest } from '../storage/messages.js';
@@ -58,30 +59,26 @@ export class Aviary extends Runtime {
   constructor(options: AviaryOptions = {}) {
     const plugins = new PluginRegistry();
     const storage = new StoragePart();
-    let cacheRef: CachePart | undefined;
+    // The cache starts before the entities (it needs nothing from them) and stops after them;
+    // profiles reach it through the built-in `pubsub-cache` plugin.
+    const cache = new CachePart({ storage });
     const entities = new EntitiesPart({
       storage,
       plugins,
-      glue: {
-        onOnline: async (name, kind, connection) => cacheRef?.onOnline(name, kind, connection),
-        onStanza: (name, stanza) => cacheRef?.onStanza(name, stanza),
-        answerIq: (name, kind, iq) => cacheRef?.answerIq(name, kind, iq),
-      },
       ...(options.connections ? { connections: options.connections } : {}),
       ...(options.autoconnect !== undefined ? { autoconnect: options.autoconnect } : {}),
     });
-    const cache = new CachePart({ storage, entities: () => entities.manager });
-    cacheRef = cache;
     super({
       ...(options.config ? { config: options.config } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.api !== undefined ? { api: options.api } : {}),
-      parts: [storage, entities, cache],
+      parts: [storage, cache, entities],
     });
     this.#cache = cache;
     this.plugins = plugins;
     this.#storage = storage;
     this.#entities = entities;
+    plugins.register(createPubsubCachePlugin(cache.port));
     plugins.register(echoBotPlugin);
     plugins.register(createExampleE2eePlugin());
     for (const plugin of options.plugins ?? []) plugins.register(plugin);

@@ -1,4 +1,3 @@
-import type { Element } from '@xmpp/xml';
 import type { Route } from '../api/control-server.js';
 import { HttpError } from '../api/http-errors.js';
 import {
@@ -8,7 +7,6 @@ import {
   parseBody,
   sendMessageBody,
 } from '../api/request-schemas.js';
-import type { EntityConnection } from '../entities/entity-connection.js';
 import { type ConnectionFactories, EntityManager } from '../entities/entity-manager.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import { loadSecretBox } from '../security/secret-box.js';
@@ -20,17 +18,6 @@ import type { HealthEntry, RuntimePart, RuntimeServices } from './runtime.js';
 import type { StoragePart } from './storage-part.js';
 import { xmppConnectionFactories } from './xmpp-connections.js';
 
-/** What other parts hook into every entity (late-bound: the cache starts after the entities). */
-export interface EntityGlue {
-  onOnline?(
-    name: string,
-    kind: 'client' | 'component',
-    connection: EntityConnection,
-  ): Promise<void>;
-  onStanza?(name: string, stanza: Element): void;
-  answerIq?(name: string, kind: 'client' | 'component', iq: Element): Element | undefined;
-}
-
 /**
  * Profiles and components as actors, with the runtime-wide login limiter and salted-password
  * cache, and their control API endpoints.
@@ -40,7 +27,6 @@ export class EntitiesPart implements RuntimePart {
   readonly #storage: StoragePart;
   readonly #plugins: PluginRegistry;
   readonly #connections: ((runtime: RuntimeServices) => ConnectionFactories) | undefined;
-  readonly #glue: EntityGlue;
   readonly #autoconnect: boolean;
   #manager: EntityManager | undefined;
   #offState: (() => void) | undefined;
@@ -49,10 +35,8 @@ export class EntitiesPart implements RuntimePart {
     storage: StoragePart;
     plugins: PluginRegistry;
     connections?: (runtime: RuntimeServices) => ConnectionFactories;
-    glue?: EntityGlue;
     autoconnect?: boolean;
   }) {
-    this.#glue = options.glue ?? {};
     this.#autoconnect = options.autoconnect ?? true;
     this.#storage = options.storage;
     this.#plugins = options.plugins;
@@ -89,9 +73,6 @@ export class EntitiesPart implements RuntimePart {
       events: runtime.events,
       config: runtime.config,
       log: runtime.log,
-      onOnline: async (name, kind, connection) => this.#glue.onOnline?.(name, kind, connection),
-      onStanza: (name, stanza) => this.#glue.onStanza?.(name, stanza),
-      answerIq: (name, kind, iq) => this.#glue.answerIq?.(name, kind, iq),
       autoconnect: this.#autoconnect,
     });
     // Connections by state, kept incrementally: O(1) per state change even with thousands of

@@ -1,0 +1,110 @@
+import xml, { type Element } from '@xmpp/xml';
+import { describe, expect, it } from 'vitest';
+import { EntityExtensions } from './entity-extensions.js';
+
+const silent = { warn() {} };
+const versionGet = () =>
+  xml(
+    'iq',
+    { type: 'get', id: 'v1', from: 'juliet@capulet.lit/balcony' },
+    xml('query', { xmlns: 'jabber:iq:version' }),
+  );
+
+describe('EntityExtensions', () => {
+  it('runs stanza middleware by priority, ties in registration order, then the built-in', async () => {
+    const ext = new EntityExtensions({ log: silent });
+    const seen: string[] = [];
+    ext.useStanza(async (_s, next) => {
+      seen.push('a0');
+      await next();
+    });
+    ext.useStanza(
+      async (_s, next) => {
+        seen.push('b10');
+        await next();
+      },
+      { priority: 10 },
+    );
+    ext.useStanza(async (_s, next) => {
+      seen.push('c0');
+      await next();
+    });
+    await ext.runStanza(xml('message'), async () => {
+      seen.push('built-in');
+    });
+    expect(seen).toEqual(['b10', 'a0', 'c0', 'built-in']);
+  });
+
+  it('lets a middleware consume a stanza, and goes on past a throwing one', async () => {
+    const ext = new EntityExtensions({ log: silent });
+    let reached = 0;
+    const off = ext.useStanza(() => undefined); // does not call next: consumed
+    await ext.runStanza(xml('message'), async () => {
+      reached++;
+    });
+    expect(reached).toBe(0);
+    off();
+    ext.useStanza(() => {
+      throw new Error('plugin bug');
+    });
+    await ext.runStanza(xml('message'), async () => {
+      reached++;
+    });
+    expect(reached).toBe(1);
+  });
+
+  it('answers an IQ with the highest-priority handler of its route and unregisters', async () => {
+    const ext = new EntityExtensions({ log: silent });
+    const route = { type: 'get', xmlns: 'jabber:iq:version', name: 'query' } as const;
+    ext.handleIq(route, () => xml('query', { xmlns: 'jabber:iq:version' }, xml('name', {}, 'low')));
+    const off = ext.handleIq(
+      route,
+      () => xml('query', { xmlns: 'jabber:iq:version' }, xml('name', {}, 'high')),
+      { priority: 5 },
+    );
+    const reply = await ext.answerIq(versionGet());
+    expect(reply.attrs).toMatchObject({
+      type: 'result',
+      id: 'v1',
+      to: 'juliet@capulet.lit/balcony',
+    });
+    expect(reply.getChild('query', 'jabber:iq:version')?.getChildText('name')).toBe('high');
+    off();
+    const after = await ext.answerIq(versionGet());
+    expect(after.getChild('query', 'jabber:iq:version')?.getChildText('name')).toBe('low');
+  });
+
+  it('answers service-unavailable when nobody handles the route and internal-server-error on a throw', async () => {
+    const ext = new EntityExtensions({ log: silent });
+    const condition = (reply: Element) => reply.getChild('error')?.getChildElements()[0]?.name;
+    const unhandled = await ext.answerIq(versionGet());
+    expect(unhandled.attrs.type).toBe('error');
+    expect(condition(unhandled)).toBe('service-unavailable');
+    ext.handleIq({ type: 'set', xmlns: 'jabber:iq:version', name: 'query' }, () => xml('x'));
+    expect(condition(await ext.answerIq(versionGet()))).toBe('service-unavailable'); // get ≠ set
+    ext.handleIq({ type: 'get', xmlns: 'jabber:iq:version', name: 'query' }, () => {
+      throw new Error('boom');
+    });
+    expect(condition(await ext.answerIq(versionGet()))).toBe('internal-server-error');
+  });
+
+  it('runs on-online hooks in order and stops at the first failure', async () => {
+    const ext = new EntityExtensions({ log: silent });
+    const ran: string[] = [];
+    const session = { jid: 'a@b/c', send: async () => {}, iq: async (e: Element) => e };
+    ext.onOnline(() => {
+      ran.push('second');
+    });
+    ext.onOnline(
+      () => {
+        ran.push('first');
+      },
+      { priority: 1 },
+    );
+    await ext.runOnline(session);
+    expect(ran).toEqual(['first', 'second']);
+    ext.onOnline(() => Promise.reject(new Error('caps refused')), { priority: 2 });
+    await expect(ext.runOnline(session)).rejects.toThrow('caps refused');
+    expect(ran).toEqual(['first', 'second']);
+  });
+});

@@ -1,22 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
-import type { Clock } from '../actors/clock.js';
-import type { ActorContext, Behavior, ReplyTo } from '../actors/types.js';
+import type { ActorContext, Behavior, KernelLogger, ReplyTo } from '../actors/types.js';
 import { AviaryError, isAviaryError } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { HookRegistry } from '../workflow/hooks.js';
-import type { MessageNewSignal } from '../workflow/pipeline.js';
-import { type ReceiveResult, runReceivePipeline } from '../workflow/receive-pipeline.js';
-import { runSendPipeline, type SendRequest, type SendResult } from '../workflow/send-pipeline.js';
+import type { SendRequest, SendResult } from '../workflow/send-pipeline.js';
 import { parseXml } from '../workflow/xml.js';
 import type { Backoff } from '../xmpp/backoff.js';
 import type { TokenBucket } from '../xmpp/token-bucket.js';
+import {
+  type AttemptFailure,
+  INITIAL_LIFECYCLE,
+  type LifecycleEffect,
+  type LifecycleEvent,
+  type LifecycleState,
+  transition,
+} from './connection-lifecycle.js';
 import type { EntityConnection, EntityState } from './entity-connection.js';
 import type { EntityExtensions } from './entity-extensions.js';
-import { historyAddRequest } from './history-record.js';
-
-/** History writes one entity may have in flight before it waits (see `workflowBase`). */
-const MAX_WRITES_IN_FLIGHT = 16;
+import type { WorkflowHost } from './workflow-host.js';
 
 export type EntityMessage =
   | { readonly type: 'connect' }
@@ -56,73 +55,118 @@ export interface EntityActorDeps {
   /** The configured JID (bare for clients, the domain for components). */
   readonly jid: string;
   readonly createConnection: () => EntityConnection;
-  readonly hooks: HookRegistry;
-  readonly storeHistory: (
-    profile: string,
-    request: ReturnType<typeof historyAddRequest>,
-  ) => Promise<unknown>;
-  /** Client: true; component: its `sendHistory` / `receiveHistory` flags. */
-  readonly sendHistory: boolean;
-  readonly receiveHistory: boolean;
+  /** The message workflow of this entity (hooks, history, `messageNew`). */
+  readonly workflow: WorkflowHost;
+  /** The plugins' stanza middleware, IQ handlers and on-online hooks. */
+  readonly extensions: EntityExtensions;
   readonly loginLimiter: TokenBucket;
   readonly backoff: Backoff;
   readonly onState: (status: EntityStatus) => void;
-  readonly onMessageNew: (profile: string, signal: MessageNewSignal) => void;
-  /** The plugins' stanza middleware, IQ handlers and on-online hooks. */
-  readonly extensions: EntityExtensions;
-  readonly log: Logger;
+  readonly log: KernelLogger;
   /** Connect when the actor starts (autoconnect). */
   readonly autoconnect: boolean;
 }
 
+/** How a failed login attempt is taken (see the life cycle's table). */
+export function attemptFailure(error: unknown): AttemptFailure {
+  if (
+    isAviaryError(error, 'xmpp.auth-failed') ||
+    isAviaryError(error, 'xmpp.component-auth-failed')
+  )
+    return 'auth';
+  if (isAviaryError(error, 'xmpp.rate-limit-aborted')) return 'aborted';
+  return 'transient';
+}
+
 /**
- * One profile or component as an actor. Invariants:
- * - workflow stages run inside the actor's turn, so one entity's hooks run one at a time, in
- *   order (incoming stanzas are turned into `stanza` messages in the tick they are parsed);
- * - connecting, retrying and IQ round trips never block the mailbox: they run in the
- *   background and report back as messages tagged with the attempt they belong to, so stale
- *   reports are ignored;
- * - authentication failures are not retried (state `auth-failed`); other failures retry with
- *   exponential backoff and full jitter, each attempt taking a token from the runtime-wide
- *   login limiter.
+ * One profile or component as an actor: the connection life cycle (a transition table, see
+ * `connection-lifecycle.ts`) plus the workflow host. Invariants:
+ * - workflow stages and plugin middleware run inside the actor's turn, so one entity's hooks run
+ *   one at a time, in order (incoming stanzas become `stanza` messages in the tick they are parsed);
+ * - connecting, retrying and IQ round trips never block the mailbox: they run in the background
+ *   and report back as messages tagged with their attempt, so stale reports are ignored;
+ * - each attempt takes a token from the runtime-wide login limiter.
  */
 export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> {
-  let state: EntityState = 'offline';
-  let reason: string | undefined;
+  const log = deps.log;
+  let life: LifecycleState = INITIAL_LIFECYCLE;
   let connection: EntityConnection | undefined;
-  let attempt = 0;
-  let failures = 0;
   let cancelRetry: (() => void) | undefined;
   let abortLogin: AbortController | undefined;
   let detach: (() => void)[] = [];
-  const log = deps.log;
 
   const status = (): EntityStatus => ({
     kind: deps.kind,
     name: deps.name,
     jid: connection?.jid ?? deps.jid,
-    state,
-    ...(reason !== undefined ? { reason } : {}),
-    reconnectAttempts: failures,
+    state: life.phase,
+    ...(life.reason !== undefined ? { reason: life.reason } : {}),
+    reconnectAttempts: life.failures,
   });
-  const setState = (next: EntityState, why?: string) => {
-    reason = why;
-    if (next === state && why === undefined) return;
-    state = next;
-    deps.onState(status());
-  };
 
   const release = () => {
     for (const off of detach) off();
     detach = [];
   };
 
-  const startAttempt = (ctx: ActorContext<EntityMessage>) => {
+  /** Feeds the life cycle one event and carries out its effects, in order. */
+  const apply = async (event: LifecycleEvent, ctx: ActorContext<EntityMessage>) => {
+    const step = transition(life, event);
+    life = step.state;
+    for (const effect of step.effects) await perform(effect, ctx);
+    if (step.announce) deps.onState(status());
+  };
+
+  const perform = async (effect: LifecycleEffect, ctx: ActorContext<EntityMessage>) => {
+    switch (effect.type) {
+      case 'open':
+        open(effect.attempt, ctx);
+        return;
+      case 'retry-later': {
+        const delay = deps.backoff.delay(effect.failures);
+        cancelRetry = ctx.clock.setTimeout(
+          () => ctx.self.tell({ type: 'retry', attempt: effect.attempt }),
+          delay,
+        );
+        log.info(
+          { delayMs: delay, failures: effect.failures + 1, reason: life.reason },
+          'reconnecting after backoff',
+        );
+        return;
+      }
+      case 'discard': {
+        release();
+        const failed = connection;
+        connection = undefined;
+        void failed?.disconnect().catch(() => undefined);
+        if (life.phase === 'auth-failed')
+          log.warn({ reason: life.reason }, 'authentication failed; not retrying');
+        return;
+      }
+      case 'forget':
+        release();
+        connection = undefined;
+        return;
+      case 'close': {
+        cancelRetry?.();
+        cancelRetry = undefined;
+        abortLogin?.abort();
+        release();
+        const closing = connection;
+        connection = undefined;
+        await closing
+          ?.disconnect()
+          .catch((error: unknown) => log.debug({ err: error }, 'disconnect failed'));
+        return;
+      }
+    }
+  };
+
+  /** Starts attempt `attempt` in the background; it reports back as `attempt-done`. */
+  const open = (attempt: number, ctx: ActorContext<EntityMessage>) => {
     cancelRetry?.();
     cancelRetry = undefined;
     release();
-    const current = ++attempt;
-    setState(failures === 0 ? 'connecting' : 'reconnecting');
     const conn = deps.createConnection();
     connection = conn;
     // Stanzas become actor messages in the tick they are parsed: order is kept, and a flood
@@ -139,7 +183,7 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
         }
       }),
       conn.onStatus((connStatus, error) => {
-        if (connStatus === 'offline') ctx.self.tell({ type: 'dropped', attempt: current, error });
+        if (connStatus === 'offline') ctx.self.tell({ type: 'dropped', attempt, error });
       }),
     );
     const controller = new AbortController();
@@ -153,204 +197,128 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
           send: (element) => conn.send(element),
           iq: (element, timeoutMs) => conn.iq(element, timeoutMs),
         });
-        ctx.self.tell({ type: 'attempt-done', attempt: current });
+        ctx.self.tell({ type: 'attempt-done', attempt });
       } catch (error) {
-        ctx.self.tell({ type: 'attempt-done', attempt: current, error });
+        ctx.self.tell({ type: 'attempt-done', attempt, error });
       }
     })();
   };
 
-  const scheduleRetry = (ctx: ActorContext<EntityMessage>, why: string) => {
-    const delay = deps.backoff.delay(failures);
-    failures++;
-    setState('reconnecting', why);
-    const retryAttempt = attempt;
-    cancelRetry = ctx.clock.setTimeout(
-      () => ctx.self.tell({ type: 'retry', attempt: retryAttempt }),
-      delay,
-    );
-    log.info({ delayMs: delay, failures, reason: why }, 'reconnecting after backoff');
+  /** The live connection, or a reply of `entity.offline`. */
+  const onlineConnection = <R>(replyTo: ReplyTo<R>, ctx: ActorContext<EntityMessage>) => {
+    if (connection !== undefined && life.phase === 'online') return connection;
+    ctx.replyError(replyTo, new AviaryError('entity.offline', `${deps.name} is ${life.phase}`));
+    return undefined;
   };
 
-  const disconnect = async () => {
-    cancelRetry?.();
-    cancelRetry = undefined;
-    abortLogin?.abort();
-    attempt++; // every report of the current attempt is now stale
-    release();
-    const conn = connection;
-    connection = undefined;
-    failures = 0;
-    if (conn)
-      await conn
-        .disconnect()
-        .catch((error: unknown) => log.debug({ err: error }, 'disconnect failed'));
+  /** Built-in handling after the plugins' middleware: messages to the workflow, IQs answered. */
+  const handleStanza = async (element: Element, ctx: ActorContext<EntityMessage>) => {
+    if (element.name === 'message') {
+      await deps.workflow.receive(element, { ownJid: status().jid ?? deps.jid, clock: ctx.clock });
+      return;
+    }
+    if (element.name !== 'iq' || (element.attrs.type !== 'get' && element.attrs.type !== 'set'))
+      return;
+    const reply = await deps.extensions.answerIq(element);
+    connection
+      ?.send(reply)
+      .catch((error: unknown) => log.debug({ err: error }, 'iq reply not sent'));
   };
 
-  /**
-   * Workflow dependencies for one message. History writes are pipelined: the write is handed to
-   * the storage actor (whose mailbox keeps their order) and the actor moves on to its next
-   * message instead of waiting a group commit per message. What must follow durability waits
-   * for it: the `messageNew` signal and, on the send path, the caller's reply (`durable`).
-   */
-  const inFlightWrites = new Set<Promise<unknown>>();
-  const workflowBase = (clock: Clock) => {
-    const ownJid = connection?.jid ?? deps.jid;
-    let durable: Promise<unknown> = Promise.resolve();
-    return {
-      hooks: deps.hooks,
-      ownJid,
-      entityKind: deps.kind,
-      newUid: () => randomUUID(),
-      clock,
-      emit: (signal: MessageNewSignal) => {
-        durable.then(
-          () => deps.onMessageNew(deps.name, signal),
-          (error: unknown) =>
-            log.error(
-              { err: error, uid: signal.message.uid },
-              'history write failed; message not signalled',
-            ),
-        );
-      },
-      storeHistory: async (message: Parameters<typeof historyAddRequest>[1]) => {
-        const write = deps.storeHistory(deps.name, historyAddRequest(deps.name, message));
-        durable = write;
-        inFlightWrites.add(write);
-        const settle = () => inFlightWrites.delete(write);
-        write.then(settle, settle); // failures are observed by the signal and the caller's reply
-        // Bounded pipelining: past MAX_WRITES_IN_FLIGHT the entity waits for a write to finish,
-        // so a fast entity cannot flood the storage mailbox.
-        while (inFlightWrites.size >= MAX_WRITES_IN_FLIGHT) {
-          await Promise.race([...inFlightWrites]).catch(() => undefined);
-        }
-      },
-      durable: () => durable,
-      logger: log,
-    };
+  const sendMessage = async (
+    message: Extract<EntityMessage, { type: 'send-message' }>,
+    ctx: ActorContext<EntityMessage>,
+  ) => {
+    if (!message.sendOnly && (connection === undefined || life.phase !== 'online')) {
+      ctx.replyError(
+        message.replyTo,
+        new AviaryError('entity.offline', `${deps.name} is ${life.phase}; connect it first`),
+      );
+      return;
+    }
+    try {
+      const { result, durable } = await deps.workflow.send(message.request, {
+        ownJid: status().jid ?? deps.jid,
+        clock: ctx.clock,
+        sendOnly: message.sendOnly === true,
+        transmit: async (out) => {
+          if (connection === undefined)
+            throw new AviaryError('entity.offline', `${deps.name} went offline`);
+          await connection.send(out.element ?? parseXml(out.xml));
+        },
+      });
+      // The caller hears "sent" once the history row is durable (or of the write's failure).
+      durable.then(
+        () => ctx.reply(message.replyTo, result),
+        (error: unknown) => ctx.replyError(message.replyTo, error),
+      );
+    } catch (error) {
+      // A failed send (hook error, connection lost mid-write, storage refusal) is that
+      // caller's error; the entity keeps running and reconnects if the stream died.
+      ctx.replyError(message.replyTo, error);
+    }
   };
+
+  const reasonOf = (error: unknown, fallback: string) =>
+    error instanceof Error ? error.message : error === undefined ? fallback : String(error);
 
   return {
-    started(ctx) {
-      if (deps.autoconnect) startAttempt(ctx);
+    async started(ctx) {
+      if (deps.autoconnect) await apply({ type: 'connect' }, ctx);
     },
     async receive(message, ctx) {
       switch (message.type) {
         case 'connect':
-          if (state === 'online' || state === 'connecting' || state === 'reconnecting') return;
-          failures = 0;
-          startAttempt(ctx);
+          await apply({ type: 'connect' }, ctx);
           return;
         case 'disconnect':
-          await disconnect();
-          setState('offline');
+          await apply({ type: 'disconnect' }, ctx);
           if (message.replyTo) ctx.reply(message.replyTo, null);
           return;
-        case 'attempt-done': {
-          if (message.attempt !== attempt) return;
-          if (message.error === undefined) {
-            failures = 0;
-            setState('online');
-            return;
-          }
-          const error = message.error;
-          const text = error instanceof Error ? error.message : String(error);
-          release();
-          void connection?.disconnect().catch(() => undefined);
-          connection = undefined;
-          if (
-            isAviaryError(error, 'xmpp.auth-failed') ||
-            isAviaryError(error, 'xmpp.component-auth-failed')
-          ) {
-            log.warn({ reason: text }, 'authentication failed; not retrying');
-            setState('auth-failed', text);
-            return;
-          }
-          if (isAviaryError(error, 'xmpp.rate-limit-aborted')) return;
-          scheduleRetry(ctx, text);
-          return;
-        }
-        case 'dropped':
-          if (message.attempt !== attempt || state !== 'online') return;
-          release();
-          connection = undefined;
-          scheduleRetry(
+        case 'attempt-done':
+          await apply(
+            message.error === undefined
+              ? { type: 'attempt-succeeded', attempt: message.attempt }
+              : {
+                  type: 'attempt-failed',
+                  attempt: message.attempt,
+                  failure: attemptFailure(message.error),
+                  reason: reasonOf(message.error, 'connection failed'),
+                },
             ctx,
-            message.error instanceof Error ? message.error.message : 'connection closed',
+          );
+          return;
+        case 'dropped':
+          await apply(
+            {
+              type: 'dropped',
+              attempt: message.attempt,
+              reason: message.error instanceof Error ? message.error.message : 'connection closed',
+            },
+            ctx,
           );
           return;
         case 'retry':
-          if (message.attempt === attempt && state === 'reconnecting') startAttempt(ctx);
+          await apply({ type: 'retry-due', attempt: message.attempt }, ctx);
           return;
         case 'stanza':
-          await deps.extensions.runStanza(message.element, (stanza) =>
-            handleStanza(stanza, ctx.clock),
-          );
+          await deps.extensions.runStanza(message.element, (stanza) => handleStanza(stanza, ctx));
           return;
         case 'send-stanza': {
-          const conn = connection;
-          if (conn === undefined || state !== 'online') {
-            ctx.replyError(
-              message.replyTo,
-              new AviaryError('entity.offline', `${deps.name} is ${state}`),
-            );
-            return;
-          }
-          conn.send(message.element).then(
+          const conn = onlineConnection(message.replyTo, ctx);
+          conn?.send(message.element).then(
             () => ctx.reply(message.replyTo, null),
             (error: unknown) => ctx.replyError(message.replyTo, error),
           );
           return;
         }
-        case 'send-message': {
-          const conn = connection;
-          if (!message.sendOnly && (conn === undefined || state !== 'online')) {
-            ctx.replyError(
-              message.replyTo,
-              new AviaryError('entity.offline', `${deps.name} is ${state}; connect it first`),
-            );
-            return;
-          }
-          let result: SendResult;
-          const base = workflowBase(ctx.clock);
-          try {
-            result = await runSendPipeline(message.request, {
-              ...base,
-              // No plugin tells rooms apart yet: `auto` never guesses groupchat.
-              isRoom: () => false,
-              sendHistory: deps.sendHistory,
-              sendOnly: message.sendOnly === true,
-              transmit: async (out) => {
-                if (connection === undefined)
-                  throw new AviaryError('entity.offline', `${deps.name} went offline`);
-                await connection.send((out.element ?? parseXml(out.xml)) as unknown as Element);
-              },
-            });
-          } catch (error) {
-            // A failed send (hook error, connection lost mid-write, storage refusal) is that
-            // caller's error; the entity keeps running and reconnects if the stream died.
-            ctx.replyError(message.replyTo, error);
-            return;
-          }
-          // The caller hears "sent" once the history row is durable (or of the write's failure).
-          const sent = result;
-          base.durable().then(
-            () => ctx.reply(message.replyTo, sent),
-            (error: unknown) => ctx.replyError(message.replyTo, error),
-          );
+        case 'send-message':
+          await sendMessage(message, ctx);
           return;
-        }
         case 'iq': {
-          const conn = connection;
-          if (conn === undefined || state !== 'online') {
-            ctx.replyError(
-              message.replyTo,
-              new AviaryError('entity.offline', `${deps.name} is ${state}`),
-            );
-            return;
-          }
           // The round trip runs outside the turn: the mailbox keeps flowing meanwhile.
-          conn.iq(message.element, message.timeoutMs).then(
+          const conn = onlineConnection(message.replyTo, ctx);
+          conn?.iq(message.element, message.timeoutMs).then(
             (reply) => ctx.reply(message.replyTo, reply),
             (error: unknown) => ctx.replyError(message.replyTo, error),
           );
@@ -361,39 +329,8 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
           return;
       }
     },
-    async stopped() {
-      await disconnect();
-      setState('stopped');
+    async stopped(ctx) {
+      await apply({ type: 'stop' }, ctx);
     },
   };
-
-  async function receiveMessage(
-    element: Element,
-    clock: Clock,
-  ): Promise<ReceiveResult | undefined> {
-    try {
-      return await runReceivePipeline(element as never, {
-        ...workflowBase(clock),
-        receiveHistory: deps.receiveHistory,
-      });
-    } catch (error) {
-      // A bad stanza or a throwing hook fails that one message; the connection stays up.
-      log.warn({ err: error, from: element.attrs.from }, 'incoming message failed');
-      return undefined;
-    }
-  }
-
-  /** Built-in handling after the plugins' middleware: messages to the workflow, IQs answered. */
-  async function handleStanza(element: Element, clock: Clock): Promise<void> {
-    if (element.name === 'message') {
-      await receiveMessage(element, clock);
-      return;
-    }
-    if (element.name !== 'iq' || (element.attrs.type !== 'get' && element.attrs.type !== 'set'))
-      return;
-    const reply = await deps.extensions.answerIq(element);
-    connection
-      ?.send(reply)
-      .catch((error: unknown) => log.debug({ err: error }, 'iq reply not sent'));
-  }
 }

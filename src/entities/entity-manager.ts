@@ -1,27 +1,25 @@
 import type { Element } from '@xmpp/xml';
 import type { ActorSystem } from '../actors/actor-system.js';
 import type { ActorRef } from '../actors/types.js';
-import type { AviaryConfig } from '../config/config-schema.js';
 import { AviaryError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Plugin, PluginHost } from '../plugins/plugin.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
-import type { RuntimeEvents } from '../runtime/events.js';
-import type { StorageClient } from '../runtime/storage-client.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { ComponentInfo, ProfileInfo, StorageRequest, TlsPolicy } from '../storage/messages.js';
-import type { Emitter } from '../util/emitter.js';
 import { HookRegistry } from '../workflow/hooks.js';
 import { parseJid } from '../workflow/jid.js';
 import type { SendRequest, SendResult } from '../workflow/send-pipeline.js';
 import { createBackoff } from '../xmpp/backoff.js';
-import type { SaltedPasswordCache } from '../xmpp/scram.js';
 import type { TokenBucket } from '../xmpp/token-bucket.js';
 import { type EntityMessage, type EntityStatus, makeEntityActor } from './entity-actor.js';
 import type { EntityConnection } from './entity-connection.js';
 import { EntityExtensions } from './entity-extensions.js';
+import type { EntitySettings, EntitySignals, EntityStorage } from './entity-ports.js';
 import { type HistoryEntry, historyEntry } from './history-record.js';
+import { createHistoryWriter } from './history-writer.js';
 import { readConnectionSettings, writeConnectionSettings } from './profile-settings.js';
+import { createWorkflowHost } from './workflow-host.js';
 
 /** Makes the XMPP connection of one entity (client or component); injected so tests can fake it. */
 export interface ConnectionFactories {
@@ -39,15 +37,14 @@ export interface ConnectionFactories {
 }
 
 export interface EntityManagerDeps {
-  readonly system: ActorSystem;
-  readonly storage: StorageClient;
-  readonly secrets: SecretBox;
-  readonly plugins: PluginRegistry;
+  readonly system: Pick<ActorSystem, 'spawn'>;
+  readonly storage: EntityStorage;
+  readonly secrets: Pick<SecretBox, 'encrypt' | 'decrypt'>;
+  readonly plugins: Pick<PluginRegistry, 'forClient' | 'forComponent'>;
   readonly loginLimiter: TokenBucket;
-  readonly saltedPasswords: SaltedPasswordCache;
   readonly connections: ConnectionFactories;
-  readonly events: Emitter<RuntimeEvents>;
-  readonly config: AviaryConfig;
+  readonly signals: EntitySignals;
+  readonly settings: EntitySettings;
   readonly log: Logger;
   /** Connect autoconnect profiles at start (default true; the offline CLI turns it off). */
   readonly autoconnect?: boolean;
@@ -273,7 +270,7 @@ export class EntityManager {
   }
 
   async #spawn(profile: ProfileInfo, component: ComponentInfo | undefined): Promise<void> {
-    const { config, log: rootLog, connections } = this.#deps;
+    const { settings, log: rootLog, connections } = this.#deps;
     const kind = component ? 'component' : 'client';
     const log = rootLog.child({ [kind === 'client' ? 'profile' : 'component']: profile.name });
     const plugins: Plugin[] = component
@@ -324,14 +321,20 @@ export class EntityManager {
           jid: profile.jid,
           createConnection,
           extensions,
-          hooks,
-          storeHistory: (_profile, request) => this.#deps.storage.request(request),
-          sendHistory: component ? component.sendHistory : true,
-          receiveHistory: component ? component.receiveHistory : true,
+          workflow: createWorkflowHost({
+            kind,
+            name: profile.name,
+            hooks,
+            history: createHistoryWriter({ profile: profile.name, store: this.#deps.storage }),
+            sendHistory: component ? component.sendHistory : true,
+            receiveHistory: component ? component.receiveHistory : true,
+            onMessageNew: (event) => this.#deps.signals.messageNew(event),
+            log,
+          }),
           loginLimiter: this.#deps.loginLimiter,
           backoff: createBackoff({
-            baseMs: config.xmpp.reconnectBaseMs,
-            capMs: config.xmpp.reconnectMaxMs,
+            baseMs: settings.reconnectBaseMs,
+            capMs: settings.reconnectMaxMs,
             random: Math.random,
           }),
           onState: (status) => {
@@ -339,24 +342,18 @@ export class EntityManager {
             latest = status;
             const entity = this.#entities.get(profile.name);
             if (entity) entity.status = status;
-            this.#deps.events.emit('connectionState', {
+            this.#deps.signals.connectionState({
               kind: status.kind === 'client' ? 'profile' : 'component',
               name: status.name,
               state: status.state,
               ...(status.reason !== undefined ? { reason: status.reason } : {}),
             });
           },
-          onMessageNew: (name, signal) =>
-            this.#deps.events.emit('messageNew', {
-              ...signal.message,
-              profile: name,
-              direction: signal.direction,
-            }),
           log,
           autoconnect: profile.autoconnect && this.#deps.autoconnect !== false,
         }),
       {
-        mailbox: { capacity: config.xmpp.profileMailboxCapacity, overflow: 'reject' },
+        mailbox: { capacity: settings.mailboxCapacity, overflow: 'reject' },
         // An unexpected failure restarts the entity (fresh connection) with backoff, within a budget.
         supervision: {
           kind: 'restart',

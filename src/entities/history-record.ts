@@ -1,15 +1,15 @@
 import type { HistoryMessage, Json, StorageRequest } from '../storage/messages.js';
 import type { MessageData } from '../workflow/message-data.js';
 
+/** The storage request that adds one history row. */
+export type HistoryAddRequest = Extract<StorageRequest, { type: 'history.add' }>;
+
 /**
  * Maps workflow message data (timestamps in ms) to the storage's `history.add` request
  * (timestamps in seconds, as Libervia stores them). The stanza id is kept only when trusted
  * (XEP-0359 §5: assigned by our own account or a room we trust), for de-duplication.
  */
-export function historyAddRequest(
-  profile: string,
-  message: MessageData,
-): Extract<StorageRequest, { type: 'history.add' }> {
+export function historyAddRequest(profile: string, message: MessageData): HistoryAddRequest {
   return {
     type: 'history.add',
     profile,

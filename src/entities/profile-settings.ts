@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { AviaryError } from '../errors.js';
-import type { StorageClient } from '../runtime/storage-client.js';
 import type { ProfileInfo, TlsPolicy } from '../storage/messages.js';
 import type { TlsMode } from '../xmpp/client-connection.js';
+import type { EntityStorage } from './entity-ports.js';
 
 /** Per-profile connection settings kept as profile parameters (category `connection`). */
 export const CONNECTION_CATEGORY = 'connection';
@@ -20,7 +20,7 @@ export function tlsModeOf(policy: TlsPolicy): TlsMode {
 }
 
 export async function readConnectionSettings(
-  storage: StorageClient,
+  storage: EntityStorage,
   profile: string,
 ): Promise<ConnectionSettings> {
   const [caFile, verify] = await Promise.all([
@@ -36,7 +36,7 @@ export async function readConnectionSettings(
 }
 
 export async function writeConnectionSettings(
-  storage: StorageClient,
+  storage: EntityStorage,
   profile: string,
   settings: { caFile?: string | undefined; verifyTls?: boolean | undefined },
 ): Promise<void> {

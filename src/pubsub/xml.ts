@@ -4,18 +4,13 @@
  * replies come back without conversion. Readers in this folder duck-type children, never
  * `instanceof`.
  */
-import { createRequire } from 'node:module';
-import xmppXml, { Element } from '@xmpp/xml';
+import { Element, parseStanza, xml as xmppXml } from '../util/stanza-xml.js';
 
 /** A stanza element: `@xmpp/xml`'s `Element`. */
 export type XmlElement = Element;
 
 /** One child of an element being built: elements, text, or nothing (skipped). */
 export type XmlChild = XmlElement | string | undefined | null | false | readonly XmlChild[];
-
-/** ltx's document parser from the same CommonJS build `@xmpp/xml` uses (it exports none). */
-const ltxParse = (createRequire(import.meta.url)('ltx') as { parse(text: string): XmlElement })
-  .parse;
 
 /**
  * Builds an element; `undefined` attribute values are left out, `undefined`/`false` children
@@ -62,8 +57,7 @@ export function pubsubIq(
  * explicitly because ltx's tokenizer silently skips everything after one (FINDINGS.md).
  */
 export function parseXml(text: string): XmlElement {
-  if (/<!DOCTYPE/i.test(text)) throw new Error('XML with a DOCTYPE is not accepted');
-  return ltxParse(text);
+  return parseStanza(text);
 }
 
 /** Whether a child node is an element (duck-typed, so it works across ltx copies). */

@@ -68,10 +68,16 @@ export class EntitiesPart implements RuntimePart {
         burst: runtime.config.xmpp.loginBurst,
         clock: runtime.clock,
       }),
-      saltedPasswords,
       connections,
-      events: runtime.events,
-      config: runtime.config,
+      signals: {
+        connectionState: (event) => runtime.events.emit('connectionState', event),
+        messageNew: (event) => runtime.events.emit('messageNew', event),
+      },
+      settings: {
+        reconnectBaseMs: runtime.config.xmpp.reconnectBaseMs,
+        reconnectMaxMs: runtime.config.xmpp.reconnectMaxMs,
+        mailboxCapacity: runtime.config.xmpp.profileMailboxCapacity,
+      },
       log: runtime.log,
       autoconnect: this.#autoconnect,
     });

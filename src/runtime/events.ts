@@ -1,21 +1,13 @@
-import type { EntityState } from '../entities/entity-connection.js';
+import type { ConnectionStateEvent, MessageNewEvent } from '../entities/entity-ports.js';
 
 /**
  * Signals the runtime emits on its typed event emitter (mitt) and streams over SSE.
- * Payloads are plain data.
+ * Payloads are plain data, typed where they are produced (entities, cache, storage).
  */
 
 export type RuntimeEvents = {
-  connectionState: {
-    readonly kind: 'profile' | 'component';
-    readonly name: string;
-    readonly state: EntityState;
-    readonly reason?: string;
-  };
-  messageNew: Readonly<Record<string, unknown>> & {
-    readonly profile: string;
-    readonly uid: string;
-  };
+  connectionState: ConnectionStateEvent;
+  messageNew: MessageNewEvent;
   storageUnhealthy: { readonly reason: string };
   storageHealthy: Record<string, never>;
   cacheSynced: {

@@ -6,6 +6,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc6121#section-5.2 (message syntax)
  * @see https://xmpp.org/extensions/xep-0359.html (origin-id)
  */
+
+import type { Element } from '../util/stanza-xml.js';
 import { MessageInvalidError } from './errors.js';
 import { isValidJid, normalizeJid, parseJid } from './jid.js';
 import {
@@ -16,7 +18,7 @@ import {
   WIRE_MESSAGE_TYPES,
 } from './message-data.js';
 import { NS_CLIENT, NS_SID } from './namespaces.js';
-import { el, type XmlChild, type XmlElement } from './xml.js';
+import { el, type XmlChild } from './xml.js';
 
 /** Message data whose type may still be `auto`. */
 export type MessageDraft = Omit<MessageData, 'type'> & { readonly type: MessageType | 'auto' };
@@ -29,7 +31,7 @@ export interface BuildDeps {
 
 /** A built stanza: the element, its XML text, and the data with type resolved and `xml` set. */
 export interface BuiltMessage {
-  readonly element: XmlElement;
+  readonly element: Element;
   readonly xml: string;
   readonly message: MessageData;
 }

@@ -30,7 +30,7 @@ import { messageFromRequest, type SendRequest } from './send-request.js';
 // Re-exported: callers import the request type with the pipeline.
 export { messageFromRequest, type SendRequest };
 
-import type { XmlElement } from './xml.js';
+import type { Element } from '../util/stanza-xml.js';
 
 /** A message-data stage run before the build (Libervia's pre-XML treatments). */
 export interface MessageStage {
@@ -43,8 +43,8 @@ export interface XmlStage {
   readonly name: string;
   readonly run: (built: {
     readonly message: MessageData;
-    readonly element: XmlElement;
-  }) => XmlElement | Promise<XmlElement>;
+    readonly element: Element;
+  }) => Element | Promise<Element>;
 }
 
 /** What `transmit` receives. */
@@ -56,7 +56,7 @@ export interface TransmitPayload {
    * The built element, when no hook changed the XML text after it was built (so the caller
    * can hand it to the connection without parsing `xml` again).
    */
-  readonly element?: XmlElement;
+  readonly element?: Element;
 }
 
 /** Everything the send path needs from its entity and the outside world. */
@@ -101,7 +101,7 @@ export type SendResult =
 /** State threaded through the send stages. */
 export interface SendState {
   readonly message: MessageData;
-  readonly element?: XmlElement;
+  readonly element?: Element;
   /** The serialisation of `element` (hooks may replace `message.xml` afterwards). */
   readonly elementXml?: string;
   readonly stored?: boolean;

@@ -1,13 +1,10 @@
 /**
- * The small, typed view of ltx that the workflow needs. ltx ships no type declarations, and
- * two copies of its `Element` class live in one process (`ltx` itself is ESM; `@xmpp/xml`
- * uses `ltx/lib`, the CommonJS build), so this module never relies on `instanceof`: an
- * element is anything shaped like {@link XmlElement}, and namespaces are resolved here, from
- * the `xmlns` declarations in scope, rather than through the element's methods.
+ * The workflow's reading view of stanzas. Elements are the runtime's one stanza model
+ * (`@xmpp/xml`'s `Element`, see `src/util/stanza-xml.ts`); the readers here only need the
+ * read-only shape {@link XmlElement}, never `instanceof`, and resolve namespaces from the
+ * `xmlns` declarations in scope rather than through the element's methods.
  */
-// biome-ignore lint/suspicious/noTsIgnore: ltx has no types; @ts-expect-error would break once someone adds them.
-// @ts-ignore
-import * as ltxUntyped from 'ltx';
+import { type Element, parseStanza, xml } from '../util/stanza-xml.js';
 
 /** What the workflow reads from an ltx element (either ltx build satisfies it). */
 export interface XmlElement {
@@ -22,17 +19,6 @@ export interface XmlElement {
 /** A child given to {@link el}: elements, text, or nothing (skipped). */
 export type XmlChild = XmlElement | string | null | undefined | false;
 
-interface LtxApi {
-  parse(text: string): XmlElement;
-  createElement(
-    name: string,
-    attrs: Record<string, string | undefined> | null,
-    ...children: XmlChild[]
-  ): XmlElement;
-}
-
-const ltx = ltxUntyped as unknown as LtxApi;
-
 /** XML namespace of `xml:lang` and friends (bound by definition, never declared). */
 export const NS_XML = 'http://www.w3.org/XML/1998/namespace';
 
@@ -46,18 +32,16 @@ export function el(
   name: string,
   attrs: Record<string, string | undefined> = {},
   ...children: XmlChild[]
-): XmlElement {
-  return ltx.createElement(name, { ...attrs }, ...children);
+): Element {
+  return xml(name, { ...attrs }, ...(children as (Element | string | null | undefined | false)[]));
 }
 
 /**
- * Parses one XML document into an element tree. Throws whatever ltx throws on malformed
- * input (callers wrap it into their own typed error).
+ * Parses one XML document into an element tree. Throws on malformed input and on a DOCTYPE
+ * (callers wrap it into their own typed error).
  */
-export function parseXml(text: string): XmlElement {
-  const tree = ltx.parse(text);
-  if (tree === null || typeof tree !== 'object') throw new Error('no root element');
-  return tree;
+export function parseXml(text: string): Element {
+  return parseStanza(text);
 }
 
 /** Whether `value` is shaped like an element (a name, attributes and children). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAviaryError } from '../errors.js';
+import { flushMicrotasks, SimulatedClock } from '../util/clock.js';
 import {
   ActorStoppedError,
   AskAbortedError,
@@ -7,7 +8,6 @@ import {
   MailboxFullError,
 } from './actor-errors.js';
 import { ActorSystem } from './actor-system.js';
-import { flushMicrotasks, SimulatedClock } from './clock.js';
 import type { ChildEvent, ReplyTo, SystemEvent } from './types.js';
 
 type Msg =

@@ -1,6 +1,6 @@
+import { type Clock, systemClock } from '../util/clock.js';
 import { ActorStoppedError, AskAbortedError, AskTimeoutError } from './actor-errors.js';
 import { type Cell, CellRef, replyAddressOf } from './cell.js';
-import { type Clock, systemClock } from './clock.js';
 import { DeadlineBuckets } from './deadlines.js';
 import { LocalCell } from './local-cell.js';
 import type { SystemServices } from './system-services.js';

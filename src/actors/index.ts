@@ -1,3 +1,4 @@
+export { type Clock, flushMicrotasks, SimulatedClock, systemClock } from '../util/clock.js';
 export {
   ActorFailedError,
   ActorStoppedError,
@@ -6,7 +7,6 @@ export {
   MailboxFullError,
 } from './actor-errors.js';
 export { ActorSystem, type ActorSystemOptions } from './actor-system.js';
-export { type Clock, flushMicrotasks, SimulatedClock, systemClock } from './clock.js';
 export type {
   ActorContext,
   ActorRef,

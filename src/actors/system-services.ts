@@ -1,5 +1,5 @@
+import type { Clock } from '../util/clock.js';
 import type { Cell } from './cell.js';
-import type { Clock } from './clock.js';
 import type {
   ActorRef,
   BehaviorFactory,

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 
 /**
  * The address an `ask` reply goes to. Plain data (structured-clone-able), so it can travel in a

@@ -1,12 +1,13 @@
 /**
  * What the PubsubCacheActor needs, as one named object, and its configuration defaults.
  */
-import type { Clock } from '../actors/clock.js';
+
 import type { KernelLogger } from '../actors/types.js';
 import type { AnalyserRegistry } from '../analysers/index.js';
 import type { ParseItemResult, ParserRef } from '../parsers/parser-protocol.js';
 import type { PubsubClient } from '../pubsub/index.js';
 import type { StorageRequest, StorageResponse } from '../storage/messages.js';
+import type { Clock } from '../util/clock.js';
 import type { CacheEvent } from './cache-messages.js';
 
 /** The storage surface the cache uses; `StorageClient` fits. */

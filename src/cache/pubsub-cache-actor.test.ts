@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Clock } from '../actors/clock.js';
 import { PubsubError } from '../pubsub/index.js';
+import type { Clock } from '../util/clock.js';
 import { BLOG, cacheHarness, waitFor } from './test-fixtures/cache-harness.js';
 import { atom } from './test-fixtures/fake-pubsub.js';
 

@@ -9,8 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
-import type { Clock } from '../actors/clock.js';
 import type { KernelLogger } from '../actors/types.js';
+import type { Clock } from '../util/clock.js';
 import type { HookRegistry } from '../workflow/hooks.js';
 import type { MessageData } from '../workflow/message-data.js';
 import type { MessageNewSignal } from '../workflow/pipeline.js';

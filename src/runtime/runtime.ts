@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import { ActorSystem } from '../actors/actor-system.js';
-import type { Clock } from '../actors/clock.js';
 import { ControlServer, type EventStream, type Route } from '../api/control-server.js';
 import { statusPageRoutes } from '../api/status-page.js';
 import type { AviaryConfig, AviaryConfigInput } from '../config/config-schema.js';
 import { loadConfig } from '../config/load-config.js';
 import { AviaryError } from '../errors.js';
 import { createLogger, kernelLogger, type Logger } from '../log.js';
+import type { Clock } from '../util/clock.js';
 import { createEmitter, type Emitter } from '../util/emitter.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
 import type { RuntimeEventName, RuntimeEvents } from './events.js';
@@ -63,10 +63,11 @@ export interface RuntimeOptions {
 }
 
 /**
- * The Aviary runtime: one actor system, its parts, the control API and the typed event emitter.
+ * The runtime kernel: one actor system, its parts, the control API and the typed event emitter.
+ * The library's `createRuntime` (default-runtime.ts) builds one with the standard parts.
  *
  * @example
- * const runtime = createRuntime({ config: { dataDir: './data' } });
+ * const runtime = new Runtime({ config: { dataDir: './data' }, parts: [storage] });
  * await runtime.start();
  * runtime.events.on('connectionState', (e) => console.log(e.name, e.state));
  * await runtime.stop();
@@ -267,9 +268,4 @@ export class Runtime {
       version: VERSION,
     });
   }
-}
-
-/** Creates (but does not start) a runtime. See {@link Runtime}. */
-export function createRuntime(options: RuntimeOptions = {}): Runtime {
-  return new Runtime(options);
 }

@@ -1,9 +1,9 @@
-import type { Clock } from '../actors/clock.js';
 import type { AviaryConfig } from '../config/config-schema.js';
 import type { ConnectionFactories } from '../entities/entity-manager.js';
 import { serverOf, tlsModeOf, tlsOptionsFor } from '../entities/profile-settings.js';
 import { AviaryError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { Clock } from '../util/clock.js';
 import { createClientConnection } from '../xmpp/client-connection.js';
 import { createComponentConnection } from '../xmpp/component-connection.js';
 import type { SaltedPasswordCache } from '../xmpp/scram.js';

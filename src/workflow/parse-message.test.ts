@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../actors/clock.js';
 import { isAviaryError } from '../errors.js';
+import { SimulatedClock } from '../util/clock.js';
 import { buildMessage } from './build-message.js';
 import { isValidJid } from './jid.js';
 import { WIRE_MESSAGE_TYPES } from './message-data.js';

@@ -8,8 +8,9 @@
  * @see https://xmpp.org/extensions/xep-0203.html (delayed delivery)
  * @see https://xmpp.org/extensions/xep-0359.html (stanza and origin ids)
  */
-import type { Clock } from '../actors/clock.js';
+
 import { isAviaryError } from '../errors.js';
+import type { Clock } from '../util/clock.js';
 import { normalizeComponentNamespace } from './component-namespace.js';
 import { parseXmppDateTime } from './datetime.js';
 import { StanzaInvalidError } from './errors.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../actors/clock.js';
+import { SimulatedClock } from '../util/clock.js';
 import { HookRegistry } from './hooks.js';
 import type { MessageData } from './message-data.js';
 import type { MessageNewSignal } from './pipeline.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../actors/clock.js';
 import { isAviaryError } from '../errors.js';
+import { SimulatedClock } from '../util/clock.js';
 import { HookRegistry } from './hooks.js';
 import type { MessageData } from './message-data.js';
 import { withExtra } from './message-data.js';

@@ -10,7 +10,7 @@
  * (see {@link isEmptyMessage}) are neither stored nor signalled. `sendOnly` skips hooks,
  * storage and the signal: the stanza is built and transmitted, nothing else.
  */
-import type { Clock } from '../actors/clock.js';
+import type { Clock } from '../util/clock.js';
 import { type BuildDeps, buildMessage } from './build-message.js';
 import { MessageInvalidError } from './errors.js';
 import type { HookPoint, HookRegistry } from './hooks.js';

@@ -3,7 +3,7 @@
  * defaulting to the entity's own JID, the `auto` type resolved (Libervia guesses it before the
  * `sendMessage` hooks run, so hooks always see a concrete type) and a timestamp from the clock.
  */
-import type { Clock } from '../actors/clock.js';
+import type { Clock } from '../util/clock.js';
 import { type BuildDeps, type MessageDraft, resolveType } from './build-message.js';
 import { MessageInvalidError } from './errors.js';
 import { isValidJid, normalizeJid } from './jid.js';

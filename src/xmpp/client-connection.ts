@@ -5,8 +5,8 @@
  * and can ping the server periodically. Stream management (XEP-0198) is deliberately off.
  */
 import xml, { type Element } from '@xmpp/xml';
-import type { Clock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
+import type { Clock } from '../util/clock.js';
 import {
   bindResource,
   type NegotiationContext,

@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
-import type { Clock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
+import type { Clock } from '../util/clock.js';
 import { createElementQueue } from './element-queue.js';
 import { createIqTracker } from './iq-tracker.js';
 import { createStanzaSurface, type StanzaSurface, withSurface } from './stanza-surface.js';

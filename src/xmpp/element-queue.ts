@@ -3,8 +3,8 @@
  * (`await queue.next()`), with a deadline from the injected clock.
  */
 import type { Element } from '@xmpp/xml';
-import type { Clock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
+import type { Clock } from '../util/clock.js';
 
 export interface ElementQueue {
   push(element: Element): void;

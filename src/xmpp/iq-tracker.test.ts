@@ -1,6 +1,6 @@
 import xml, { type Element } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../actors/clock.js';
+import { SimulatedClock } from '../util/clock.js';
 import { createIqTracker } from './iq-tracker.js';
 
 function setup() {

@@ -6,8 +6,8 @@
 
 import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
-import type { Clock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
+import type { Clock } from '../util/clock.js';
 
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 

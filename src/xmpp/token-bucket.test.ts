@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from '../actors/clock.js';
 import { isAviaryError } from '../errors.js';
+import { SimulatedClock } from '../util/clock.js';
 import { createTokenBucket } from './token-bucket.js';
 
 describe('createTokenBucket', () => {

@@ -4,8 +4,8 @@
  * with bursts of at most `burst`. Waiters are served in arrival order.
  */
 
-import type { Clock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
+import type { Clock } from '../util/clock.js';
 
 export interface TokenBucket {
   /** Resolves when a token is taken; rejects with `xmpp.rate-limit-aborted` if `signal` aborts. */

@@ -14,7 +14,7 @@
  * parseDataForm('<x xmlns="jabber:x:data" type="submit"><field var="title"><value>Bug</value></field></x>')
  * // { kind: 'submit', fields: { title: 'Bug' }, fieldTypes: {}, labels: {}, text: 'Bug' }
  */
-import { parseXmlItem, type XmlElement, XmlItemError } from './xml-item.js';
+import { type ItemElement, parseXmlItem, XmlItemError } from './xml-item.js';
 import { childElements, childText, textContent } from './xml-query.js';
 
 export const DATA_FORMS_NS = 'jabber:x:data';
@@ -94,7 +94,7 @@ export function parseDataForm(xml: string): DataForm {
   return result;
 }
 
-function readValue(field: XmlElement, type: string): DataFormValue {
+function readValue(field: ItemElement, type: string): DataFormValue {
   const values = childElements(field, 'value', DATA_FORMS_NS).map(textContent);
   if (type === 'boolean') {
     const raw = (values[0] ?? '').trim();
@@ -105,7 +105,7 @@ function readValue(field: XmlElement, type: string): DataFormValue {
   return values[0] ?? '';
 }
 
-function readItems(form: XmlElement): Record<string, DataFormValue>[] | undefined {
+function readItems(form: ItemElement): Record<string, DataFormValue>[] | undefined {
   const reported = childElements(form, 'reported', DATA_FORMS_NS)[0];
   if (reported === undefined) return undefined;
   const types = new Map(

@@ -27,10 +27,10 @@ export type {
   ParserRef,
 } from './parser-protocol.js';
 export {
+  type ItemElement,
+  type ItemNode,
   MAX_ITEM_LENGTH,
   parseXmlItem,
-  type XmlElement,
   XmlItemError,
-  type XmlNode,
 } from './xml-item.js';
 export { buildXmppUri, parseXmppUri, type XmppUri } from './xmpp-uri.js';

@@ -11,7 +11,7 @@
  * parseMicroblog('<entry xmlns="http://www.w3.org/2005/Atom"><id>1</id>...</entry>').tags
  */
 import { filterXhtml, htmlToText, XHTML_NS, xhtmlToText } from './xhtml.js';
-import { parseXmlItem, type XmlElement, XmlItemError } from './xml-item.js';
+import { type ItemElement, parseXmlItem, XmlItemError } from './xml-item.js';
 import { childElements, childText, firstChild, serializeXml, textContent } from './xml-query.js';
 import { parseXmppUri } from './xmpp-uri.js';
 
@@ -156,7 +156,7 @@ export function parseMicroblog(xml: string): MicroblogItem {
  * publishers send one `type="text"` and one `type="xhtml"`): text comes from the text one when
  * present, else from the rendered markup.
  */
-function readText(elements: readonly XmlElement[]): MicroblogText | undefined {
+function readText(elements: readonly ItemElement[]): MicroblogText | undefined {
   if (elements.length === 0) return undefined;
   let plain: string | undefined;
   let xhtml: string | undefined;
@@ -205,7 +205,7 @@ function readDate(value: string | undefined): { ms: number; iso: string } | unde
   return { ms, iso: new Date(ms).toISOString() };
 }
 
-function readAuthor(element: XmlElement): MicroblogAuthor {
+function readAuthor(element: ItemElement): MicroblogAuthor {
   const author: Mutable<MicroblogAuthor> = {};
   const name = childText(element, 'name', ATOM_NS);
   const uri = childText(element, 'uri', ATOM_NS);
@@ -220,7 +220,7 @@ function readAuthor(element: XmlElement): MicroblogAuthor {
   return author;
 }
 
-function readLink(element: XmlElement): MicroblogLink | undefined {
+function readLink(element: ItemElement): MicroblogLink | undefined {
   const href = element.attrs['href']?.trim();
   if (!href) return undefined;
   const link: Mutable<MicroblogLink> = { rel: element.attrs['rel']?.trim() || 'alternate', href };
@@ -235,7 +235,7 @@ function readLink(element: XmlElement): MicroblogLink | undefined {
   return link;
 }
 
-function readInReplyTo(element: XmlElement): MicroblogInReplyTo | undefined {
+function readInReplyTo(element: ItemElement): MicroblogInReplyTo | undefined {
   const ref = element.attrs['ref']?.trim();
   if (!ref) return undefined;
   const reply: Mutable<MicroblogInReplyTo> = { ref };

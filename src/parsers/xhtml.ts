@@ -9,7 +9,7 @@
  * @example
  * xhtmlToText(div); // 'Hello\nworld'
  */
-import type { XmlElement } from './xml-item.js';
+import type { ItemElement } from './xml-item.js';
 
 export const XHTML_NS = 'http://www.w3.org/1999/xhtml';
 
@@ -43,7 +43,7 @@ const BLOCK = new Set([
 ]);
 
 /** Plain text: block elements become single line breaks, spaces collapse, scripts vanish. */
-export function xhtmlToText(root: XmlElement): string {
+export function xhtmlToText(root: ItemElement): string {
   const parts: string[] = [];
   walk(root, parts, false);
   return parts
@@ -54,7 +54,7 @@ export function xhtmlToText(root: XmlElement): string {
     .join('\n');
 }
 
-function walk(element: XmlElement, parts: string[], pre: boolean): void {
+function walk(element: ItemElement, parts: string[], pre: boolean): void {
   const name = element.name.toLowerCase();
   if (DROPPED.has(name)) return;
   const block = BLOCK.has(name);
@@ -71,7 +71,7 @@ function walk(element: XmlElement, parts: string[], pre: boolean): void {
  * A copy without `<script>`-like elements, `on*` attributes and `javascript:`/`data:`/
  * `vbscript:` URLs in `href`/`src`.
  */
-export function filterXhtml(element: XmlElement): XmlElement {
+export function filterXhtml(element: ItemElement): ItemElement {
   const attrs: Record<string, string> = {};
   for (const [key, value] of Object.entries(element.attrs)) {
     const lower = key.toLowerCase();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseMicroblog } from './microblog.js';
-import { parseXmlItem, type XmlElement, XmlItemError } from './xml-item.js';
+import { type ItemElement, parseXmlItem, XmlItemError } from './xml-item.js';
 import { serializeXml } from './xml-query.js';
 
 const xmlish = fc
@@ -56,7 +56,7 @@ const xmlChar = (c: string): boolean => {
   );
 };
 const text = fc.string({ maxLength: 12, unit: 'grapheme' }).filter((s) => [...s].every(xmlChar));
-const tree: fc.Arbitrary<XmlElement> = fc.letrec<{ element: XmlElement }>((tie) => ({
+const tree: fc.Arbitrary<ItemElement> = fc.letrec<{ element: ItemElement }>((tie) => ({
   element: fc.record({
     name,
     ns: fc.constantFrom('urn:a', 'urn:b', 'http://www.w3.org/1999/xhtml'),
@@ -65,7 +65,7 @@ const tree: fc.Arbitrary<XmlElement> = fc.letrec<{ element: XmlElement }>((tie) 
       .array(fc.oneof({ depthSize: 'small' }, text, tie('element')), { maxLength: 4 })
       .map((children) =>
         // Adjacent text merges when parsed and empty text vanishes: normalise the same way.
-        children.reduce<(string | XmlElement)[]>((acc, child) => {
+        children.reduce<(string | ItemElement)[]>((acc, child) => {
           const last = acc[acc.length - 1];
           if (typeof child === 'string' && child === '') return acc;
           if (typeof child === 'string' && typeof last === 'string')

@@ -17,17 +17,18 @@ import { escapeXMLText } from 'ltx/src/escape.js';
 import SaxLtx from 'ltx/src/parsers/ltx.js';
 
 /**
- * One element: local name, resolved namespace URI, attributes as written (namespace
+ * One element of the plain tree parser workers use (not the stanza model: it crosses threads as
+ * data): local name, resolved namespace URI, attributes as written (namespace
  * declarations excluded), children.
  */
-export interface XmlElement {
+export interface ItemElement {
   readonly name: string;
   readonly ns: string;
   readonly attrs: Readonly<Record<string, string>>;
-  readonly children: readonly XmlNode[];
+  readonly children: readonly ItemNode[];
 }
 
-export type XmlNode = XmlElement | string;
+export type ItemNode = ItemElement | string;
 
 /** Thrown for malformed or refused XML; the message says what is wrong. */
 export class XmlItemError extends Error {
@@ -46,7 +47,7 @@ interface OpenElement {
     name: string;
     ns: string;
     attrs: Record<string, string>;
-    children: XmlNode[];
+    children: ItemNode[];
   };
   /** Shared with the parent unless this element declares namespaces. */
   readonly prefixes: ReadonlyMap<string, string>;
@@ -55,17 +56,17 @@ interface OpenElement {
 const ROOT_PREFIXES: ReadonlyMap<string, string> = new Map([['xml', XML_NS]]);
 
 /**
- * Parses `xml` (one element, optionally preceded by an XML declaration) into an {@link XmlElement}.
+ * Parses `xml` (one element, optionally preceded by an XML declaration) into an {@link ItemElement}.
  * Throws {@link XmlItemError} on malformed XML, DOCTYPEs, or text longer than `maxLength`.
  */
-export function parseXmlItem(xml: string, maxLength = MAX_ITEM_LENGTH): XmlElement {
+export function parseXmlItem(xml: string, maxLength = MAX_ITEM_LENGTH): ItemElement {
   if (typeof xml !== 'string') throw new XmlItemError('item payload must be XML text');
   if (xml.length > maxLength) {
     throw new XmlItemError(`item payload is ${xml.length} characters, over the ${maxLength} limit`);
   }
   const text = normaliseMarkup(xml);
   const stack: OpenElement[] = [];
-  let root: XmlElement | undefined;
+  let root: ItemElement | undefined;
   let failure: Error | undefined;
   const fail = (message: string) => {
     failure ??= new XmlItemError(message);
@@ -93,7 +94,7 @@ export function parseXmlItem(xml: string, maxLength = MAX_ITEM_LENGTH): XmlEleme
       name: colon === -1 ? rawName : rawName.slice(colon + 1),
       ns: ns ?? '',
       attrs,
-      children: [] as XmlNode[],
+      children: [] as ItemNode[],
     };
     parent?.element.children.push(element);
     stack.push({ rawName, element, prefixes });

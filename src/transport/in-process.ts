@@ -9,10 +9,9 @@
  * default, hands each receiver a fresh tree parsed from the serialised stanza, as a socket
  * would. Stanzas to an address nobody holds are counted as undelivered (no offline storage).
  */
-import type { Element } from '@xmpp/xml';
 import type { ConnectionFactories } from '../entities/entity-manager.js';
 import { AviaryError } from '../errors.js';
-import { el, parseXml, type XmlElement } from '../workflow/xml.js';
+import { type Element, parseStanza, xml } from '../util/stanza-xml.js';
 
 /** How a stanza crosses the router. */
 export type StanzaCopy = 'xml' | 'clone';
@@ -101,9 +100,7 @@ export function createInProcessTransport(
   };
 
   const copyOf = (stanza: Element): Element =>
-    copy === 'xml'
-      ? (parseXml(stanza.toString()) as unknown as Element)
-      : (copyTree(stanza as unknown as XmlElement) as unknown as Element);
+    copy === 'xml' ? parseStanza(stanza.toString()) : copyTree(stanza);
 
   const route = (stanza: Element) => {
     const to = stanza.attrs.to;
@@ -180,9 +177,9 @@ export function createInProcessTransport(
         const id = typeof element.attrs.id === 'string' ? element.attrs.id : `iq-${++iqSeq}`;
         const from =
           typeof element.attrs.to === 'string' ? element.attrs.to : domainOf(args.address);
-        return parseXml(
+        return parseStanza(
           `<iq xmlns="jabber:client" type="result" id="${escapeAttr(id)}" from="${escapeAttr(from)}" to="${escapeAttr(args.fullJid)}"/>`,
-        ) as unknown as Element;
+        );
       },
       onStanza(handler) {
         stanzaHandlers.add(handler);
@@ -230,10 +227,10 @@ function escapeAttr(value: string): string {
 }
 
 /** A deep copy of an element tree (what `clone` did in ltx 2). */
-function copyTree(element: XmlElement): XmlElement {
-  return el(
+function copyTree(element: Element): Element {
+  return xml(
     element.name,
-    { ...(element.attrs as Record<string, string | undefined>) },
+    { ...element.attrs },
     ...element.children.map((child) => (typeof child === 'string' ? child : copyTree(child))),
   );
 }

@@ -6,6 +6,7 @@
  *
  * @see https://xmpp.org/extensions/xep-0114.html
  */
+import type { Element } from '../util/stanza-xml.js';
 import { NS_CLIENT, NS_COMPONENT } from './namespaces.js';
 import { el, inheritedScope, isXmlElement, type NsScope, type XmlElement } from './xml.js';
 
@@ -43,7 +44,7 @@ function rootDeclarations(root: XmlElement, inherited: NsScope): Record<string, 
   return extra;
 }
 
-function copy(element: XmlElement, extraAttrs: Record<string, string> = {}): XmlElement {
+function copy(element: XmlElement, extraAttrs: Record<string, string> = {}): Element {
   const attrs: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries({ ...extraAttrs, ...element.attrs })) {
     if (value === undefined || value === null) continue;

@@ -17,7 +17,7 @@ export interface XmlElement {
 }
 
 /** A child given to {@link el}: elements, text, or nothing (skipped). */
-export type XmlChild = XmlElement | string | null | undefined | false;
+export type XmlChild = Element | string | null | undefined | false;
 
 /** XML namespace of `xml:lang` and friends (bound by definition, never declared). */
 export const NS_XML = 'http://www.w3.org/XML/1998/namespace';
@@ -33,7 +33,7 @@ export function el(
   attrs: Record<string, string | undefined> = {},
   ...children: XmlChild[]
 ): Element {
-  return xml(name, { ...attrs }, ...(children as (Element | string | null | undefined | false)[]));
+  return xml(name, { ...attrs }, ...children);
 }
 
 /**

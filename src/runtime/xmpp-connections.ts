@@ -45,7 +45,7 @@ export function xmppConnectionFactories(deps: {
           `component ${profile.name} needs --server and --port`,
         );
       }
-      const connection = createComponentConnection({
+      return createComponentConnection({
         jid: profile.jid,
         secret,
         server: { host: profile.serverHost ?? '127.0.0.1', port: profile.serverPort ?? 5347 },
@@ -53,7 +53,6 @@ export function xmppConnectionFactories(deps: {
         maxStanzaBytes: config.xmpp.maxStanzaBytes,
         log: deps.log.child({ component: profile.name }),
       });
-      return Object.assign(connection, { jid: profile.jid });
     },
   };
 }

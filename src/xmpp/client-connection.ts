@@ -4,7 +4,7 @@
  * PLAIN) → resource binding → initial presence → roster get → online. Answers XEP-0199 pings
  * and can ping the server periodically. Stream management (XEP-0198) is deliberately off.
  */
-import xml, { type Element } from '@xmpp/xml';
+import xml from '@xmpp/xml';
 import { AviaryError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import {
@@ -14,8 +14,7 @@ import {
   negotiateTls,
   readFeatures,
 } from './client-negotiation.js';
-import { createElementQueue } from './element-queue.js';
-import { createIqTracker } from './iq-tracker.js';
+import type { IqTracker } from './iq-tracker.js';
 import { isLoopbackHost } from './loopback.js';
 import { parseRoster, type RosterItem } from './roster.js';
 import type { MechanismName } from './sasl-mechanisms.js';
@@ -23,8 +22,13 @@ import type { MechanismName } from './sasl-mechanisms.js';
 export type { RosterItem } from './roster.js';
 
 import type { SaltedPasswordCache } from './scram.js';
-import { createStanzaSurface, type StanzaSurface, withSurface } from './stanza-surface.js';
-import { XmlStream } from './xml-stream.js';
+import type { StanzaSurface } from './stanza-surface.js';
+import {
+  composeConnection,
+  createStreamConnection,
+  type NegotiationSession,
+} from './stream-connection.js';
+import type { XmlStream } from './xml-stream.js';
 import { silentLog, type XmppLog } from './xmpp-log.js';
 
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
@@ -115,86 +119,27 @@ export function createClientConnection(options: ClientConnectionOptions): Client
   const { clock } = options;
   const log = options.log ?? silentLog;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const statusHandlers = new Set<(status: ConnectionStatus, error?: AviaryError) => void>();
-  let status: ConnectionStatus = 'offline';
-  let stream: XmlStream | undefined;
   let boundJid: string | undefined;
   let roster: readonly RosterItem[] = [];
   let mechanism: MechanismName | undefined;
-  let negotiating = false;
-  let queue = createElementQueue(clock);
   let cancelPing: (() => void) | undefined;
-
-  const setStatus = (next: ConnectionStatus, error?: AviaryError) => {
-    if (next === status && error === undefined) return;
-    status = next;
-    for (const handler of statusHandlers) handler(next, error);
-  };
-  const write = (element: Element) =>
-    stream === undefined
-      ? Promise.reject(new AviaryError('xmpp.not-connected', 'not connected'))
-      : stream.send(element);
   const bare = `${username}@${domain}`.toLowerCase();
-  const iqs = createIqTracker({
-    clock,
-    send: write,
-    defaultTimeoutMs: options.iqTimeoutMs ?? 30_000,
-    isLocalSender: (from) =>
-      from === undefined ||
-      from.toLowerCase() === domain.toLowerCase() ||
-      from.toLowerCase().split('/')[0] === bare,
-  });
-  const surface = createStanzaSurface({
-    send: (element) => {
-      if (status !== 'online' && status !== 'binding')
-        return Promise.reject(new AviaryError('xmpp.not-connected', `cannot send while ${status}`));
-      return write(element);
-    },
-    iqs,
-    stream: () => stream,
-    log,
-  });
 
-  const onElement = (element: Element) => {
-    if (
-      element.name === 'iq' &&
-      (element.attrs.type === 'result' || element.attrs.type === 'error')
-    ) {
-      if (iqs.handleReply(element)) return;
-    }
-    if (negotiating) queue.push(element);
-    else surface.dispatch(element);
-  };
-
-  const onClose = (error: AviaryError | undefined) => {
-    cancelPing?.();
-    cancelPing = undefined;
-    stream = undefined;
-    const failure = error ?? new AviaryError('xmpp.not-connected', 'connection closed');
-    queue.fail(failure);
-    iqs.failAll(failure);
-    if (error !== undefined)
-      log.warn({ code: error.code, details: error.details }, 'connection closed');
-    setStatus('offline', error);
-  };
-
-  const schedulePing = (interval: number) => {
+  const schedulePing = (stream: XmlStream, iqs: IqTracker, interval: number) => {
     cancelPing = clock.setTimeout(() => {
-      const current = stream;
-      if (current === undefined) return;
       iqs
         .request(
           xml('iq', { type: 'get', to: domain }, xml('ping', { xmlns: 'urn:xmpp:ping' })),
           interval,
         )
         .then(
-          () => schedulePing(interval),
+          () => schedulePing(stream, iqs, interval),
           (error: unknown) => {
             // An error reply still proves the server is alive; only silence drops the link.
             if (error instanceof AviaryError && error.code === 'xmpp.stanza-error')
-              schedulePing(interval);
+              schedulePing(stream, iqs, interval);
             else
-              current.destroy(
+              stream.destroy(
                 new AviaryError('xmpp.connection-failed', 'ping timeout', { cause: error }),
               );
           },
@@ -202,7 +147,13 @@ export function createClientConnection(options: ClientConnectionOptions): Client
     }, interval);
   };
 
-  const negotiate = async (s: XmlStream) => {
+  const negotiate = async ({
+    stream: s,
+    queue,
+    iqs,
+    setStatus,
+    negotiated,
+  }: NegotiationSession<ConnectionStatus>) => {
     const ctx: NegotiationContext = { stream: s, queue, domain, timeoutMs };
     await s.open(domain);
     let features = await readFeatures(ctx);
@@ -227,7 +178,7 @@ export function createClientConnection(options: ClientConnectionOptions): Client
     mechanism = sasl.mechanism;
     setStatus('binding');
     boundJid = await bindResource(sasl.features, resource, (iq) => iqs.request(iq, timeoutMs));
-    negotiating = false;
+    negotiated();
     await s.send(xml('presence'));
     const result = await iqs.request(
       xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })),
@@ -236,11 +187,34 @@ export function createClientConnection(options: ClientConnectionOptions): Client
     roster = parseRoster(result);
   };
 
-  const { api } = surface;
-  return withSurface<Omit<ClientConnection, keyof StanzaSurface>>(api, {
-    get status() {
-      return status;
+  const parts = createStreamConnection<ConnectionStatus>({
+    clock,
+    log,
+    stream: {
+      host,
+      port,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      ns: 'jabber:client',
     },
+    connectTimeoutMs: timeoutMs,
+    maxStanzaBytes: options.maxStanzaBytes ?? 1 << 20,
+    iqTimeoutMs: options.iqTimeoutMs ?? 30_000,
+    isLocalSender: (from) =>
+      from === undefined ||
+      from.toLowerCase() === domain.toLowerCase() ||
+      from.toLowerCase().split('/')[0] === bare,
+    // Stanzas may go out from resource binding on (initial presence, roster request).
+    canSend: (status) => status === 'online' || status === 'binding',
+    negotiate,
+    onOnline: (stream, iqs) => {
+      if (options.pingIntervalMs !== undefined) schedulePing(stream, iqs, options.pingIntervalMs);
+    },
+    onClosed: () => {
+      cancelPing?.();
+      cancelPing = undefined;
+    },
+  });
+  return composeConnection(parts, {
     get jid() {
       return boundJid;
     },
@@ -249,47 +223,6 @@ export function createClientConnection(options: ClientConnectionOptions): Client
     },
     get mechanism() {
       return mechanism;
-    },
-    async connect() {
-      if (status !== 'offline') throw new AviaryError('xmpp.busy', `connect() while ${status}`);
-      setStatus('connecting');
-      queue = createElementQueue(clock);
-      negotiating = true;
-      let s: XmlStream | undefined;
-      try {
-        s = await XmlStream.connect(
-          {
-            host,
-            port,
-            ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-            ns: 'jabber:client',
-            clock,
-            connectTimeoutMs: timeoutMs,
-            maxStanzaBytes: options.maxStanzaBytes ?? 1 << 20,
-            log,
-          },
-          { onHeader: () => {}, onElement, onClose },
-        );
-        stream = s;
-        await negotiate(s);
-      } catch (error) {
-        negotiating = false;
-        if (s !== undefined && !s.closed) s.destroy();
-        if (status !== 'offline') setStatus('offline');
-        throw error;
-      }
-      setStatus('online');
-      if (options.pingIntervalMs !== undefined) schedulePing(options.pingIntervalMs);
-    },
-    onStatus(handler) {
-      statusHandlers.add(handler);
-      return () => statusHandlers.delete(handler);
-    },
-    async disconnect() {
-      const s = stream;
-      if (s === undefined) return;
-      setStatus('closing');
-      await s.close();
     },
   });
 }

@@ -1,0 +1,204 @@
+/**
+ * The life cycle shared by client (RFC 6120 c2s) and component (XEP-0114) connections: open the
+ * XML stream, run the kind-specific negotiation with elements queued in order, then hand
+ * stanzas to the surface; on close fail the waiting negotiation step and every pending IQ, and
+ * report `offline` with the error. The two connection kinds supply only their negotiation,
+ * their send rules and how a close during negotiation is named.
+ *
+ * Invariants:
+ * - `connect()` is refused unless `offline`; a failed `connect()` leaves no stream behind and
+ *   the status `offline`;
+ * - IQ replies (`result`/`error`) go to the IQ tracker first, in every phase (RFC 6120 §8.2.3);
+ * - while negotiating, other elements go to the negotiation queue, afterwards to the surface.
+ */
+import type { Element } from '@xmpp/xml';
+import { AviaryError } from '../errors.js';
+import type { Clock } from '../util/clock.js';
+import { createElementQueue, type ElementQueue } from './element-queue.js';
+import { createIqTracker, type IqTracker } from './iq-tracker.js';
+import { createStanzaSurface, type StanzaSurface, withSurface } from './stanza-surface.js';
+import { XmlStream, type XmlStreamOptions } from './xml-stream.js';
+import type { XmppLog } from './xmpp-log.js';
+
+/** The statuses every connection kind goes through; kinds add their own negotiation steps. */
+export type BaseStatus = 'offline' | 'connecting' | 'online' | 'closing';
+
+/** What a negotiation step gets: the open stream, the queued elements and the IQ tracker. */
+export interface NegotiationSession<S extends string> {
+  readonly stream: XmlStream;
+  readonly queue: ElementQueue;
+  readonly iqs: IqTracker;
+  setStatus(status: S): void;
+  /** From now on, elements other than IQ replies go to the surface instead of the queue. */
+  negotiated(): void;
+}
+
+export interface StreamConnectionOptions<S extends string> {
+  readonly clock: Clock;
+  readonly log: XmppLog;
+  /** Where and how to open the stream (clock, log and limits come from the fields here). */
+  readonly stream: Pick<XmlStreamOptions, 'host' | 'port' | 'localAddress' | 'ns'>;
+  readonly connectTimeoutMs: number;
+  readonly maxStanzaBytes: number;
+  readonly iqTimeoutMs: number;
+  /** Which replies to requests sent without `to` are accepted (see the IQ tracker). */
+  readonly isLocalSender?: (from: string | undefined) => boolean;
+  /** Whether stanzas from the surface may be written in `status`. */
+  readonly canSend: (status: S | BaseStatus) => boolean;
+  /** Rewrites an outgoing element just before the wire (the component namespace). */
+  readonly outgoing?: (element: Element) => Element;
+  /** The peer's stream header (after each open or restart), with the negotiation queue. */
+  readonly onHeader?: (header: Element, queue: ElementQueue) => void;
+  /** Runs the kind-specific negotiation on the opened stream. */
+  readonly negotiate: (session: NegotiationSession<S>) => Promise<void>;
+  /** Names the failure of a close; `negotiating` tells a refusal from a later drop. */
+  readonly closeFailure?: (error: AviaryError, negotiating: boolean) => AviaryError;
+  /** Called once online (periodic pings) and once the stream is gone. */
+  readonly onOnline?: (stream: XmlStream, iqs: IqTracker) => void;
+  readonly onClosed?: () => void;
+}
+
+/** A connection's own members besides the stanza surface. */
+export interface StreamConnectionControl<S extends string> {
+  readonly status: S | BaseStatus;
+  connect(): Promise<void>;
+  onStatus(handler: (status: S | BaseStatus, error?: AviaryError) => void): () => void;
+  /** Clean stop: `</stream:stream>`, wait for the peer's close, then close the socket. */
+  disconnect(): Promise<void>;
+}
+
+/**
+ * Builds the shared skeleton; the kind adds its getters with {@link withSurface}.
+ *
+ * @example
+ * const { control, surface } = createStreamConnection({ ..., negotiate: async ({ stream }) => {} });
+ * const connection = withSurface(surface, { ...control-getters });
+ */
+export function createStreamConnection<S extends string>(
+  options: StreamConnectionOptions<S>,
+): { readonly control: StreamConnectionControl<S>; readonly surface: StanzaSurface } {
+  const { clock, log } = options;
+  type Status = S | BaseStatus;
+  const statusHandlers = new Set<(status: Status, error?: AviaryError) => void>();
+  let status: Status = 'offline';
+  let stream: XmlStream | undefined;
+  let negotiating = false;
+  let queue = createElementQueue(clock);
+
+  const setStatus = (next: Status, error?: AviaryError) => {
+    if (next === status && error === undefined) return;
+    status = next;
+    for (const handler of statusHandlers) handler(next, error);
+  };
+  const write = (element: Element) =>
+    stream === undefined
+      ? Promise.reject(new AviaryError('xmpp.not-connected', `cannot send while ${status}`))
+      : stream.send(options.outgoing ? options.outgoing(element) : element);
+  const iqs = createIqTracker({
+    clock,
+    send: write,
+    defaultTimeoutMs: options.iqTimeoutMs,
+    ...(options.isLocalSender ? { isLocalSender: options.isLocalSender } : {}),
+  });
+  const { api, dispatch } = createStanzaSurface({
+    send: (element) =>
+      options.canSend(status)
+        ? write(element)
+        : Promise.reject(new AviaryError('xmpp.not-connected', `cannot send while ${status}`)),
+    iqs,
+    stream: () => stream,
+    log,
+  });
+
+  const onElement = (element: Element) => {
+    const type = element.attrs.type;
+    if (element.name === 'iq' && (type === 'result' || type === 'error')) {
+      if (iqs.handleReply(element)) return;
+    }
+    if (negotiating) queue.push(element);
+    else dispatch(element);
+  };
+
+  const onClose = (error: AviaryError | undefined) => {
+    options.onClosed?.();
+    stream = undefined;
+    const failure =
+      error === undefined
+        ? new AviaryError('xmpp.not-connected', 'connection closed')
+        : (options.closeFailure?.(error, negotiating) ?? error);
+    queue.fail(failure);
+    iqs.failAll(failure);
+    if (error !== undefined)
+      log.warn({ code: failure.code, details: failure.details }, 'connection closed');
+    setStatus('offline', error === undefined ? undefined : failure);
+  };
+
+  const control: StreamConnectionControl<S> = {
+    get status() {
+      return status;
+    },
+    async connect() {
+      if (status !== 'offline') throw new AviaryError('xmpp.busy', `connect() while ${status}`);
+      setStatus('connecting');
+      queue = createElementQueue(clock);
+      negotiating = true;
+      let s: XmlStream | undefined;
+      try {
+        s = await XmlStream.connect(
+          {
+            ...options.stream,
+            clock,
+            connectTimeoutMs: options.connectTimeoutMs,
+            maxStanzaBytes: options.maxStanzaBytes,
+            log,
+          },
+          { onHeader: (header) => options.onHeader?.(header, queue), onElement, onClose },
+        );
+        stream = s;
+        await options.negotiate({
+          stream: s,
+          queue,
+          iqs,
+          setStatus: (next) => setStatus(next),
+          negotiated: () => {
+            negotiating = false;
+          },
+        });
+        negotiating = false;
+      } catch (error) {
+        negotiating = false;
+        if (s !== undefined && !s.closed) s.destroy();
+        if (status !== 'offline') setStatus('offline');
+        throw error;
+      }
+      setStatus('online');
+      options.onOnline?.(s, iqs);
+    },
+    onStatus(handler) {
+      statusHandlers.add(handler);
+      return () => statusHandlers.delete(handler);
+    },
+    async disconnect() {
+      const s = stream;
+      if (s === undefined) return;
+      setStatus('closing');
+      await s.close();
+    },
+  };
+  return { control, surface: api };
+}
+
+/** A connection object: the skeleton's control plus the kind's own getters, over the surface. */
+export function composeConnection<S extends string, T extends object>(
+  parts: { readonly control: StreamConnectionControl<S>; readonly surface: StanzaSurface },
+  own: T,
+): StreamConnectionControl<S> & T & StanzaSurface {
+  const { control } = parts;
+  const members = Object.defineProperties(own, {
+    status: { get: () => control.status, enumerable: true },
+    connect: { value: () => control.connect(), enumerable: true },
+    onStatus: { value: control.onStatus.bind(control), enumerable: true },
+    disconnect: { value: () => control.disconnect(), enumerable: true },
+  }) as T & StreamConnectionControl<S>;
+  return withSurface(parts.surface, members);
+}

@@ -1,7 +1,7 @@
 import { ActorFailedError, MailboxFullError } from './actor-errors.js';
 import { type Cell, replyAddressOf } from './cell.js';
 import { BoundedQueue } from './mailbox.js';
-import { RestartBudget } from './supervision.js';
+import { RestartBudget, scheduleRestart } from './supervision.js';
 import type { SystemServices } from './system-services.js';
 import type {
   ActorContext,
@@ -252,17 +252,17 @@ export class LocalCell<M> implements Cell {
     } catch (hookError) {
       this.#sys.log.error({ actor: this.id, err: hookError }, 'stopped hook failed during restart');
     }
-    this.#sys.clock.setTimeout(() => {
-      if (this.#state !== 'restarting') return;
-      this.#behavior = this.#factory();
-      this.#state = 'starting';
-      this.#sys.emit({
-        type: 'restarted',
-        actorId: this.id,
-        attempt: decision.attempt,
-        delayMs: decision.delayMs,
-      });
-      void this.start();
-    }, decision.delayMs);
+    scheduleRestart({
+      decision,
+      clock: this.#sys.clock,
+      actorId: this.id,
+      emit: (event) => this.#sys.emit(event),
+      stillRestarting: () => this.#state === 'restarting',
+      renew: () => {
+        this.#behavior = this.#factory();
+        this.#state = 'starting';
+      },
+      start: () => void this.start(),
+    });
   }
 }

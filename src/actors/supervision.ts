@@ -1,4 +1,5 @@
-import type { SupervisionStrategy } from './types.js';
+import type { Clock } from '../util/clock.js';
+import type { SupervisionStrategy, SystemEvent } from './types.js';
 
 export const defaultStrategy: SupervisionStrategy = { kind: 'stop' };
 
@@ -35,4 +36,37 @@ export class RestartBudget {
     const attempt = this.#restarts.length;
     return { action: 'restart', attempt, delayMs: Math.min(max, base * 2 ** (attempt - 1)) };
   }
+}
+
+/**
+ * The restart both kinds of cell (local and worker) perform once the budget said `restart`:
+ * after the decision's delay, unless the cell left `restarting` meanwhile (a stop came),
+ * announce `restarted` and start again with a fresh behaviour.
+ *
+ * @example
+ * scheduleRestart({ decision, clock, actorId: id, emit, stillRestarting: () => state === 'restarting',
+ *   renew: () => { state = 'starting'; }, start: () => void start() });
+ */
+export function scheduleRestart(args: {
+  readonly decision: Extract<SupervisionDecision, { action: 'restart' }>;
+  readonly clock: Clock;
+  readonly actorId: string;
+  readonly emit: (event: SystemEvent) => void;
+  readonly stillRestarting: () => boolean;
+  /** Puts the cell back to `starting` (with a fresh behaviour); runs before `restarted`. */
+  readonly renew: () => void;
+  readonly start: () => void;
+}): void {
+  const { decision } = args;
+  args.clock.setTimeout(() => {
+    if (!args.stillRestarting()) return;
+    args.renew();
+    args.emit({
+      type: 'restarted',
+      actorId: args.actorId,
+      attempt: decision.attempt,
+      delayMs: decision.delayMs,
+    });
+    args.start();
+  }, decision.delayMs);
 }

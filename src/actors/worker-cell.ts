@@ -3,7 +3,7 @@ import { AviaryError, deserializeError } from '../errors.js';
 import { workerEntry } from '../util/worker-entry.js';
 import { ActorFailedError, MailboxFullError } from './actor-errors.js';
 import { type Cell, replyAddressOf } from './cell.js';
-import { RestartBudget } from './supervision.js';
+import { RestartBudget, scheduleRestart } from './supervision.js';
 import type { SystemServices } from './system-services.js';
 import type { ChildEvent, SpawnOptions, StopOptions } from './types.js';
 import type { FromWorker, ToWorker, WorkerBootData } from './worker-protocol.js';
@@ -255,16 +255,16 @@ export class WorkerCell implements Cell {
       return;
     }
     this.#state = 'restarting';
-    this.#sys.clock.setTimeout(() => {
-      if (this.#state !== 'restarting') return;
-      this.#state = 'starting';
-      this.#sys.emit({
-        type: 'restarted',
-        actorId: this.id,
-        attempt: decision.attempt,
-        delayMs: decision.delayMs,
-      });
-      this.start();
-    }, decision.delayMs);
+    scheduleRestart({
+      decision,
+      clock: this.#sys.clock,
+      actorId: this.id,
+      emit: (event) => this.#sys.emit(event),
+      stillRestarting: () => this.#state === 'restarting',
+      renew: () => {
+        this.#state = 'starting';
+      },
+      start: () => this.start(),
+    });
   }
 }

@@ -15,6 +15,7 @@ import {
 } from './connection-lifecycle.js';
 import type { EntityConnection, EntityState } from './entity-connection.js';
 import type { EntityExtensions } from './entity-extensions.js';
+import { InboundFlow } from './inbound-flow.js';
 import type { WorkflowHost } from './workflow-host.js';
 
 export type EntityMessage =
@@ -62,6 +63,8 @@ export interface EntityActorDeps {
   readonly loginLimiter: TokenBucket;
   readonly backoff: Backoff;
   readonly onState: (status: EntityStatus) => void;
+  /** The actor's mailbox capacity; incoming stanzas leave a part of it to control messages. */
+  readonly mailboxCapacity: number;
   readonly log: KernelLogger;
   /** Connect when the actor starts (autoconnect). */
   readonly autoconnect: boolean;
@@ -94,6 +97,33 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
   let cancelRetry: (() => void) | undefined;
   let abortLogin: AbortController | undefined;
   let detach: (() => void)[] = [];
+  let inbound: InboundFlow | undefined;
+  const inboundFlow = (ctx: ActorContext<EntityMessage>): InboundFlow => {
+    // Stanzas may fill the mailbox up to capacity minus a reserve for control messages.
+    const reserve = Math.min(64, Math.floor(deps.mailboxCapacity / 4));
+    const highWater = Math.max(1, deps.mailboxCapacity - reserve);
+    inbound ??= new InboundFlow({
+      highWater,
+      lowWater: Math.floor(highWater / 2),
+      mailboxSize: () => ctx.self.mailboxSize,
+      deliver: (element) => ctx.self.tell({ type: 'stanza', element }),
+      clock: ctx.clock,
+      log,
+    });
+    return inbound;
+  };
+
+  /**
+   * Life-cycle reports must arrive: when the mailbox is full they are offered again shortly
+   * (never thrown out of a socket callback or a background login).
+   */
+  const report = (message: EntityMessage, ctx: ActorContext<EntityMessage>) => {
+    try {
+      ctx.self.tell(message);
+    } catch {
+      if (life.phase !== 'stopped') ctx.clock.setTimeout(() => report(message, ctx), 50);
+    }
+  };
 
   const status = (): EntityStatus => ({
     kind: deps.kind,
@@ -169,21 +199,14 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
     release();
     const conn = deps.createConnection();
     connection = conn;
-    // Stanzas become actor messages in the tick they are parsed: order is kept, and a flood
-    // meets the bounded mailbox (refused stanzas are counted by the kernel and logged here).
+    // Stanzas become actor messages in the tick they are parsed, in order; when the mailbox
+    // fills they wait and the socket stops being read (see inbound-flow.ts).
+    const flow = inboundFlow(ctx);
+    flow.attach(conn);
     detach.push(
-      conn.onStanza((element) => {
-        try {
-          ctx.self.tell({ type: 'stanza', element });
-        } catch (error) {
-          log.warn(
-            { err: error, from: element.attrs.from },
-            'incoming stanza dropped: mailbox full',
-          );
-        }
-      }),
+      conn.onStanza((element) => flow.offer(element)),
       conn.onStatus((connStatus, error) => {
-        if (connStatus === 'offline') ctx.self.tell({ type: 'dropped', attempt, error });
+        if (connStatus === 'offline') report({ type: 'dropped', attempt, error }, ctx);
       }),
     );
     const controller = new AbortController();
@@ -197,9 +220,9 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
           send: (element) => conn.send(element),
           iq: (element, timeoutMs) => conn.iq(element, timeoutMs),
         });
-        ctx.self.tell({ type: 'attempt-done', attempt });
+        report({ type: 'attempt-done', attempt }, ctx);
       } catch (error) {
-        ctx.self.tell({ type: 'attempt-done', attempt, error });
+        report({ type: 'attempt-done', attempt, error }, ctx);
       }
     })();
   };
@@ -267,70 +290,81 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
       if (deps.autoconnect) await apply({ type: 'connect' }, ctx);
     },
     async receive(message, ctx) {
-      switch (message.type) {
-        case 'connect':
-          await apply({ type: 'connect' }, ctx);
-          return;
-        case 'disconnect':
-          await apply({ type: 'disconnect' }, ctx);
-          if (message.replyTo) ctx.reply(message.replyTo, null);
-          return;
-        case 'attempt-done':
-          await apply(
-            message.error === undefined
-              ? { type: 'attempt-succeeded', attempt: message.attempt }
-              : {
-                  type: 'attempt-failed',
-                  attempt: message.attempt,
-                  failure: attemptFailure(message.error),
-                  reason: reasonOf(message.error, 'connection failed'),
-                },
-            ctx,
-          );
-          return;
-        case 'dropped':
-          await apply(
-            {
-              type: 'dropped',
-              attempt: message.attempt,
-              reason: message.error instanceof Error ? message.error.message : 'connection closed',
-            },
-            ctx,
-          );
-          return;
-        case 'retry':
-          await apply({ type: 'retry-due', attempt: message.attempt }, ctx);
-          return;
-        case 'stanza':
-          await deps.extensions.runStanza(message.element, (stanza) => handleStanza(stanza, ctx));
-          return;
-        case 'send-stanza': {
-          const conn = onlineConnection(message.replyTo, ctx);
-          conn?.send(message.element).then(
-            () => ctx.reply(message.replyTo, null),
-            (error: unknown) => ctx.replyError(message.replyTo, error),
-          );
-          return;
-        }
-        case 'send-message':
-          await sendMessage(message, ctx);
-          return;
-        case 'iq': {
-          // The round trip runs outside the turn: the mailbox keeps flowing meanwhile.
-          const conn = onlineConnection(message.replyTo, ctx);
-          conn?.iq(message.element, message.timeoutMs).then(
-            (reply) => ctx.reply(message.replyTo, reply),
-            (error: unknown) => ctx.replyError(message.replyTo, error),
-          );
-          return;
-        }
-        case 'state':
-          ctx.reply(message.replyTo, status());
-          return;
+      try {
+        await handle(message, ctx);
+      } finally {
+        inbound?.pump();
       }
     },
     async stopped(ctx) {
+      // Stanzas the server already handed over are handled before the connection closes.
+      for (const element of inbound?.takeBacklog() ?? [])
+        await deps.extensions.runStanza(element, (stanza) => handleStanza(stanza, ctx));
       await apply({ type: 'stop' }, ctx);
     },
   };
+
+  async function handle(message: EntityMessage, ctx: ActorContext<EntityMessage>) {
+    switch (message.type) {
+      case 'connect':
+        await apply({ type: 'connect' }, ctx);
+        return;
+      case 'disconnect':
+        await apply({ type: 'disconnect' }, ctx);
+        if (message.replyTo) ctx.reply(message.replyTo, null);
+        return;
+      case 'attempt-done':
+        await apply(
+          message.error === undefined
+            ? { type: 'attempt-succeeded', attempt: message.attempt }
+            : {
+                type: 'attempt-failed',
+                attempt: message.attempt,
+                failure: attemptFailure(message.error),
+                reason: reasonOf(message.error, 'connection failed'),
+              },
+          ctx,
+        );
+        return;
+      case 'dropped':
+        await apply(
+          {
+            type: 'dropped',
+            attempt: message.attempt,
+            reason: message.error instanceof Error ? message.error.message : 'connection closed',
+          },
+          ctx,
+        );
+        return;
+      case 'retry':
+        await apply({ type: 'retry-due', attempt: message.attempt }, ctx);
+        return;
+      case 'stanza':
+        await deps.extensions.runStanza(message.element, (stanza) => handleStanza(stanza, ctx));
+        return;
+      case 'send-stanza': {
+        const conn = onlineConnection(message.replyTo, ctx);
+        conn?.send(message.element).then(
+          () => ctx.reply(message.replyTo, null),
+          (error: unknown) => ctx.replyError(message.replyTo, error),
+        );
+        return;
+      }
+      case 'send-message':
+        await sendMessage(message, ctx);
+        return;
+      case 'iq': {
+        // The round trip runs outside the turn: the mailbox keeps flowing meanwhile.
+        const conn = onlineConnection(message.replyTo, ctx);
+        conn?.iq(message.element, message.timeoutMs).then(
+          (reply) => ctx.reply(message.replyTo, reply),
+          (error: unknown) => ctx.replyError(message.replyTo, error),
+        );
+        return;
+      }
+      case 'state':
+        ctx.reply(message.replyTo, status());
+        return;
+    }
+  }
 }

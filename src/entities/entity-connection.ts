@@ -14,6 +14,9 @@ export interface EntityConnection {
   iq(element: Element, timeoutMs?: number): Promise<Element>;
   onStanza(handler: (stanza: Element) => void): () => void;
   onStatus(handler: (status: string, error?: AviaryError) => void): () => void;
+  /** Stops reading from the server until `resume()` (TCP backpressure; stanzas already read still arrive). */
+  pause(): void;
+  resume(): void;
 }
 
 /** Connection states published as `connectionState` events (issue 4). */

@@ -337,6 +337,7 @@ export class EntityManager {
             capMs: settings.reconnectMaxMs,
             random: Math.random,
           }),
+          mailboxCapacity: settings.mailboxCapacity,
           onState: (status) => {
             // The actor may announce a state before the entity is registered below.
             latest = status;

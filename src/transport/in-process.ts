@@ -128,6 +128,12 @@ export function createInProcessTransport(
     const statusHandlers = new Set<(status: string, error?: AviaryError) => void>();
     let online = false;
     let iqSeq = 0;
+    // While paused (backpressure), deliveries wait here in order, like bytes in a socket buffer.
+    let paused = false;
+    const held: Element[] = [];
+    const hand = (stanza: Element) => {
+      for (const handler of [...stanzaHandlers]) handler(stanza);
+    };
     const setOffline = (error?: AviaryError) => {
       if (!online) return;
       online = false;
@@ -138,7 +144,8 @@ export function createInProcessTransport(
       fullJid: args.fullJid,
       deliver: (stanza) => {
         if (!online) return;
-        for (const handler of [...stanzaHandlers]) handler(stanza);
+        if (paused) held.push(stanza);
+        else hand(stanza);
       },
       drop: (error) => setOffline(error),
     };
@@ -165,6 +172,13 @@ export function createInProcessTransport(
       },
       async disconnect() {
         setOffline();
+      },
+      pause() {
+        paused = true;
+      },
+      resume() {
+        paused = false;
+        while (!paused && online && held.length > 0) hand(held.shift() as Element);
       },
       async send(element) {
         requireOnline();

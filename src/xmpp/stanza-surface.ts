@@ -21,6 +21,12 @@ export interface StanzaSurface {
   readonly writableLength: number;
   /** Resolves when the socket's buffer is flushed. */
   drain(): Promise<void>;
+  /**
+   * Stops reading from the server (TCP backpressure) until `resume()`. Stanzas already read
+   * are still handed to the handlers.
+   */
+  pause(): void;
+  resume(): void;
   /** IQ request (RFC 6120 §8.2.3): the `result` stanza, or `xmpp.stanza-error` / `xmpp.timeout`. */
   iq(element: Element, timeoutMs?: number): Promise<Element>;
   /**
@@ -73,6 +79,8 @@ export function createStanzaSurface(deps: {
       return deps.stream()?.writableLength ?? 0;
     },
     drain: () => deps.stream()?.drain() ?? Promise.resolve(),
+    pause: () => deps.stream()?.pause(),
+    resume: () => deps.stream()?.resume(),
     iq: (element, timeoutMs) => deps.iqs.request(element, timeoutMs),
     onStanza(handler) {
       handlers.add(handler);

@@ -35,8 +35,10 @@ export interface CacheConfig {
   readonly limit: number;
   /** A sync running longer than this is cancelled and started again (default 6 h). */
   readonly syncDeadlineMs: number;
-  /** RSM page size during a sync. */
+  /** Most items in one RSM page during a sync. */
   readonly pageSize: number;
+  /** Bytes one page should stay under; pages are sized from the items seen (half the stanza limit). */
+  readonly pageBytes: number;
   /** Items compared with the service when re-checking a node (default 20). */
   readonly checkItems: number;
   /** Node records kept in memory (default 10,000; storage stays the source of truth). */
@@ -48,6 +50,7 @@ export const defaultCacheConfig: CacheConfig = {
   limit: 5000,
   syncDeadlineMs: 6 * 60 * 60 * 1000,
   pageSize: 1000,
+  pageBytes: 128 * 1024,
   checkItems: 20,
   nodeMemory: 10_000,
 };

@@ -6,6 +6,11 @@
  * fetched. When the node holds more than the limit, its most recent `limit` items are kept
  * (an RSM `index` jump when the service reports `count`).
  *
+ * Pages are sized to fit in a stanza: the first asks for what `pageBytes` holds at an assumed
+ * item size, the next ones for what it holds at the item size seen so far, never more than
+ * `pageSize`. A page that does not come back (a reply too large for the stream is skipped, so
+ * the request times out) is asked again at half the size, down to {@link MIN_PAGE}.
+ *
  * Items get synthetic timestamps just before the sync started, in service order (oldest
  * first), so cached answers keep the service's order and items from events received during
  * the sync sort after them.
@@ -33,7 +38,10 @@ export interface NodeSyncDeps {
 export interface NodeSyncJob extends NodeTarget {
   readonly parser?: ParserRef | undefined;
   readonly limit: number;
+  /** Most items asked for in one page. */
   readonly pageSize: number;
+  /** Bytes one page should stay under (half the stream's stanza limit, say). */
+  readonly pageBytes?: number | undefined;
   /** Seconds since the epoch when the sync started. */
   readonly startedAt: number;
   readonly signal: AbortSignal;
@@ -52,11 +60,53 @@ export interface NodeSyncResult {
 /** Spacing of synthetic timestamps (seconds): distinct at epoch magnitudes (ulp ≈ 2.4e-7). */
 const STEP = 1e-5;
 
+/** Item size assumed for the first page, before any item was seen (a blog post with content). */
+export const ASSUMED_ITEM_BYTES = 4096;
+/** The smallest page asked for after failures. */
+export const MIN_PAGE = 5;
+/** Page budget when the job gives none (half of a 256 KiB stanza limit). */
+export const DEFAULT_PAGE_BYTES = 128 * 1024;
+
+/** Whether a failed page request may succeed smaller: its reply never came (too large). */
+function retrySmaller(error: unknown): boolean {
+  return error instanceof AviaryError && error.code === 'xmpp.timeout';
+}
+
 /** Runs the sync; throws (AviaryError) on any failure, leaving cleanup to the caller. */
 export async function syncNode(deps: NodeSyncDeps, job: NodeSyncJob): Promise<NodeSyncResult> {
-  const { service, node, limit, pageSize } = job;
+  const { service, node, limit } = job;
+  const pageBytes = job.pageBytes ?? DEFAULT_PAGE_BYTES;
+  let itemBytes = ASSUMED_ITEM_BYTES;
+  let seenItems = 0;
+  let seenBytes = 0;
+  /** Items for the next page: what fits in `pageBytes` at the item size seen so far. */
+  const pageMax = (room: number) =>
+    Math.max(1, Math.min(job.pageSize, room, Math.floor(pageBytes / itemBytes)));
   const get = (options: Parameters<PubsubClient['getItems']>[2]) =>
     deps.pubsub.getItems(service, node, { ...options, withElement: false });
+  /** An RSM page of at most `max` items, asked again smaller while its reply does not come. */
+  const getPage = async (max: number, rsm: { index?: number; after?: string }) => {
+    let size = max;
+    for (;;) {
+      try {
+        const page = await get({ rsm: { max: size, ...rsm } });
+        for (const item of page.items) {
+          seenItems++;
+          seenBytes += item.xml.length;
+        }
+        if (seenItems > 0) itemBytes = Math.max(1, Math.ceil(seenBytes / seenItems));
+        return page;
+      } catch (error) {
+        if (!retrySmaller(error) || size <= MIN_PAGE || job.signal.aborted) throw error;
+        size = Math.max(MIN_PAGE, Math.floor(size / 2));
+        deps.log.warn(
+          { ...target(job), pageItems: size },
+          'pubsub cache: page reply did not come; asking smaller pages',
+        );
+        itemBytes = Math.max(itemBytes, Math.ceil(pageBytes / size));
+      }
+    }
+  };
   const seen = new Map<string, string>();
   let seq = 0;
   let stored = 0;
@@ -119,7 +169,7 @@ export async function syncNode(deps: NodeSyncDeps, job: NodeSyncJob): Promise<No
   };
 
   if (job.signal.aborted) throw abortError(job);
-  const probe = await get({ rsm: { max: Math.min(pageSize, limit) } });
+  const probe = await getPage(pageMax(limit), {});
   if (probe.rsm === undefined) {
     await syncWithoutRsm(get, job, checkRepeats, store);
     return { items: stored, rsm: false, truncated: false };
@@ -132,7 +182,7 @@ export async function syncNode(deps: NodeSyncDeps, job: NodeSyncJob): Promise<No
   if (count !== undefined && count > limit) {
     truncated = true;
     startIndex = count - limit;
-    page = await get({ rsm: { max: Math.min(pageSize, limit), index: startIndex } });
+    page = await getPage(pageMax(limit), { index: startIndex });
   }
   let taken = 0;
   let previousLast: string | undefined;
@@ -154,9 +204,7 @@ export async function syncNode(deps: NodeSyncDeps, job: NodeSyncJob): Promise<No
       last !== undefined &&
       taken < limit &&
       !(count !== undefined && startIndex + taken >= count);
-    const next = more
-      ? get({ rsm: { max: Math.min(pageSize, limit - taken), after: last } })
-      : undefined;
+    const next = more ? getPage(pageMax(limit - taken), { after: last }) : undefined;
     next?.catch(() => undefined); // awaited below; avoid an unhandled rejection if store throws
     await store(items, count === undefined ? undefined : Math.min(count, limit));
     if (next === undefined) break;

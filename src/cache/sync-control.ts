@@ -159,6 +159,7 @@ export function createSyncControl(
             parser,
             limit: config.limit,
             pageSize: config.pageSize,
+            pageBytes: config.pageBytes,
             startedAt: run.startedAt / 1000,
             signal: run.abort.signal,
             skip: (id) => run.touched.has(id),

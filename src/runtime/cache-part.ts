@@ -79,6 +79,8 @@ export class CachePart implements RuntimePart {
           limit: config.limit,
           syncDeadlineMs: config.syncDeadlineMs,
           pageSize: config.pageSize,
+          // A page must fit in one stanza: aim at half the stream's limit.
+          pageBytes: Math.floor(runtime.config.xmpp.maxStanzaBytes / 2),
         },
       }),
       // A failed message must not lose the cache's in-memory view of running syncs.

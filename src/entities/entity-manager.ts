@@ -89,6 +89,9 @@ interface Entity {
 export class EntityManager {
   readonly #deps: EntityManagerDeps;
   readonly #entities = new Map<string, Entity>();
+  /** The last pending life-cycle operation of each name (see `#serial`). */
+  readonly #queues = new Map<string, Promise<void>>();
+  #stopping = false;
 
   constructor(deps: EntityManagerDeps) {
     this.#deps = deps;
@@ -110,7 +113,13 @@ export class EntityManager {
     }
   }
 
+  /**
+   * Stops every entity. Life-cycle operations still running finish first (new ones are
+   * refused with `runtime.stopping`), so no actor or connection is left behind.
+   */
   async stop(): Promise<void> {
+    this.#stopping = true;
+    await Promise.all([...this.#queues.values()]);
     await Promise.all([...this.#entities.values()].map((e) => e.ref.stop({ mode: 'drain' })));
     for (const entity of this.#entities.values()) for (const off of entity.teardown) off();
     this.#entities.clear();
@@ -131,7 +140,11 @@ export class EntityManager {
     return this.#get(name).status;
   }
 
-  async addProfile(request: AddProfileRequest): Promise<EntityStatus> {
+  addProfile(request: AddProfileRequest): Promise<EntityStatus> {
+    return this.#serial(request.name, () => this.#addProfile(request));
+  }
+
+  async #addProfile(request: AddProfileRequest): Promise<EntityStatus> {
     const jid = parseJid(request.jid);
     if (jid.local === undefined || jid.local === '') {
       throw new AviaryError(
@@ -160,7 +173,11 @@ export class EntityManager {
     return this.status(profile.name);
   }
 
-  async addComponent(request: AddComponentRequest): Promise<EntityStatus> {
+  addComponent(request: AddComponentRequest): Promise<EntityStatus> {
+    return this.#serial(request.name, () => this.#addComponent(request));
+  }
+
+  async #addComponent(request: AddComponentRequest): Promise<EntityStatus> {
     if (typeof request.secret !== 'string' || request.secret.length === 0) {
       throw new AviaryError('component.invalid', 'a component needs a non-empty secret');
     }
@@ -192,7 +209,11 @@ export class EntityManager {
   }
 
   /** Stops the entity and deletes it with everything it owns (history, cache, parameters). */
-  async remove(name: string): Promise<void> {
+  remove(name: string): Promise<void> {
+    return this.#serial(name, () => this.#remove(name));
+  }
+
+  async #remove(name: string): Promise<void> {
     const entity = this.#entities.get(name);
     if (entity) {
       await entity.ref.stop({ mode: 'drain' });
@@ -204,14 +225,47 @@ export class EntityManager {
       throw new AviaryError('profile.not-found', `no profile or component named ${name}`);
   }
 
+  /**
+   * Asks the entity to connect. Throws `profile.not-found` at once when nothing by that name
+   * exists or is being added; behind a running add/remove/disconnect of that name it waits its
+   * turn (and a failure then is logged).
+   */
   connect(name: string): void {
-    this.#get(name).ref.tell({ type: 'connect' });
+    if (!this.#queues.has(name)) {
+      this.#get(name).ref.tell({ type: 'connect' });
+      return;
+    }
+    this.#serial(name, async () => this.#get(name).ref.tell({ type: 'connect' })).catch(
+      (error: unknown) => this.#deps.log.warn({ err: error, name }, 'connect not applied'),
+    );
   }
 
-  async disconnect(name: string): Promise<void> {
-    await this.#get(name).ref.ask<null>((replyTo) => ({ type: 'disconnect', replyTo }), {
-      timeoutMs: 30_000,
+  disconnect(name: string): Promise<void> {
+    return this.#serial(name, async () => {
+      await this.#get(name).ref.ask<null>((replyTo) => ({ type: 'disconnect', replyTo }), {
+        timeoutMs: 30_000,
+      });
     });
+  }
+
+  /**
+   * Runs the life-cycle operations of one name one after the other (add, remove, connect,
+   * disconnect), so no interleaving leaves an actor or a connection without its entity.
+   */
+  #serial<T>(name: string, operation: () => Promise<T>): Promise<T> {
+    if (this.#stopping)
+      return Promise.reject(new AviaryError('runtime.stopping', 'the runtime is stopping'));
+    const previous = this.#queues.get(name) ?? Promise.resolve();
+    const result = previous.then(operation);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queues.set(name, settled);
+    void settled.then(() => {
+      if (this.#queues.get(name) === settled) this.#queues.delete(name);
+    });
+    return result;
   }
 
   sendMessage(

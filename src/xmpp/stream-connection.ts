@@ -194,11 +194,18 @@ export function composeConnection<S extends string, T extends object>(
   own: T,
 ): StreamConnectionControl<S> & T & StanzaSurface {
   const { control } = parts;
+  // Plain writable members, like an object literal's: callers may wrap a method (tests do).
+  const method = (value: unknown) => ({
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
   const members = Object.defineProperties(own, {
-    status: { get: () => control.status, enumerable: true },
-    connect: { value: () => control.connect(), enumerable: true },
-    onStatus: { value: control.onStatus.bind(control), enumerable: true },
-    disconnect: { value: () => control.disconnect(), enumerable: true },
+    status: { get: () => control.status, enumerable: true, configurable: true },
+    connect: method(() => control.connect()),
+    onStatus: method(control.onStatus.bind(control)),
+    disconnect: method(() => control.disconnect()),
   }) as T & StreamConnectionControl<S>;
   return withSurface(parts.surface, members);
 }

@@ -1,4 +1,4 @@
-/** The transparent pubsub cache (issue 6): actor, typed client, messages and building blocks. */
+/** The transparent pubsub cache: actor, typed client, messages and building blocks. */
 export * from './cache-answer.js';
 export * from './cache-client.js';
 export * from './cache-deps.js';

@@ -19,7 +19,7 @@ export interface EntityConnection {
   resume(): void;
 }
 
-/** Connection states published as `connectionState` events (issue 4). */
+/** Connection states published as `connectionState` events. */
 export type EntityState =
   | 'offline'
   | 'connecting'

@@ -54,7 +54,7 @@ export function pubsubIq(
 
 /**
  * Parses one XML document into an element. Throws on malformed input; rejects a DOCTYPE
- * explicitly because ltx's tokenizer silently skips everything after one (FINDINGS.md).
+ * explicitly because ltx's tokenizer silently skips everything after one.
  */
 export function parseXml(text: string): XmlElement {
   return parseStanza(text);

@@ -82,7 +82,7 @@ export function parseMessage(stanza: XmlElement | string, deps: ParseDeps): Mess
 /** Parses XML text into an element, rejecting what ltx would mishandle. */
 export function stanzaFromText(text: string): XmlElement {
   if (typeof text !== 'string') throw new StanzaInvalidError('not XML text');
-  // ltx skips everything after a DOCTYPE (see FINDINGS.md); XMPP forbids DTDs anyway.
+  // ltx skips everything after a DOCTYPE; XMPP forbids DTDs anyway (RFC 6120 §11.1).
   if (/<!DOCTYPE/i.test(text)) throw new StanzaInvalidError('DOCTYPE is not allowed');
   try {
     return parseXml(text);

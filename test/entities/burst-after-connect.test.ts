@@ -1,7 +1,7 @@
 /**
- * Issue 4: a burst right after connect loses nothing. Stock xmpp.js stream management races its
+ * A burst right after connect loses nothing. Stock xmpp.js stream management races its
  * inbound counter against stanzas arriving just after `<enabled/>` and Prosody then closes the
- * stream, dropping part of a burst (FINDINGS: 54 of 100 lost in one run). Here 50 receiver
+ * stream, dropping part of a burst (54 of 100 lost in one measured run). Here 50 receiver
  * profiles each get 100 messages sent the moment they turn online, from sender profiles of the
  * same runtime; every receiver's history must then hold all 100, once each.
  */

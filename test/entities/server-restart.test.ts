@@ -1,5 +1,5 @@
 /**
- * Issue 4: a server killed and restarted → every profile comes back, reconnections spread by
+ * A server killed and restarted → every profile comes back, reconnections spread by
  * full-jitter backoff, and logins held to the runtime-wide `xmpp.loginRate` token bucket.
  *
  * Two runtimes share one Prosody: `jittered` (login limiter out of the way, so the spread of its

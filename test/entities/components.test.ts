@@ -1,5 +1,5 @@
 /**
- * Issue 4: components (XEP-0114, https://xmpp.org/extensions/xep-0114.html) through the runtime
+ * Components (XEP-0114, https://xmpp.org/extensions/xep-0114.html) through the runtime
  * against a real Prosody — connection, the echo-bot entry point, a bad secret, and the entry
  * point's plugin dependency tree (client-only plugins never run for a component).
  */

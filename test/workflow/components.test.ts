@@ -1,5 +1,5 @@
 /**
- * Issue 5 on a real Prosody: a XEP-0114 component (the `echo-bot` entry point) stores history
+ * On a real Prosody: a XEP-0114 component (the `echo-bot` entry point) stores history
  * only as its `sendHistory` / `receiveHistory` flags say, parses `jabber:component:accept`
  * stanzas like client ones, and never runs the client-only `example-e2ee` plugin.
  * One component at a time holds Prosody's component domain: each case removes its own.

@@ -1,5 +1,5 @@
 /**
- * Issue 5 on a real Prosody: an offline message keeps its original timestamp (XEP-0203 delay
+ * On a real Prosody: an offline message keeps its original timestamp (XEP-0203 delay
  * stamped by mod_offline), and a stanza received twice with the same XEP-0359 origin id is
  * stored once.
  */

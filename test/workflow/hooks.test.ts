@@ -1,5 +1,5 @@
 /**
- * Issue 5 on a real Prosody: hooks that modify, cancel, run in priority order, skip the rest or
+ * On a real Prosody: hooks that modify, cancel, run in priority order, skip the rest or
  * throw, and empty messages, through the send and receive pipelines of real profiles.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -1,15 +1,24 @@
 /**
  * One XML stream over TCP (RFC 6120 §4): socket, STARTTLS upgrade (§5), stream open, restart
- * and close, stream errors (§4.9), and writes that report backpressure. Every incoming chunk
- * goes through the {@link createStreamGuard} pre-parser before the @xmpp/xml parser.
+ * and close, stream errors (§4.9), writes that report backpressure and reads that can be
+ * paused. Every incoming chunk goes through the {@link createStreamGuard} pre-parser, then a
+ * strict UTF-8 decoder, then the @xmpp/xml parser.
+ *
+ * Invariant: nothing the peer sends can throw out of a socket event handler. Malformed input
+ * ends this stream with the matching stream error sent to the peer (RFC 6120 §4.9.3:
+ * `not-well-formed`, `restricted-xml`, `unsupported-encoding`, `policy-violation`) and is
+ * reported once through `onClose(error)` with a typed {@link AviaryError}, so the owner
+ * reconnects; an exception from the owner's own handler ends the stream the same way
+ * (`undefined-condition`).
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { StringDecoder } from 'node:string_decoder';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { type Element, escapeXML, escapeXMLText, Parser } from '@xmpp/xml';
 import type { Clock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
+import { type OversizeStanza, oversizeReply } from './oversize-stanza.js';
 import { createStreamGuard, type StreamGuard } from './stream-guard.js';
+import { validUtf8PrefixLength } from './utf8-prefix.js';
 import type { XmppLog } from './xmpp-log.js';
 
 const NS_STREAM = 'http://etherx.jabber.org/streams';
@@ -23,7 +32,22 @@ export interface XmlStreamHandlers {
   onElement(element: Element): void;
   /** Socket closed; `error` is undefined only for a close we asked for. */
   onClose(error: AviaryError | undefined): void;
+  /**
+   * A stanza larger than `maxStanzaBytes` was skipped; the stream stays open. Without this
+   * handler the stream answers an IQ get/set itself with a `policy-violation` error
+   * ({@link oversizeReply}) and drops a message or presence.
+   */
+  onOversize?(stanza: OversizeStanza): void;
 }
+
+/** Stream errors (RFC 6120 §4.9.3) this side sends when it closes a stream. */
+export type StreamErrorCondition =
+  | 'policy-violation'
+  | 'restricted-xml'
+  | 'not-well-formed'
+  | 'unsupported-encoding'
+  | 'undefined-condition'
+  | (string & {});
 
 export interface XmlStreamOptions {
   readonly host: string;
@@ -35,6 +59,8 @@ export interface XmlStreamOptions {
   readonly clock: Clock;
   readonly connectTimeoutMs: number;
   readonly maxStanzaBytes: number;
+  /** Largest stanza skipped without closing the stream (default 4 × maxStanzaBytes). */
+  readonly hardLimitBytes?: number;
   readonly log: XmppLog;
 }
 
@@ -64,10 +90,13 @@ export class XmlStream {
   readonly #handlers: XmlStreamHandlers;
   readonly #guard: StreamGuard;
   #socket: Socket | TLSSocket;
-  #decoder = new StringDecoder('utf8');
+  #decoder = new TextDecoder('utf-8', { fatal: true });
   #parser: Parser | undefined;
   #closeRequested = false;
   #closed = false;
+  #failing = false;
+  #paused = false;
+  #upgrading = false;
   #error: AviaryError | undefined;
   #onData = (chunk: Buffer) => this.#receive(chunk);
   #onError = (error: Error) => {
@@ -81,7 +110,10 @@ export class XmlStream {
     this.#socket = socket;
     this.#options = options;
     this.#handlers = handlers;
-    this.#guard = createStreamGuard({ maxStanzaBytes: options.maxStanzaBytes });
+    this.#guard = createStreamGuard({
+      maxStanzaBytes: options.maxStanzaBytes,
+      ...(options.hardLimitBytes === undefined ? {} : { hardLimitBytes: options.hardLimitBytes }),
+    });
     this.#attach(socket);
   }
 
@@ -109,7 +141,7 @@ export class XmlStream {
         () => fail(undefined, `no connection after ${options.connectTimeoutMs} ms`),
         options.connectTimeoutMs,
       );
-      socket.once('error', onError);
+      socket.on('error', onError);
       socket.once('connect', () => {
         cancel();
         socket.off('error', onError);
@@ -132,13 +164,18 @@ export class XmlStream {
     return this.#closed;
   }
 
+  /** True between `pause()` and `resume()`. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
   /** Sends our stream header and resets the guard and parser (RFC 6120 §4.2, §4.3.3). */
   async open(to: string, extra: Record<string, string> = {}): Promise<void> {
     this.#guard.reset();
-    this.#decoder = new StringDecoder('utf8');
-    this.#parser?.removeAllListeners();
+    this.#decoder = new TextDecoder('utf-8', { fatal: true });
+    this.#dropParser();
     const parser = new Parser();
-    parser.on('start', (header) => this.#handlers.onHeader(header));
+    parser.on('start', (header) => this.#deliver(() => this.#handlers.onHeader(header)));
     parser.on('element', (element) => this.#element(element));
     parser.on('end', () => this.#peerClosed());
     parser.on('error', (error) => this.fail('not-well-formed', error.message));
@@ -184,6 +221,25 @@ export class XmlStream {
   }
 
   /**
+   * Stops reading the socket, so the kernel's receive window fills and TCP pushes back on the
+   * peer; idempotent. Elements of a chunk already being parsed are still delivered. The pause
+   * holds across STARTTLS (the handshake itself still reads) and until `resume()`; a paused
+   * stream's `close()` does not read the peer's close and so waits for its timeout.
+   */
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    if (!this.#closed && !this.#upgrading) this.#socket.pause();
+  }
+
+  /** Starts reading again after `pause()`; idempotent. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (!this.#closed && !this.#upgrading) this.#socket.resume();
+  }
+
+  /**
    * Upgrades the socket to TLS after `<proceed/>` (RFC 6120 §5.4.3.3), verifying the
    * certificate for `servername` (RFC 7590). Throws `xmpp.tls-failed`.
    */
@@ -194,35 +250,52 @@ export class XmlStream {
   }): Promise<void> {
     const raw = this.#socket;
     this.#detach(raw);
+    // The raw socket stays under the TLS socket: its errors must still have a listener.
+    raw.on('error', this.#onError);
+    // The handshake must read even while paused; the pause moves to the TLS socket after it.
+    this.#upgrading = true;
+    if (this.#paused) raw.resume();
     const secure = await new Promise<TLSSocket>((resolve, reject) => {
+      let settled = false;
       const socket = tlsConnect({
         socket: raw,
         servername: options.servername,
         ...(options.ca === undefined ? {} : { ca: options.ca }),
         rejectUnauthorized: options.rejectUnauthorized ?? true,
       });
-      const cancel = this.#options.clock.setTimeout(() => {
-        socket.destroy();
-        reject(new AviaryError('xmpp.tls-failed', 'TLS handshake timed out'));
-      }, this.#options.connectTimeoutMs);
-      socket.once('error', (error) => {
+      const settle = (error: AviaryError | undefined) => {
+        if (settled) return;
+        settled = true;
+        this.#upgrading = false;
         cancel();
-        raw.destroy();
-        reject(new AviaryError('xmpp.tls-failed', `TLS: ${error.message}`, { cause: error }));
+        if (error === undefined) resolve(socket);
+        else {
+          socket.destroy();
+          raw.destroy();
+          reject(error);
+        }
+      };
+      const cancel = this.#options.clock.setTimeout(
+        () => settle(new AviaryError('xmpp.tls-failed', 'TLS handshake timed out')),
+        this.#options.connectTimeoutMs,
+      );
+      // Kept for the socket's life: a second error (a reset after a failed handshake) must
+      // not find the socket without a listener.
+      socket.on('error', (error) => {
+        if (settled) this.#onError(error);
+        else settle(new AviaryError('xmpp.tls-failed', `TLS: ${error.message}`, { cause: error }));
       });
-      socket.once('secureConnect', () => {
-        cancel();
-        socket.removeAllListeners('error');
-        resolve(socket);
-      });
+      socket.once('secureConnect', () => settle(undefined));
     });
     this.#socket = secure;
     this.#attach(secure);
+    if (this.#paused) secure.pause();
   }
 
   /** Sends a stream error and closes (RFC 6120 §4.9.1.1); the owner hears `onClose(error)`. */
-  fail(condition: string, text: string): void {
-    if (this.#closed) return;
+  fail(condition: StreamErrorCondition, text: string): void {
+    if (this.#closed || this.#failing) return;
+    this.#failing = true;
     const code =
       condition === 'policy-violation' || condition === 'restricted-xml'
         ? 'xmpp.policy-violation'
@@ -230,12 +303,13 @@ export class XmlStream {
     this.#error ??= new AviaryError(code, `closing the stream: ${condition} (${text})`, {
       details: { condition, text, sent: true },
     });
-    this.#parser?.removeAllListeners();
-    this.#parser = undefined;
+    this.#dropParser();
     if (!this.#socket.destroyed) {
       this.#socket.end(
         `<stream:error><${condition} xmlns='${NS_STREAM_ERRORS}'/><text xmlns='${NS_STREAM_ERRORS}'>${escapeXMLText(text)}</text></stream:error></stream:stream>`,
       );
+      // Nothing more is parsed; reading on lets the socket see the peer's close.
+      this.#socket.resume();
     }
     this.#options.clock.setTimeout(() => this.#socket.destroy(), 2000);
   }
@@ -271,29 +345,96 @@ export class XmlStream {
     socket.off('close', this.#onSocketClose);
   }
 
+  /** Stops parsing for good; a parser still inside `write()` emits into a no-op listener. */
+  #dropParser(): void {
+    const parser = this.#parser;
+    if (parser === undefined) return;
+    this.#parser = undefined;
+    parser.removeAllListeners();
+    parser.on('error', () => {});
+  }
+
   #receive(chunk: Buffer): void {
     if (this.#parser === undefined) return;
-    const violation = this.#guard.scan(chunk);
-    if (violation !== undefined) {
-      this.#options.log.warn({ ...violation }, 'refusing incoming XML');
-      this.fail(violation.condition, violation.text);
+    try {
+      for (const event of this.#guard.scan(chunk)) {
+        if (this.#parser === undefined) return;
+        if (event.type === 'bytes') this.#parse(event.bytes);
+        else if (event.type === 'oversize') this.#oversize(event.stanza);
+        else {
+          this.#options.log.warn({ ...event.violation }, 'refusing incoming XML');
+          this.fail(event.violation.condition, event.violation.text);
+        }
+      }
+    } catch (error) {
+      // Unreachable by design (every step below catches its own); kept so no exception can
+      // leave the socket's 'data' handler.
+      this.fail('undefined-condition', `internal error: ${String(error)}`);
+    }
+  }
+
+  #parse(bytes: Uint8Array): void {
+    const parser = this.#parser;
+    if (parser === undefined) return;
+    let text: string;
+    try {
+      text = this.#decoder.decode(bytes, { stream: true });
+    } catch {
+      // Keep the stanzas before the bad byte (a chunk may hold several), then close.
+      const valid = bytes.subarray(0, validUtf8PrefixLength(bytes));
+      this.#writeParser(parser, new TextDecoder().decode(valid));
+      this.fail('unsupported-encoding', 'the stream is not valid UTF-8');
       return;
     }
-    this.#parser.write(this.#decoder.write(chunk));
+    this.#writeParser(parser, text);
+  }
+
+  #writeParser(parser: Parser, text: string): void {
+    try {
+      parser.write(text);
+    } catch (error) {
+      this.fail('not-well-formed', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  #oversize(stanza: OversizeStanza): void {
+    this.#options.log.warn({ ...stanza }, 'skipped an oversize stanza');
+    const { onOversize } = this.#handlers;
+    if (onOversize !== undefined) {
+      this.#deliver(() => onOversize.call(this.#handlers, stanza));
+      return;
+    }
+    const reply = oversizeReply(stanza, this.#options.ns);
+    if (reply !== undefined) this.write(reply).catch(() => {});
+  }
+
+  /** Runs an owner's handler; an exception from it closes this stream, never the process. */
+  #deliver(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.#options.log.warn({ error }, 'stream handler threw');
+      this.#error ??= new AviaryError(
+        'xmpp.stream-error',
+        'closing the stream: undefined-condition (a stream handler threw)',
+        { cause: error, details: { condition: 'undefined-condition', sent: true } },
+      );
+      this.fail('undefined-condition', 'internal error while handling a stanza');
+    }
   }
 
   #element(element: Element): void {
     if (element.is('error', NS_STREAM) || element.name === 'stream:error') {
       this.#error ??= streamErrorFromElement(element);
-      this.#parser?.removeAllListeners();
-      this.#parser = undefined;
+      this.#dropParser();
       this.#socket.end('</stream:stream>');
       return;
     }
-    this.#handlers.onElement(element);
+    this.#deliver(() => this.#handlers.onElement(element));
   }
 
   #peerClosed(): void {
+    this.#dropParser();
     if (!this.#closeRequested) {
       this.#error ??= new AviaryError('xmpp.connection-failed', 'the server closed the stream');
       this.#socket.end('</stream:stream>');
@@ -303,13 +444,16 @@ export class XmlStream {
   #finish(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#parser?.removeAllListeners();
-    this.#parser = undefined;
+    this.#dropParser();
     const error =
       this.#error ??
       (this.#closeRequested
         ? undefined
         : new AviaryError('xmpp.connection-failed', 'connection lost'));
-    this.#handlers.onClose(error);
+    try {
+      this.#handlers.onClose(error);
+    } catch (thrown) {
+      this.#options.log.warn({ error: thrown }, 'onClose handler threw');
+    }
   }
 }

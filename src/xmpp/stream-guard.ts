@@ -14,17 +14,19 @@
  * - drops character data between top-level elements (whitespace keepalives, RFC 6120 §4.6.1)
  *   instead of letting the parser collect it under the stream element forever.
  *
- * It tracks element depth, quotes, references and `<!`/`<?` constructs; markup bytes are
- * ASCII, so scanning bytes is exact for UTF-8 (whose validity the stream checks on decoding).
+ * The markup itself is tokenized by {@link createMarkupScanner}; UTF-8 validity is checked
+ * where the bytes are decoded.
  */
 import { describeStartTag, isStanzaName, type OversizeStanza } from './oversize-stanza.js';
-import { checkReference, MAX_REFERENCE_LENGTH } from './xml-references.js';
+import {
+  createMarkupScanner,
+  isIllegalByte,
+  LESS_THAN,
+  type MarkupViolation,
+} from './xml-markup-scanner.js';
 
 /** Why a stream was refused; `condition` is the RFC 6120 §4.9.3 stream error to send. */
-export interface GuardViolation {
-  readonly condition: 'policy-violation' | 'restricted-xml' | 'not-well-formed';
-  readonly text: string;
-}
+export type GuardViolation = MarkupViolation;
 
 /** What one chunk yields, in stream order; a violation is always the last event. */
 export type GuardEvent =
@@ -57,159 +59,20 @@ export interface StreamGuard {
   readonly depth: number;
 }
 
-const LT = 0x3c;
-const GT = 0x3e;
-const SLASH = 0x2f;
-const QUESTION = 0x3f;
-const BANG = 0x21;
-const DQUOTE = 0x22;
-const SQUOTE = 0x27;
-const AMP = 0x26;
-const SEMICOLON = 0x3b;
-
-enum State {
-  Text,
-  Lt,
-  OpenTag,
-  Quoted,
-  CloseTag,
-  Pi,
-  Bang,
-  Cdata,
-  Reference,
-}
-
-/** Bytes that end a reference without `;`: whitespace, markup and quotes. */
-const ENDS_REFERENCE = new Set([0x09, 0x0a, 0x0d, 0x20, LT, GT, AMP, DQUOTE, SQUOTE]);
-
-/** XML 1.0 §2.2: no C0 control but tab, line feed and carriage return. */
-const isIllegalByte = (b: number) => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d;
-
 export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
   const { maxStanzaBytes } = options;
   const hardLimitBytes = options.hardLimitBytes ?? 4 * maxStanzaBytes;
-  let state = State.Text;
-  let depth = 0;
-  let quote = 0;
-  let previous = 0;
-  let bang = '';
-  let cdataTail = '';
-  let reference = '';
-  let afterReference = State.Text;
+  const scanner = createMarkupScanner();
   let failed: GuardViolation | undefined;
   // The current unit: markup that starts with '<' at depth ≤ 1 and ends when the scanner is
   // back in text at depth ≤ 1 — one top-level element, the stream header or its end tag.
+  // Its bytes are held until it is complete, so that an oversize one can be dropped whole.
   let inUnit = false;
   let unitDepth = 0;
   let unitBytes = 0;
   let startTagEnd = -1;
   let held: Uint8Array[] = [];
   let skipped: OversizeStanza | undefined;
-
-  const reset = () => {
-    state = State.Text;
-    depth = 0;
-    quote = 0;
-    previous = 0;
-    bang = '';
-    cdataTail = '';
-    reference = '';
-    failed = undefined;
-    inUnit = false;
-    held = [];
-    skipped = undefined;
-  };
-
-  const scanByte = (b: number): GuardViolation | undefined => {
-    switch (state) {
-      case State.Text:
-        if (b === LT) state = State.Lt;
-        else if (b === AMP) {
-          reference = '';
-          afterReference = State.Text;
-          state = State.Reference;
-        }
-        return undefined;
-      case State.Lt:
-        previous = b;
-        if (b === SLASH) {
-          if (depth === 0)
-            return { condition: 'not-well-formed', text: 'end tag outside the stream' };
-          state = State.CloseTag;
-        } else if (b === QUESTION) {
-          if (depth > 0)
-            return { condition: 'restricted-xml', text: 'processing instructions are not allowed' };
-          state = State.Pi;
-        } else if (b === BANG) {
-          state = State.Bang;
-          bang = '';
-        } else state = State.OpenTag;
-        return undefined;
-      case State.OpenTag:
-        if (b === DQUOTE || b === SQUOTE) {
-          quote = b;
-          state = State.Quoted;
-        } else if (b === GT) {
-          if (depth === 1 && startTagEnd < 0) startTagEnd = unitBytes;
-          if (previous !== SLASH) depth++;
-          state = State.Text;
-        }
-        previous = b;
-        return undefined;
-      case State.Quoted:
-        if (b === quote) state = State.OpenTag;
-        else if (b === AMP) {
-          reference = '';
-          afterReference = State.Quoted;
-          state = State.Reference;
-        }
-        previous = b;
-        return undefined;
-      case State.Reference:
-        if (b === SEMICOLON) {
-          state = afterReference;
-          return checkReference(reference);
-        }
-        if (ENDS_REFERENCE.has(b) || reference.length >= MAX_REFERENCE_LENGTH)
-          return { condition: 'not-well-formed', text: `'&' does not start a reference` };
-        reference += String.fromCharCode(b);
-        return undefined;
-      case State.CloseTag:
-        if (b === GT) {
-          depth--;
-          state = State.Text;
-        }
-        return undefined;
-      case State.Pi:
-        if (b === GT && previous === QUESTION) state = State.Text;
-        previous = b;
-        return undefined;
-      case State.Bang:
-        return scanBang(b);
-      case State.Cdata:
-        cdataTail = (cdataTail + String.fromCharCode(b)).slice(-3);
-        if (cdataTail === ']]>') state = State.Text;
-        return undefined;
-    }
-  };
-
-  const scanBang = (b: number): GuardViolation | undefined => {
-    bang += String.fromCharCode(b);
-    if ('[CDATA['.startsWith(bang)) {
-      if (bang === '[CDATA[') {
-        state = State.Cdata;
-        cdataTail = '';
-      }
-      return undefined;
-    }
-    if ('DOCTYPE'.startsWith(bang.toUpperCase()) && bang.length < 7) return undefined;
-    if (bang.toUpperCase() === 'DOCTYPE')
-      return { condition: 'policy-violation', text: 'DOCTYPE is not allowed on an XMPP stream' };
-    if (bang === '-') return undefined;
-    if (bang.startsWith('--'))
-      return { condition: 'restricted-xml', text: 'comments are not allowed' };
-    return { condition: 'restricted-xml', text: `markup <!${bang} is not allowed` };
-  };
 
   /** The unit passed `maxStanzaBytes`: skip it when it is a stanza, else refuse the stream. */
   const overflow = (current: Uint8Array): GuardViolation | undefined => {
@@ -248,6 +111,14 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
         return events;
       };
       for (let i = 0; i < chunk.length; i++) {
+        if (inUnit) {
+          // Never skip past a limit: the byte that crosses it goes through the checks below.
+          const limit = skipped === undefined && unitDepth === 1 ? maxStanzaBytes : hardLimitBytes;
+          const j = scanner.skip(chunk, i, Math.min(chunk.length, i + (limit - unitBytes)));
+          unitBytes += j - i;
+          i = j;
+          if (i === chunk.length) break;
+        }
         const b = chunk[i] as number;
         if (isIllegalByte(b))
           return refuse({
@@ -255,9 +126,9 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
             text: `illegal character 0x${b.toString(16)}`,
           });
         if (!inUnit) {
-          if (b !== LT || state !== State.Text) continue; // character data at stream level
+          if (b !== LESS_THAN) continue; // character data at stream level is dropped
           inUnit = true;
-          unitDepth = depth;
+          unitDepth = scanner.depth;
           unitBytes = 0;
           startTagEnd = -1;
           unitStart = i;
@@ -273,9 +144,10 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
             condition: 'policy-violation',
             text: `stanza larger than ${hardLimitBytes} bytes`,
           });
-        const violation = scanByte(b);
+        const violation = scanner.step(b);
         if (violation !== undefined) return refuse(violation);
-        if (state !== State.Text || depth > 1) continue;
+        if (scanner.startTagClosed && startTagEnd < 0) startTagEnd = unitBytes;
+        if (!scanner.inText || scanner.depth > 1) continue;
         // The unit is complete.
         inUnit = false;
         if (skipped !== undefined) {
@@ -299,9 +171,15 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
         held.push(chunk.subarray(unitStart));
       return events;
     },
-    reset,
+    reset() {
+      scanner.reset();
+      failed = undefined;
+      inUnit = false;
+      held = [];
+      skipped = undefined;
+    },
     get depth() {
-      return depth;
+      return scanner.depth;
     },
   };
 }

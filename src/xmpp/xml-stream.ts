@@ -1,8 +1,7 @@
 /**
  * One XML stream over TCP (RFC 6120 §4): socket, STARTTLS upgrade (§5), stream open, restart
  * and close, stream errors (§4.9), writes that report backpressure and reads that can be
- * paused. Every incoming chunk goes through the {@link createStreamGuard} pre-parser, then a
- * strict UTF-8 decoder, then the @xmpp/xml parser.
+ * paused. Incoming bytes go through an {@link XmlReader} (guard, strict UTF-8, parser).
  *
  * Invariant: nothing the peer sends can throw out of a socket event handler. Malformed input
  * ends this stream with the matching stream error sent to the peer (RFC 6120 §4.9.3:
@@ -12,13 +11,13 @@
  * (`undefined-condition`).
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { type Element, escapeXML, escapeXMLText, Parser } from '@xmpp/xml';
+import type { TLSSocket } from 'node:tls';
+import { type Element, escapeXML, escapeXMLText } from '@xmpp/xml';
 import type { Clock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
 import { type OversizeStanza, oversizeReply } from './oversize-stanza.js';
-import { createStreamGuard, type StreamGuard } from './stream-guard.js';
-import { validUtf8PrefixLength } from './utf8-prefix.js';
+import { type TlsUpgradeOptions, upgradeToTls } from './tls-upgrade.js';
+import { createXmlReader, type XmlReader } from './xml-reader.js';
 import type { XmppLog } from './xmpp-log.js';
 
 const NS_STREAM = 'http://etherx.jabber.org/streams';
@@ -88,17 +87,27 @@ export function streamErrorFromElement(element: Element): AviaryError<'xmpp.stre
 export class XmlStream {
   readonly #options: XmlStreamOptions;
   readonly #handlers: XmlStreamHandlers;
-  readonly #guard: StreamGuard;
+  readonly #reader: XmlReader;
   #socket: Socket | TLSSocket;
-  #decoder = new TextDecoder('utf-8', { fatal: true });
-  #parser: Parser | undefined;
   #closeRequested = false;
   #closed = false;
   #failing = false;
   #paused = false;
   #upgrading = false;
   #error: AviaryError | undefined;
-  #onData = (chunk: Buffer) => this.#receive(chunk);
+  #onData = (chunk: Buffer) => {
+    try {
+      this.#reader.push(chunk);
+    } catch (error) {
+      // The reader and #deliver catch everything they call; this is the last line that keeps
+      // an exception from reaching the event loop.
+      this.#error ??= new AviaryError('xmpp.stream-error', `internal error: ${String(error)}`, {
+        cause: error,
+        details: { condition: 'undefined-condition', sent: true },
+      });
+      this.fail('undefined-condition', 'internal error while reading the stream');
+    }
+  };
   #onError = (error: Error) => {
     this.#error ??= new AviaryError('xmpp.connection-failed', `socket error: ${error.message}`, {
       cause: error,
@@ -110,9 +119,15 @@ export class XmlStream {
     this.#socket = socket;
     this.#options = options;
     this.#handlers = handlers;
-    this.#guard = createStreamGuard({
-      maxStanzaBytes: options.maxStanzaBytes,
-      ...(options.hardLimitBytes === undefined ? {} : { hardLimitBytes: options.hardLimitBytes }),
+    this.#reader = createXmlReader(options, {
+      header: (header) => this.#deliver(() => this.#handlers.onHeader(header)),
+      element: (element) => this.#element(element),
+      end: () => this.#peerClosed(),
+      oversize: (stanza) => this.#oversize(stanza),
+      refuse: (condition, text) => {
+        this.#options.log.warn({ condition, text }, 'refusing incoming XML');
+        this.fail(condition, text);
+      },
     });
     this.#attach(socket);
   }
@@ -169,17 +184,9 @@ export class XmlStream {
     return this.#paused;
   }
 
-  /** Sends our stream header and resets the guard and parser (RFC 6120 §4.2, §4.3.3). */
+  /** Sends our stream header and starts reading a new stream (RFC 6120 §4.2, §4.3.3). */
   async open(to: string, extra: Record<string, string> = {}): Promise<void> {
-    this.#guard.reset();
-    this.#decoder = new TextDecoder('utf-8', { fatal: true });
-    this.#dropParser();
-    const parser = new Parser();
-    parser.on('start', (header) => this.#deliver(() => this.#handlers.onHeader(header)));
-    parser.on('element', (element) => this.#element(element));
-    parser.on('end', () => this.#peerClosed());
-    parser.on('error', (error) => this.fail('not-well-formed', error.message));
-    this.#parser = parser;
+    this.#reader.start();
     const attrs = Object.entries({ to, version: '1.0', ...extra })
       .map(([k, v]) => ` ${k}='${escapeXML(v)}'`)
       .join('');
@@ -243,50 +250,22 @@ export class XmlStream {
    * Upgrades the socket to TLS after `<proceed/>` (RFC 6120 §5.4.3.3), verifying the
    * certificate for `servername` (RFC 7590). Throws `xmpp.tls-failed`.
    */
-  async startTls(options: {
-    servername: string;
-    ca?: string | Buffer | Array<string | Buffer>;
-    rejectUnauthorized?: boolean;
-  }): Promise<void> {
+  async startTls(options: TlsUpgradeOptions): Promise<void> {
     const raw = this.#socket;
     this.#detach(raw);
-    // The raw socket stays under the TLS socket: its errors must still have a listener.
-    raw.on('error', this.#onError);
     // The handshake must read even while paused; the pause moves to the TLS socket after it.
     this.#upgrading = true;
     if (this.#paused) raw.resume();
-    const secure = await new Promise<TLSSocket>((resolve, reject) => {
-      let settled = false;
-      const socket = tlsConnect({
-        socket: raw,
-        servername: options.servername,
-        ...(options.ca === undefined ? {} : { ca: options.ca }),
-        rejectUnauthorized: options.rejectUnauthorized ?? true,
+    let secure: TLSSocket;
+    try {
+      secure = await upgradeToTls(raw, options, {
+        clock: this.#options.clock,
+        timeoutMs: this.#options.connectTimeoutMs,
+        onLaterError: this.#onError,
       });
-      const settle = (error: AviaryError | undefined) => {
-        if (settled) return;
-        settled = true;
-        this.#upgrading = false;
-        cancel();
-        if (error === undefined) resolve(socket);
-        else {
-          socket.destroy();
-          raw.destroy();
-          reject(error);
-        }
-      };
-      const cancel = this.#options.clock.setTimeout(
-        () => settle(new AviaryError('xmpp.tls-failed', 'TLS handshake timed out')),
-        this.#options.connectTimeoutMs,
-      );
-      // Kept for the socket's life: a second error (a reset after a failed handshake) must
-      // not find the socket without a listener.
-      socket.on('error', (error) => {
-        if (settled) this.#onError(error);
-        else settle(new AviaryError('xmpp.tls-failed', `TLS: ${error.message}`, { cause: error }));
-      });
-      socket.once('secureConnect', () => settle(undefined));
-    });
+    } finally {
+      this.#upgrading = false;
+    }
     this.#socket = secure;
     this.#attach(secure);
     if (this.#paused) secure.pause();
@@ -303,7 +282,7 @@ export class XmlStream {
     this.#error ??= new AviaryError(code, `closing the stream: ${condition} (${text})`, {
       details: { condition, text, sent: true },
     });
-    this.#dropParser();
+    this.#reader.stop();
     if (!this.#socket.destroyed) {
       this.#socket.end(
         `<stream:error><${condition} xmlns='${NS_STREAM_ERRORS}'/><text xmlns='${NS_STREAM_ERRORS}'>${escapeXMLText(text)}</text></stream:error></stream:stream>`,
@@ -345,58 +324,6 @@ export class XmlStream {
     socket.off('close', this.#onSocketClose);
   }
 
-  /** Stops parsing for good; a parser still inside `write()` emits into a no-op listener. */
-  #dropParser(): void {
-    const parser = this.#parser;
-    if (parser === undefined) return;
-    this.#parser = undefined;
-    parser.removeAllListeners();
-    parser.on('error', () => {});
-  }
-
-  #receive(chunk: Buffer): void {
-    if (this.#parser === undefined) return;
-    try {
-      for (const event of this.#guard.scan(chunk)) {
-        if (this.#parser === undefined) return;
-        if (event.type === 'bytes') this.#parse(event.bytes);
-        else if (event.type === 'oversize') this.#oversize(event.stanza);
-        else {
-          this.#options.log.warn({ ...event.violation }, 'refusing incoming XML');
-          this.fail(event.violation.condition, event.violation.text);
-        }
-      }
-    } catch (error) {
-      // Unreachable by design (every step below catches its own); kept so no exception can
-      // leave the socket's 'data' handler.
-      this.fail('undefined-condition', `internal error: ${String(error)}`);
-    }
-  }
-
-  #parse(bytes: Uint8Array): void {
-    const parser = this.#parser;
-    if (parser === undefined) return;
-    let text: string;
-    try {
-      text = this.#decoder.decode(bytes, { stream: true });
-    } catch {
-      // Keep the stanzas before the bad byte (a chunk may hold several), then close.
-      const valid = bytes.subarray(0, validUtf8PrefixLength(bytes));
-      this.#writeParser(parser, new TextDecoder().decode(valid));
-      this.fail('unsupported-encoding', 'the stream is not valid UTF-8');
-      return;
-    }
-    this.#writeParser(parser, text);
-  }
-
-  #writeParser(parser: Parser, text: string): void {
-    try {
-      parser.write(text);
-    } catch (error) {
-      this.fail('not-well-formed', error instanceof Error ? error.message : String(error));
-    }
-  }
-
   #oversize(stanza: OversizeStanza): void {
     this.#options.log.warn({ ...stanza }, 'skipped an oversize stanza');
     const { onOversize } = this.#handlers;
@@ -426,7 +353,7 @@ export class XmlStream {
   #element(element: Element): void {
     if (element.is('error', NS_STREAM) || element.name === 'stream:error') {
       this.#error ??= streamErrorFromElement(element);
-      this.#dropParser();
+      this.#reader.stop();
       this.#socket.end('</stream:stream>');
       return;
     }
@@ -434,7 +361,6 @@ export class XmlStream {
   }
 
   #peerClosed(): void {
-    this.#dropParser();
     if (!this.#closeRequested) {
       this.#error ??= new AviaryError('xmpp.connection-failed', 'the server closed the stream');
       this.#socket.end('</stream:stream>');
@@ -444,7 +370,7 @@ export class XmlStream {
   #finish(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#dropParser();
+    this.#reader.stop();
     const error =
       this.#error ??
       (this.#closeRequested

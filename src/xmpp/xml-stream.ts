@@ -12,16 +12,23 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { type Element, escapeXML, escapeXMLText } from '@xmpp/xml';
+import { type Element, escapeXML } from '@xmpp/xml';
 import type { Clock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
 import { type OversizeStanza, oversizeReply } from './oversize-stanza.js';
+import {
+  type StreamErrorCondition,
+  streamErrorFromElement,
+  streamErrorXml,
+  streamFailure,
+} from './stream-errors.js';
 import { type TlsUpgradeOptions, upgradeToTls } from './tls-upgrade.js';
 import { createXmlReader, type XmlReader } from './xml-reader.js';
 import type { XmppLog } from './xmpp-log.js';
 
+export { type StreamErrorCondition, streamErrorFromElement } from './stream-errors.js';
+
 const NS_STREAM = 'http://etherx.jabber.org/streams';
-const NS_STREAM_ERRORS = 'urn:ietf:params:xml:ns:xmpp-streams';
 
 /** What the owner of a stream hears about. */
 export interface XmlStreamHandlers {
@@ -39,15 +46,6 @@ export interface XmlStreamHandlers {
   onOversize?(stanza: OversizeStanza): void;
 }
 
-/** Stream errors (RFC 6120 §4.9.3) this side sends when it closes a stream. */
-export type StreamErrorCondition =
-  | 'policy-violation'
-  | 'restricted-xml'
-  | 'not-well-formed'
-  | 'unsupported-encoding'
-  | 'undefined-condition'
-  | (string & {});
-
 export interface XmlStreamOptions {
   readonly host: string;
   readonly port: number;
@@ -61,21 +59,6 @@ export interface XmlStreamOptions {
   /** Largest stanza skipped without closing the stream (default 4 × maxStanzaBytes). */
   readonly hardLimitBytes?: number;
   readonly log: XmppLog;
-}
-
-/** Parses `<stream:error/>` into an AviaryError carrying the condition and text. */
-export function streamErrorFromElement(element: Element): AviaryError<'xmpp.stream-error'> {
-  const condition =
-    element.getChildElements().find((c) => c.getNS() === NS_STREAM_ERRORS && c.name !== 'text')
-      ?.name ?? 'undefined-condition';
-  const text = element.getChildText('text', NS_STREAM_ERRORS) ?? '';
-  return new AviaryError(
-    'xmpp.stream-error',
-    `stream error: ${condition}${text ? ` (${text})` : ''}`,
-    {
-      details: { condition, text },
-    },
-  );
 }
 
 /**
@@ -101,10 +84,11 @@ export class XmlStream {
     } catch (error) {
       // The reader and #deliver catch everything they call; this is the last line that keeps
       // an exception from reaching the event loop.
-      this.#error ??= new AviaryError('xmpp.stream-error', `internal error: ${String(error)}`, {
-        cause: error,
-        details: { condition: 'undefined-condition', sent: true },
-      });
+      this.#error ??= streamFailure(
+        'undefined-condition',
+        `internal error: ${String(error)}`,
+        error,
+      );
       this.fail('undefined-condition', 'internal error while reading the stream');
     }
   };
@@ -275,18 +259,10 @@ export class XmlStream {
   fail(condition: StreamErrorCondition, text: string): void {
     if (this.#closed || this.#failing) return;
     this.#failing = true;
-    const code =
-      condition === 'policy-violation' || condition === 'restricted-xml'
-        ? 'xmpp.policy-violation'
-        : 'xmpp.stream-error';
-    this.#error ??= new AviaryError(code, `closing the stream: ${condition} (${text})`, {
-      details: { condition, text, sent: true },
-    });
+    this.#error ??= streamFailure(condition, text);
     this.#reader.stop();
     if (!this.#socket.destroyed) {
-      this.#socket.end(
-        `<stream:error><${condition} xmlns='${NS_STREAM_ERRORS}'/><text xmlns='${NS_STREAM_ERRORS}'>${escapeXMLText(text)}</text></stream:error></stream:stream>`,
-      );
+      this.#socket.end(`${streamErrorXml(condition, text)}</stream:stream>`);
       // Nothing more is parsed; reading on lets the socket see the peer's close.
       this.#socket.resume();
     }
@@ -341,11 +317,7 @@ export class XmlStream {
       call();
     } catch (error) {
       this.#options.log.warn({ error }, 'stream handler threw');
-      this.#error ??= new AviaryError(
-        'xmpp.stream-error',
-        'closing the stream: undefined-condition (a stream handler threw)',
-        { cause: error, details: { condition: 'undefined-condition', sent: true } },
-      );
+      this.#error ??= streamFailure('undefined-condition', 'a stream handler threw', error);
       this.fail('undefined-condition', 'internal error while handling a stanza');
     }
   }

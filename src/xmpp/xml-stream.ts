@@ -232,7 +232,8 @@ export class XmlStream {
 
   /**
    * Upgrades the socket to TLS after `<proceed/>` (RFC 6120 §5.4.3.3), verifying the
-   * certificate for `servername` (RFC 7590). Throws `xmpp.tls-failed`.
+   * certificate for `servername` (RFC 7590). Throws `xmpp.tls-failed`; the stream is then
+   * closed and `onClose` hears the same error.
    */
   async startTls(options: TlsUpgradeOptions): Promise<void> {
     const raw = this.#socket;
@@ -247,6 +248,11 @@ export class XmlStream {
         timeoutMs: this.#options.connectTimeoutMs,
         onLaterError: this.#onError,
       });
+    } catch (error) {
+      // Both sockets are gone: the stream ends here, and the owner hears why.
+      if (error instanceof AviaryError) this.#error ??= error;
+      this.#finish();
+      throw error;
     } finally {
       this.#upgrading = false;
     }

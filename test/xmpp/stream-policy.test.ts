@@ -208,6 +208,47 @@ describe('pause across STARTTLS (fake server)', () => {
   });
 });
 
+describe('a failed STARTTLS handshake (fake server)', () => {
+  it('rejects with xmpp.tls-failed and nothing escapes, even when the peer then resets', async () => {
+    const server = await startFakeXmppServer();
+    const escaped: unknown[] = [];
+    const onEscaped = (error: unknown) => escaped.push(error);
+    process.on('uncaughtException', onEscaped);
+    try {
+      const closes: Array<string | undefined> = [];
+      const stream = await XmlStream.connect(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          ns: 'jabber:client',
+          clock: systemClock,
+          connectTimeoutMs: 5000,
+          maxStanzaBytes: 4096,
+          log: silentLog,
+        },
+        { onHeader: () => {}, onElement: () => {}, onClose: (e) => closes.push(e?.code) },
+      );
+      const peer = await server.nextPeer();
+      await stream.open('fake.test');
+      await peer.waitFor('<stream:stream');
+      await peer.send(`${SERVER_HEADER}<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`);
+      const upgrading = stream.startTls({ servername: 'fake.test' }).catch((e: unknown) => e);
+      await peer.send('HTTP/1.1 400 Bad Request\r\n\r\n<this is not TLS>');
+      peer.destroy();
+      const error = await upgrading;
+      expect(isAviaryError(error, 'xmpp.tls-failed')).toBe(true);
+      expect(stream.closed).toBe(true);
+      stream.destroy();
+      expect(closes).toEqual(['xmpp.tls-failed']);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(escaped).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onEscaped);
+      await server.close();
+    }
+  });
+});
+
 describe('stream policy (Prosody)', () => {
   let prosody: ProsodyFixture;
   beforeAll(async () => {

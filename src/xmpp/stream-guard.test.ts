@@ -209,4 +209,48 @@ describe('createStreamGuard', () => {
       { numRuns: 300 },
     );
   });
+
+  it('refuses hostile input the same way whatever the chunking (property)', () => {
+    const fragment = fc.oneof(
+      fc.constantFrom(
+        '<message><body>ok</body></message>',
+        `<message id='big'>${'b'.repeat(300)}</message>`,
+        `<iq type='get' id='q'>${'<n/>'.repeat(100)}</iq>`,
+        '&#0;',
+        '<m>&#xD800;</m>',
+        '<m>&foo;</m>',
+        "<m a='&bar;'/>",
+        '<m>a & b</m>',
+        '<!DOCTYPE x>',
+        '<m><!-- c --></m>',
+        '<m><?pi?></m>',
+        '</stream:stream></x>',
+        '<m>\u0001</m>',
+        `<features>${'f'.repeat(200)}</features>`,
+        `<message>${'z'.repeat(700)}`,
+      ),
+      fc.string({ maxLength: 40 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fragment, { maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 48 }), { minLength: 1, maxLength: 10 }),
+        (fragments, cuts) => {
+          const all = bytes(`${HEADER}${fragments.join('')}`);
+          const chunks: Uint8Array[] = [];
+          for (let i = 0, k = 0; i < all.length; k++) {
+            const size = cuts[k % cuts.length] as number;
+            chunks.push(all.subarray(i, i + size));
+            i += size;
+          }
+          const whole = feed(createStreamGuard({ maxStanzaBytes: 150 }), [all]);
+          const split = feed(createStreamGuard({ maxStanzaBytes: 150 }), chunks);
+          expect(split.violation).toEqual(whole.violation);
+          expect(split.text).toBe(whole.text);
+          expect(split.oversize).toEqual(whole.oversize);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

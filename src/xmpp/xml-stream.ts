@@ -280,7 +280,8 @@ export class XmlStream {
     if (this.#closed) return;
     this.#closeRequested = true;
     const closed = new Promise<void>((resolve) => this.#socket.once('close', () => resolve()));
-    this.#socket.write('</stream:stream>');
+    // After fail() or the peer's close our side is already ended: nothing more to write.
+    if (!this.#socket.writableEnded) this.#socket.write('</stream:stream>');
     const cancel = this.#options.clock.setTimeout(() => this.#socket.destroy(), timeoutMs);
     await closed;
     cancel();

@@ -6,7 +6,6 @@ describe('oversize stanzas', () => {
     expect(
       describeStartTag(
         `<iq\ntype="set" id='a&amp;&#x41;' from='x@y/z' to="me@y" xmlns='jabber:client'>`,
-        9000,
       ),
     ).toEqual({
       name: 'iq',
@@ -14,10 +13,9 @@ describe('oversize stanzas', () => {
       type: 'set',
       from: 'x@y/z',
       to: 'me@y',
-      bytes: 9000,
     });
-    expect(describeStartTag('<message>', 1)).toMatchObject({ name: 'message', id: undefined });
-    expect(describeStartTag('', 1)).toBeUndefined();
+    expect(describeStartTag('<message>')).toMatchObject({ name: 'message', id: undefined });
+    expect(describeStartTag('')).toBeUndefined();
   });
 
   it('only message, presence and iq are stanzas', () => {
@@ -34,12 +32,16 @@ describe('oversize stanzas', () => {
       from: 'a@b/c',
       to: 'svc.example',
       bytes: 5000,
+      limit: 'bytes' as const,
     };
     expect(oversizeReply(iq, 'jabber:client')).toBe(
       "<iq type='error' id='q&apos;1' to='a@b/c'><error type='modify'><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>stanza of 5000 bytes is larger than the receiver accepts</text></error></iq>",
     );
     // A component names itself as the sender (XEP-0114).
     expect(oversizeReply(iq, 'jabber:component:accept')).toContain("from='svc.example'");
+    expect(oversizeReply({ ...iq, limit: 'depth' }, 'jabber:client')).toContain(
+      '>stanza nested deeper than the receiver accepts<',
+    );
     expect(oversizeReply({ ...iq, type: 'result' }, 'jabber:client')).toBeUndefined();
     expect(oversizeReply({ ...iq, type: 'error' }, 'jabber:client')).toBeUndefined();
     expect(oversizeReply({ ...iq, id: undefined }, 'jabber:client')).toBeUndefined();

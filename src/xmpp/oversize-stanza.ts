@@ -1,6 +1,6 @@
 /**
- * What is known about a stanza the stream guard skipped for being larger than `maxStanzaBytes`:
- * only its start tag was read. The owner of the stream may answer it where the protocol calls
+ * What is known about a stanza the stream guard skipped for being larger than `maxStanzaBytes`
+ * or nested deeper than `maxDepth`: only its start tag was read. The owner of the stream may answer it where the protocol calls
  * for an answer: an IQ `get`/`set` MUST get a reply (RFC 6120 §8.2.3), so it gets
  * `<error type='modify'><policy-violation/></error>` (RFC 6120 §8.3.3.12). A message or
  * presence is dropped without a reply: a bounce to a hostile sender only amplifies a flood, and
@@ -13,7 +13,10 @@ const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
 const ATTRIBUTE = /\s([^\s=/>]+)\s*=\s*(?:'([^']*)'|"([^"]*)")/g;
 const NAME = /^<([^\s/>]+)/;
 
-/** A skipped stanza: its name, its routing attributes when its start tag had them, its size. */
+/**
+ * A skipped stanza: its name, its routing attributes when its start tag had them, its size,
+ * and which limit it broke.
+ */
 export interface OversizeStanza {
   readonly name: string;
   readonly id: string | undefined;
@@ -22,7 +25,11 @@ export interface OversizeStanza {
   readonly to: string | undefined;
   /** Bytes discarded, start tag included. */
   readonly bytes: number;
+  readonly limit: 'bytes' | 'depth';
 }
+
+/** The start tag of a stanza: its name and routing attributes. */
+export type StartTag = Omit<OversizeStanza, 'bytes' | 'limit'>;
 
 /** `message`, `presence` and `iq` (RFC 6120 §8) can be skipped; any other element cannot. */
 export function isStanzaName(name: string): boolean {
@@ -42,9 +49,9 @@ function expandReferences(value: string): string {
  * Reads a complete start tag (`<iq type='get' id='1'>`); undefined when it has no name.
  *
  * @example
- * describeStartTag("<iq type='set' id='a1'>", 300_000); // { name: 'iq', type: 'set', id: 'a1', … }
+ * describeStartTag("<iq type='set' id='a1'>"); // { name: 'iq', type: 'set', id: 'a1', … }
  */
-export function describeStartTag(tag: string, bytes: number): OversizeStanza | undefined {
+export function describeStartTag(tag: string): StartTag | undefined {
   const name = NAME.exec(tag)?.[1];
   if (name === undefined) return undefined;
   const attrs = new Map<string, string>();
@@ -59,7 +66,6 @@ export function describeStartTag(tag: string, bytes: number): OversizeStanza | u
     type: attrs.get('type'),
     from: attrs.get('from'),
     to: attrs.get('to'),
-    bytes,
   };
 }
 
@@ -85,5 +91,5 @@ export function oversizeReply(stanza: OversizeStanza, ns: string): string | unde
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([key, value]) => ` ${key}='${escapeXML(value)}'`)
     .join('');
-  return `<iq${text}><error type='modify'><policy-violation xmlns='${NS_STANZAS}'/><text xmlns='${NS_STANZAS}'>stanza of ${stanza.bytes} bytes is larger than the receiver accepts</text></error></iq>`;
+  return `<iq${text}><error type='modify'><policy-violation xmlns='${NS_STANZAS}'/><text xmlns='${NS_STANZAS}'>${stanza.limit === 'depth' ? 'stanza nested deeper' : `stanza of ${stanza.bytes} bytes is larger`} than the receiver accepts</text></error></iq>`;
 }

@@ -113,7 +113,15 @@ describe('createStreamGuard', () => {
       expect(result.violation).toBeUndefined();
       expect(result.text).toBe(`${HEADER}<presence id='before'/>${after}`);
       expect(result.oversize).toEqual([
-        { name: 'iq', id: 'q&1', type: 'get', from: 'x@y/z', to: 'me@y', bytes: bytes(big).length },
+        {
+          name: 'iq',
+          id: 'q&1',
+          type: 'get',
+          from: 'x@y/z',
+          to: 'me@y',
+          bytes: bytes(big).length,
+          limit: 'bytes',
+        },
       ]);
     }
     // The report comes between the stanzas around it.
@@ -137,6 +145,35 @@ describe('createStreamGuard', () => {
     expect(result.violation).toBeUndefined();
     expect(result.oversize.map((s) => s.bytes)).toEqual([919]);
     expect(result.text).toBe(`${HEADER}<x/>`);
+  });
+
+  it('skips a stanza nested deeper than maxDepth; refuses a deep element that is not a stanza', () => {
+    const deep = (n: number) => `${'<n>'.repeat(n)}${'</n>'.repeat(n)}`;
+    const guard = createStreamGuard({ maxStanzaBytes: 10_000, maxDepth: 20 });
+    const ok = `<message id='ok'>${deep(19)}</message>`;
+    const tooDeep = `<message id='deep'>${deep(20)}</message>`;
+    const result = feed(guard, [bytes(`${HEADER}${ok}${tooDeep}<presence/>`)]);
+    expect(result.violation).toBeUndefined();
+    expect(result.text).toBe(`${HEADER}${ok}<presence/>`);
+    expect(result.oversize).toEqual([
+      expect.objectContaining({
+        name: 'message',
+        id: 'deep',
+        limit: 'depth',
+        bytes: bytes(tooDeep).length,
+      }),
+    ]);
+    expect(
+      feed(createStreamGuard({ maxStanzaBytes: 10_000, maxDepth: 20 }), [
+        bytes(`${HEADER}${deep(30)}`),
+      ]).violation,
+    ).toEqual({ condition: 'policy-violation', text: 'elements nested deeper than 20' });
+    // The default keeps a parsed tree far from any recursion limit.
+    const defaults = feed(createStreamGuard({ maxStanzaBytes: 1 << 20 }), [
+      bytes(`${HEADER}<message>${deep(5000)}</message><presence/>`),
+    ]);
+    expect(defaults.oversize.map((s) => s.limit)).toEqual(['depth']);
+    expect(defaults.text).toBe(`${HEADER}<presence/>`);
   });
 
   it('limits the size of one stanza, not of the stream', () => {

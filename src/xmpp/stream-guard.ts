@@ -8,8 +8,9 @@
  * - refuses what is not well-formed XML and would make the parser throw: illegal characters
  *   (raw or as `&#n;`), a bare `&`, an end tag outside the stream (`not-well-formed`);
  * - hands the parser each top-level element only once it is complete, so a stanza larger than
- *   `maxStanzaBytes` is skipped whole (reported as `oversize`) instead of closing the stream;
- *   past `hardLimitBytes`, or when the oversize element is not a stanza, it is a
+ *   `maxStanzaBytes` or nested deeper than `maxDepth` (whose parsed tree would overflow the
+ *   stack of whoever walks it recursively) is skipped whole (reported as `oversize`) instead of
+ *   closing the stream; past `hardLimitBytes`, or when the element is not a stanza, it is a
  *   `policy-violation` (the stream header is held to `hardLimitBytes` only);
  * - drops character data between top-level elements (whitespace keepalives, RFC 6120 §4.6.1)
  *   instead of letting the parser collect it under the stream element forever.
@@ -17,7 +18,12 @@
  * The markup itself is tokenized by {@link createMarkupScanner}; UTF-8 validity is checked
  * where the bytes are decoded.
  */
-import { describeStartTag, isStanzaName, type OversizeStanza } from './oversize-stanza.js';
+import {
+  describeStartTag,
+  isStanzaName,
+  type OversizeStanza,
+  type StartTag,
+} from './oversize-stanza.js';
 import {
   createMarkupScanner,
   isIllegalByte,
@@ -39,6 +45,8 @@ export interface StreamGuardOptions {
   readonly maxStanzaBytes: number;
   /** Largest stanza skipped without closing the stream (default 4 × maxStanzaBytes). */
   readonly hardLimitBytes?: number;
+  /** Deepest element nesting inside a stanza (default 256; the stanza itself is depth 1). */
+  readonly maxDepth?: number;
 }
 
 /**
@@ -62,6 +70,8 @@ export interface StreamGuard {
 export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
   const { maxStanzaBytes } = options;
   const hardLimitBytes = options.hardLimitBytes ?? 4 * maxStanzaBytes;
+  // Scanner depth 1 is the stream element, so a stanza's own depth is scanner depth − 1.
+  const maxScannerDepth = (options.maxDepth ?? 256) + 1;
   const scanner = createMarkupScanner();
   let failed: GuardViolation | undefined;
   // The current unit: markup that starts with '<' at depth ≤ 1 and ends when the scanner is
@@ -72,23 +82,32 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
   let unitBytes = 0;
   let startTagEnd = -1;
   let held: Uint8Array[] = [];
-  let skipped: OversizeStanza | undefined;
+  let skipped: (StartTag & { readonly limit: OversizeStanza['limit'] }) | undefined;
 
-  /** The unit passed `maxStanzaBytes`: skip it when it is a stanza, else refuse the stream. */
-  const overflow = (current: Uint8Array): GuardViolation | undefined => {
+  /** The unit broke a limit: skip it when it is a stanza, else refuse the stream. */
+  const overflow = (
+    current: Uint8Array,
+    limit: OversizeStanza['limit'],
+  ): GuardViolation | undefined => {
     const tag =
       startTagEnd >= 0
         ? Buffer.concat([...held, current])
             .subarray(0, startTagEnd)
             .toString('utf8')
         : '';
-    const stanza = describeStartTag(tag, unitBytes);
+    const stanza = describeStartTag(tag);
     held = [];
     if (stanza !== undefined && isStanzaName(stanza.name)) {
-      skipped = stanza;
+      skipped = { ...stanza, limit };
       return undefined;
     }
-    return { condition: 'policy-violation', text: `stanza larger than ${maxStanzaBytes} bytes` };
+    return {
+      condition: 'policy-violation',
+      text:
+        limit === 'bytes'
+          ? `stanza larger than ${maxStanzaBytes} bytes`
+          : `elements nested deeper than ${maxScannerDepth - 1}`,
+    };
   };
 
   return {
@@ -136,7 +155,7 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
         unitBytes++;
         // The stream header (depth 0) is held to the hard limit only.
         if (skipped === undefined && unitDepth === 1 && unitBytes > maxStanzaBytes) {
-          const violation = overflow(chunk.subarray(unitStart, i + 1));
+          const violation = overflow(chunk.subarray(unitStart, i + 1), 'bytes');
           if (violation !== undefined) return refuse(violation);
         }
         if (unitBytes > hardLimitBytes)
@@ -146,7 +165,13 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
           });
         const violation = scanner.step(b);
         if (violation !== undefined) return refuse(violation);
-        if (scanner.startTagClosed && startTagEnd < 0) startTagEnd = unitBytes;
+        if (scanner.startTagClosed) {
+          if (startTagEnd < 0) startTagEnd = unitBytes;
+          if (skipped === undefined && unitDepth === 1 && scanner.depth > maxScannerDepth) {
+            const deep = overflow(chunk.subarray(unitStart, i + 1), 'depth');
+            if (deep !== undefined) return refuse(deep);
+          }
+        }
         if (!scanner.inText || scanner.depth > 1) continue;
         // The unit is complete.
         inUnit = false;

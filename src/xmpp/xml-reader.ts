@@ -7,7 +7,7 @@
  */
 import { type Element, Parser } from '@xmpp/xml';
 import type { OversizeStanza } from './oversize-stanza.js';
-import { createStreamGuard } from './stream-guard.js';
+import { createStreamGuard, type StreamGuardOptions } from './stream-guard.js';
 import { validUtf8PrefixLength } from './utf8-prefix.js';
 
 /** What a reader reports, in stream order. */
@@ -18,7 +18,7 @@ export interface XmlReaderEvents {
   element(element: Element): void;
   /** The peer's `</stream:stream>`; the reader has stopped. */
   end(): void;
-  /** A stanza over `maxStanzaBytes` was skipped whole; reading goes on. */
+  /** A stanza over `maxStanzaBytes` or `maxDepth` was skipped whole; reading goes on. */
   oversize(stanza: OversizeStanza): void;
   /** Malformed input; the reader has stopped. */
   refuse(condition: string, text: string): void;
@@ -40,10 +40,7 @@ export interface XmlReader {
   readonly active: boolean;
 }
 
-export function createXmlReader(
-  options: { readonly maxStanzaBytes: number; readonly hardLimitBytes?: number },
-  events: XmlReaderEvents,
-): XmlReader {
+export function createXmlReader(options: StreamGuardOptions, events: XmlReaderEvents): XmlReader {
   const guard = createStreamGuard(options);
   let decoder = new TextDecoder('utf-8', { fatal: true });
   let parser: Parser | undefined;

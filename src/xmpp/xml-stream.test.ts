@@ -246,6 +246,7 @@ describe('XmlStream: oversize stanzas', () => {
       from: undefined,
       to: 'me@fake.test',
       bytes: Buffer.byteLength(bigIq),
+      limit: 'bytes',
     });
     stream.destroy();
     expect(peer.received()).not.toContain("id='g1'");

@@ -39,9 +39,9 @@ export interface XmlStreamHandlers {
   /** Socket closed; `error` is undefined only for a close we asked for. */
   onClose(error: AviaryError | undefined): void;
   /**
-   * A stanza larger than `maxStanzaBytes` was skipped; the stream stays open. Without this
-   * handler the stream answers an IQ get/set itself with a `policy-violation` error
-   * ({@link oversizeReply}) and drops a message or presence.
+   * A stanza larger than `maxStanzaBytes` (or nested deeper than `maxDepth`) was skipped; the
+   * stream stays open. Without this handler the stream answers an IQ get/set itself with a
+   * `policy-violation` error ({@link oversizeReply}) and drops a message or presence.
    */
   onOversize?(stanza: OversizeStanza): void;
 }
@@ -58,6 +58,8 @@ export interface XmlStreamOptions {
   readonly maxStanzaBytes: number;
   /** Largest stanza skipped without closing the stream (default 4 × maxStanzaBytes). */
   readonly hardLimitBytes?: number;
+  /** Deepest element nesting inside a stanza; deeper ones are skipped (default 256). */
+  readonly maxDepth?: number;
   readonly log: XmppLog;
 }
 

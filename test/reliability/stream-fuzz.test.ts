@@ -5,9 +5,9 @@
  * - the process stays up: no uncaught exception, no unhandled rejection (listeners fail the run);
  * - every connection ends with a typed AviaryError, and `connect()` never rejects with anything
  *   else;
- * - online, a payload of well-formed stanzas (oversize ones included, which are skipped) keeps
- *   the stream working: the marker stanza sent after it arrives; the first malformed fragment
- *   of a known kind closes the stream with its RFC 6120 §4.9.3 condition.
+ * - online, a payload of well-formed stanzas (oversize or too deep ones included, which are
+ *   skipped) keeps the stream working: the marker stanza sent after it arrives; the first
+ *   malformed fragment of a known kind closes the stream with its RFC 6120 §4.9.3 condition.
  *
  * Bounded: a fixed number of runs over loopback, a few seconds. On failure fast-check prints
  * the seed and path; rerun with STREAM_FUZZ_SEED=<seed> STREAM_FUZZ_PATH=<path>.
@@ -60,6 +60,7 @@ const cleanFragment: fc.Arbitrary<Fragment> = fc.oneof(
     text(`<message id='big'><body>${'x'.repeat(MAX_STANZA_BYTES * 2)}</body></message>`, true),
     text(`<iq type='set' id='big-iq'><q>${'y'.repeat(MAX_STANZA_BYTES + 10)}</q></iq>`, true),
     text(`<message>${'<n>'.repeat(400)}${'</n>'.repeat(400)}</message>`, true),
+    text(`<message id='deep-ok'>${'<n>'.repeat(200)}${'</n>'.repeat(200)}</message>`, true),
     text("<iq type='result' id='nobody-asked'/>", true),
   ),
 );

@@ -310,12 +310,14 @@ export class XmlStream {
   }
 
   #oversize(stanza: OversizeStanza): void {
-    this.#options.log.warn({ ...stanza }, 'skipped an oversize stanza');
     const { onOversize } = this.#handlers;
     if (onOversize !== undefined) {
+      // The owner reports it (and can rate-limit); one debug line here.
+      this.#options.log.debug({ ...stanza }, 'skipped an oversize stanza');
       this.#deliver(() => onOversize.call(this.#handlers, stanza));
       return;
     }
+    this.#options.log.warn({ ...stanza }, 'skipped an oversize stanza');
     const reply = oversizeReply(stanza, this.#options.ns);
     if (reply !== undefined) this.write(reply).catch(() => {});
   }

@@ -1,173 +1,210 @@
 /**
- * A byte-level pre-parser for an XMPP stream: it runs on every chunk *before* the XML parser
- * and refuses what the parser would mishandle (FINDINGS.md):
- * - `<!DOCTYPE` (ltx then swallows every following stanza) and other markup XMPP forbids
- *   (comments, processing instructions inside the stream — RFC 6120 §11.1);
- * - a stanza larger than `maxStanzaBytes` (the @xmpp/xml parser has no limit), counted from
- *   the end of the previous stanza so whitespace floods count too.
+ * A byte-level pre-parser for an XMPP stream (RFC 6120 §4, §11): every incoming chunk passes
+ * through it *before* the XML parser, which throws on some malformed input, swallows the rest
+ * of the stream after a DOCTYPE and has no size limit. The guard:
+ * - refuses markup XMPP forbids (RFC 6120 §11.1): DOCTYPE (`policy-violation`), comments,
+ *   processing instructions inside the stream and entity references other than the five
+ *   predefined ones (`restricted-xml`);
+ * - refuses what is not well-formed XML and would make the parser throw: illegal characters
+ *   (raw or as `&#n;`), a bare `&`, an end tag outside the stream (`not-well-formed`);
+ * - hands the parser each top-level element only once it is complete, so a stanza larger than
+ *   `maxStanzaBytes` or nested deeper than `maxDepth` (whose parsed tree would overflow the
+ *   stack of whoever walks it recursively) is skipped whole (reported as `oversize`) instead of
+ *   closing the stream; past `hardLimitBytes`, or when the element is not a stanza, it is a
+ *   `policy-violation` (the stream header is held to `hardLimitBytes` only);
+ * - drops character data between top-level elements (whitespace keepalives, RFC 6120 §4.6.1)
+ *   instead of letting the parser collect it under the stream element forever.
  *
- * It tracks only element depth, quotes and `<!`/`<?` constructs; markup bytes are ASCII, so
- * scanning bytes is exact for UTF-8.
+ * The markup itself is tokenized by {@link createMarkupScanner}; UTF-8 validity is checked
+ * where the bytes are decoded.
  */
+import {
+  describeStartTag,
+  isStanzaName,
+  type OversizeStanza,
+  type StartTag,
+} from './oversize-stanza.js';
+import {
+  createMarkupScanner,
+  isIllegalByte,
+  LESS_THAN,
+  type MarkupViolation,
+} from './xml-markup-scanner.js';
 
 /** Why a stream was refused; `condition` is the RFC 6120 §4.9.3 stream error to send. */
-export interface GuardViolation {
-  readonly condition: 'policy-violation' | 'restricted-xml';
-  readonly text: string;
-}
+export type GuardViolation = MarkupViolation;
 
-const LT = 0x3c;
-const GT = 0x3e;
-const SLASH = 0x2f;
-const QUESTION = 0x3f;
-const BANG = 0x21;
-const DQUOTE = 0x22;
-const SQUOTE = 0x27;
+/** What one chunk yields, in stream order; a violation is always the last event. */
+export type GuardEvent =
+  | { readonly type: 'bytes'; readonly bytes: Uint8Array }
+  | { readonly type: 'oversize'; readonly stanza: OversizeStanza }
+  | { readonly type: 'violation'; readonly violation: GuardViolation };
 
-enum State {
-  Text,
-  Lt,
-  OpenTag,
-  Quoted,
-  CloseTag,
-  Pi,
-  Bang,
-  Cdata,
+export interface StreamGuardOptions {
+  /** Largest top-level element handed to the parser. */
+  readonly maxStanzaBytes: number;
+  /** Largest stanza skipped without closing the stream (default 4 × maxStanzaBytes). */
+  readonly hardLimitBytes?: number;
+  /** Deepest element nesting inside a stanza (default 256; the stanza itself is depth 1). */
+  readonly maxDepth?: number;
 }
 
 /**
  * @example
  * const guard = createStreamGuard({ maxStanzaBytes: 1 << 20 });
- * const violation = guard.scan(chunk);
- * if (violation) closeWith(violation.condition); else parser.write(decoder.write(chunk));
+ * for (const event of guard.scan(chunk)) {
+ *   if (event.type === 'bytes') parser.write(decoder.decode(event.bytes, { stream: true }));
+ *   else if (event.type === 'oversize') reportSkipped(event.stanza);
+ *   else closeWith(event.violation.condition);
+ * }
  */
 export interface StreamGuard {
-  /** Scans the next chunk; returns the first violation, or undefined when the chunk is fine. */
-  scan(chunk: Uint8Array): GuardViolation | undefined;
+  /** Scans the next chunk. After a violation every later call returns that violation again. */
+  scan(chunk: Uint8Array): readonly GuardEvent[];
   /** Forgets all state (stream restart after STARTTLS or SASL). */
   reset(): void;
   /** Current element depth (1 = inside the stream element). */
   readonly depth: number;
 }
 
-export function createStreamGuard(options: { maxStanzaBytes: number }): StreamGuard {
+export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
   const { maxStanzaBytes } = options;
-  let state = State.Text;
-  let depth = 0;
-  let quote = 0;
-  let previous = 0;
-  let bang = '';
-  let cdataTail = '';
-  let stanzaBytes = 0;
+  const hardLimitBytes = options.hardLimitBytes ?? 4 * maxStanzaBytes;
+  // Scanner depth 1 is the stream element, so a stanza's own depth is scanner depth − 1.
+  const maxScannerDepth = (options.maxDepth ?? 256) + 1;
+  const scanner = createMarkupScanner();
   let failed: GuardViolation | undefined;
+  // The current unit: markup that starts with '<' at depth ≤ 1 and ends when the scanner is
+  // back in text at depth ≤ 1 — one top-level element, the stream header or its end tag.
+  // Its bytes are held until it is complete, so that an oversize one can be dropped whole.
+  let inUnit = false;
+  let unitDepth = 0;
+  let unitBytes = 0;
+  let startTagEnd = -1;
+  let held: Uint8Array[] = [];
+  let skipped: (StartTag & { readonly limit: OversizeStanza['limit'] }) | undefined;
 
-  const reset = () => {
-    state = State.Text;
-    depth = 0;
-    quote = 0;
-    previous = 0;
-    bang = '';
-    cdataTail = '';
-    stanzaBytes = 0;
-    failed = undefined;
-  };
-
-  const scanByte = (b: number): GuardViolation | undefined => {
-    switch (state) {
-      case State.Text:
-        if (b === LT) state = State.Lt;
-        return undefined;
-      case State.Lt:
-        if (b === SLASH) state = State.CloseTag;
-        else if (b === QUESTION) {
-          if (depth > 0)
-            return { condition: 'restricted-xml', text: 'processing instructions are not allowed' };
-          state = State.Pi;
-        } else if (b === BANG) {
-          state = State.Bang;
-          bang = '';
-        } else state = State.OpenTag;
-        previous = b;
-        return undefined;
-      case State.OpenTag:
-        if (b === DQUOTE || b === SQUOTE) {
-          quote = b;
-          state = State.Quoted;
-        } else if (b === GT) {
-          if (previous !== SLASH) depth++;
-          state = State.Text;
-          if (depth <= 1) stanzaBytes = 0;
-        }
-        previous = b;
-        return undefined;
-      case State.Quoted:
-        if (b === quote) state = State.OpenTag;
-        previous = b;
-        return undefined;
-      case State.CloseTag:
-        if (b === GT) {
-          depth--;
-          state = State.Text;
-          if (depth <= 1) stanzaBytes = 0;
-        }
-        return undefined;
-      case State.Pi:
-        if (b === GT && previous === QUESTION) state = State.Text;
-        previous = b;
-        return undefined;
-      case State.Bang:
-        bang += String.fromCharCode(b);
-        if ('[CDATA['.startsWith(bang)) {
-          if (bang === '[CDATA[') {
-            state = State.Cdata;
-            cdataTail = '';
-          }
-          return undefined;
-        }
-        if ('DOCTYPE'.startsWith(bang.toUpperCase()) && bang.length < 7) return undefined;
-        if (bang.toUpperCase() === 'DOCTYPE')
-          return {
-            condition: 'policy-violation',
-            text: 'DOCTYPE is not allowed on an XMPP stream',
-          };
-        if (bang.startsWith('--') || bang === '-') {
-          if (bang === '-') return undefined;
-          return { condition: 'restricted-xml', text: 'comments are not allowed' };
-        }
-        return { condition: 'restricted-xml', text: `markup <!${bang} is not allowed` };
-      case State.Cdata:
-        cdataTail = (cdataTail + String.fromCharCode(b)).slice(-3);
-        if (cdataTail === ']]>') state = State.Text;
-        return undefined;
+  /** The unit broke a limit: skip it when it is a stanza, else refuse the stream. */
+  const overflow = (
+    current: Uint8Array,
+    limit: OversizeStanza['limit'],
+  ): GuardViolation | undefined => {
+    const tag =
+      startTagEnd >= 0
+        ? Buffer.concat([...held, current])
+            .subarray(0, startTagEnd)
+            .toString('utf8')
+        : '';
+    const stanza = describeStartTag(tag);
+    held = [];
+    if (stanza !== undefined && isStanzaName(stanza.name)) {
+      skipped = { ...stanza, limit };
+      return undefined;
     }
+    return {
+      condition: 'policy-violation',
+      text:
+        limit === 'bytes'
+          ? `stanza larger than ${maxStanzaBytes} bytes`
+          : `elements nested deeper than ${maxScannerDepth - 1}`,
+    };
   };
 
   return {
     scan(chunk) {
-      if (failed !== undefined) return failed;
+      if (failed !== undefined) return [{ type: 'violation', violation: failed }];
+      const events: GuardEvent[] = [];
+      // Complete units of this chunk not yet emitted: chunk[passStart, passEnd).
+      let passStart = 0;
+      let passEnd = 0;
+      let unitStart = 0;
+      const flushPass = () => {
+        if (passEnd > passStart)
+          events.push({ type: 'bytes', bytes: chunk.subarray(passStart, passEnd) });
+        passStart = passEnd = 0;
+      };
+      const refuse = (violation: GuardViolation) => {
+        flushPass();
+        failed = violation;
+        events.push({ type: 'violation', violation });
+        return events;
+      };
       for (let i = 0; i < chunk.length; i++) {
+        if (inUnit) {
+          // Never skip past a limit: the byte that crosses it goes through the checks below.
+          const limit = skipped === undefined && unitDepth === 1 ? maxStanzaBytes : hardLimitBytes;
+          const j = scanner.skip(chunk, i, Math.min(chunk.length, i + (limit - unitBytes)));
+          unitBytes += j - i;
+          i = j;
+          if (i === chunk.length) break;
+        }
         const b = chunk[i] as number;
-        if (depth >= 1 || state !== State.Text) {
-          stanzaBytes++;
-          if (stanzaBytes > maxStanzaBytes && depth >= 1) {
-            failed = {
-              condition: 'policy-violation',
-              text: `stanza larger than ${maxStanzaBytes} bytes`,
-            };
-            return failed;
+        if (isIllegalByte(b))
+          return refuse({
+            condition: 'not-well-formed',
+            text: `illegal character 0x${b.toString(16)}`,
+          });
+        if (!inUnit) {
+          if (b !== LESS_THAN) continue; // character data at stream level is dropped
+          inUnit = true;
+          unitDepth = scanner.depth;
+          unitBytes = 0;
+          startTagEnd = -1;
+          unitStart = i;
+        }
+        unitBytes++;
+        // The stream header (depth 0) is held to the hard limit only.
+        if (skipped === undefined && unitDepth === 1 && unitBytes > maxStanzaBytes) {
+          const violation = overflow(chunk.subarray(unitStart, i + 1), 'bytes');
+          if (violation !== undefined) return refuse(violation);
+        }
+        if (unitBytes > hardLimitBytes)
+          return refuse({
+            condition: 'policy-violation',
+            text: `stanza larger than ${hardLimitBytes} bytes`,
+          });
+        const violation = scanner.step(b);
+        if (violation !== undefined) return refuse(violation);
+        if (scanner.startTagClosed) {
+          if (startTagEnd < 0) startTagEnd = unitBytes;
+          if (skipped === undefined && unitDepth === 1 && scanner.depth > maxScannerDepth) {
+            const deep = overflow(chunk.subarray(unitStart, i + 1), 'depth');
+            if (deep !== undefined) return refuse(deep);
           }
         }
-        const violation = scanByte(b);
-        if (violation !== undefined) {
-          failed = violation;
-          return violation;
+        if (!scanner.inText || scanner.depth > 1) continue;
+        // The unit is complete.
+        inUnit = false;
+        if (skipped !== undefined) {
+          flushPass();
+          events.push({ type: 'oversize', stanza: { ...skipped, bytes: unitBytes } });
+          skipped = undefined;
+        } else if (held.length > 0) {
+          flushPass();
+          for (const bytes of held) events.push({ type: 'bytes', bytes });
+          held = [];
+          passStart = unitStart;
+          passEnd = i + 1;
+        } else {
+          if (passEnd !== unitStart) flushPass();
+          if (passEnd === 0) passStart = unitStart;
+          passEnd = i + 1;
         }
       }
-      return undefined;
+      flushPass();
+      if (inUnit && skipped === undefined && unitStart < chunk.length)
+        held.push(chunk.subarray(unitStart));
+      return events;
     },
-    reset,
+    reset() {
+      scanner.reset();
+      failed = undefined;
+      inUnit = false;
+      held = [];
+      skipped = undefined;
+    },
     get depth() {
-      return depth;
+      return scanner.depth;
     },
   };
 }

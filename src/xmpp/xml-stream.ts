@@ -1,19 +1,34 @@
 /**
  * One XML stream over TCP (RFC 6120 §4): socket, STARTTLS upgrade (§5), stream open, restart
- * and close, stream errors (§4.9), and writes that report backpressure. Every incoming chunk
- * goes through the {@link createStreamGuard} pre-parser before the @xmpp/xml parser.
+ * and close, stream errors (§4.9), writes that report backpressure and reads that can be
+ * paused. Incoming bytes go through an {@link XmlReader} (guard, strict UTF-8, parser).
+ *
+ * Invariant: nothing the peer sends can throw out of a socket event handler. Malformed input
+ * ends this stream with the matching stream error sent to the peer (RFC 6120 §4.9.3:
+ * `not-well-formed`, `restricted-xml`, `unsupported-encoding`, `policy-violation`) and is
+ * reported once through `onClose(error)` with a typed {@link AviaryError}, so the owner
+ * reconnects; an exception from the owner's own handler ends the stream the same way
+ * (`undefined-condition`).
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { StringDecoder } from 'node:string_decoder';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
-import { type Element, escapeXML, escapeXMLText, Parser } from '@xmpp/xml';
+import type { TLSSocket } from 'node:tls';
+import { type Element, escapeXML } from '@xmpp/xml';
 import type { Clock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
-import { createStreamGuard, type StreamGuard } from './stream-guard.js';
+import { type OversizeStanza, oversizeReply } from './oversize-stanza.js';
+import {
+  type StreamErrorCondition,
+  streamErrorFromElement,
+  streamErrorXml,
+  streamFailure,
+} from './stream-errors.js';
+import { type TlsUpgradeOptions, upgradeToTls } from './tls-upgrade.js';
+import { createXmlReader, type XmlReader } from './xml-reader.js';
 import type { XmppLog } from './xmpp-log.js';
 
+export { type StreamErrorCondition, streamErrorFromElement } from './stream-errors.js';
+
 const NS_STREAM = 'http://etherx.jabber.org/streams';
-const NS_STREAM_ERRORS = 'urn:ietf:params:xml:ns:xmpp-streams';
 
 /** What the owner of a stream hears about. */
 export interface XmlStreamHandlers {
@@ -23,6 +38,12 @@ export interface XmlStreamHandlers {
   onElement(element: Element): void;
   /** Socket closed; `error` is undefined only for a close we asked for. */
   onClose(error: AviaryError | undefined): void;
+  /**
+   * A stanza larger than `maxStanzaBytes` (or nested deeper than `maxDepth`) was skipped; the
+   * stream stays open. Without this handler the stream answers an IQ get/set itself with a
+   * `policy-violation` error ({@link oversizeReply}) and drops a message or presence.
+   */
+  onOversize?(stanza: OversizeStanza): void;
 }
 
 export interface XmlStreamOptions {
@@ -35,22 +56,11 @@ export interface XmlStreamOptions {
   readonly clock: Clock;
   readonly connectTimeoutMs: number;
   readonly maxStanzaBytes: number;
+  /** Largest stanza skipped without closing the stream (default 4 × maxStanzaBytes). */
+  readonly hardLimitBytes?: number;
+  /** Deepest element nesting inside a stanza; deeper ones are skipped (default 256). */
+  readonly maxDepth?: number;
   readonly log: XmppLog;
-}
-
-/** Parses `<stream:error/>` into an AviaryError carrying the condition and text. */
-export function streamErrorFromElement(element: Element): AviaryError<'xmpp.stream-error'> {
-  const condition =
-    element.getChildElements().find((c) => c.getNS() === NS_STREAM_ERRORS && c.name !== 'text')
-      ?.name ?? 'undefined-condition';
-  const text = element.getChildText('text', NS_STREAM_ERRORS) ?? '';
-  return new AviaryError(
-    'xmpp.stream-error',
-    `stream error: ${condition}${text ? ` (${text})` : ''}`,
-    {
-      details: { condition, text },
-    },
-  );
 }
 
 /**
@@ -62,14 +72,28 @@ export function streamErrorFromElement(element: Element): AviaryError<'xmpp.stre
 export class XmlStream {
   readonly #options: XmlStreamOptions;
   readonly #handlers: XmlStreamHandlers;
-  readonly #guard: StreamGuard;
+  readonly #reader: XmlReader;
   #socket: Socket | TLSSocket;
-  #decoder = new StringDecoder('utf8');
-  #parser: Parser | undefined;
   #closeRequested = false;
   #closed = false;
+  #failing = false;
+  #paused = false;
+  #upgrading = false;
   #error: AviaryError | undefined;
-  #onData = (chunk: Buffer) => this.#receive(chunk);
+  #onData = (chunk: Buffer) => {
+    try {
+      this.#reader.push(chunk);
+    } catch (error) {
+      // The reader and #deliver catch everything they call; this is the last line that keeps
+      // an exception from reaching the event loop.
+      this.#error ??= streamFailure(
+        'undefined-condition',
+        `internal error: ${String(error)}`,
+        error,
+      );
+      this.fail('undefined-condition', 'internal error while reading the stream');
+    }
+  };
   #onError = (error: Error) => {
     this.#error ??= new AviaryError('xmpp.connection-failed', `socket error: ${error.message}`, {
       cause: error,
@@ -81,7 +105,16 @@ export class XmlStream {
     this.#socket = socket;
     this.#options = options;
     this.#handlers = handlers;
-    this.#guard = createStreamGuard({ maxStanzaBytes: options.maxStanzaBytes });
+    this.#reader = createXmlReader(options, {
+      header: (header) => this.#deliver(() => this.#handlers.onHeader(header)),
+      element: (element) => this.#element(element),
+      end: () => this.#peerClosed(),
+      oversize: (stanza) => this.#oversize(stanza),
+      refuse: (condition, text) => {
+        this.#options.log.warn({ condition, text }, 'refusing incoming XML');
+        this.fail(condition, text);
+      },
+    });
     this.#attach(socket);
   }
 
@@ -109,7 +142,7 @@ export class XmlStream {
         () => fail(undefined, `no connection after ${options.connectTimeoutMs} ms`),
         options.connectTimeoutMs,
       );
-      socket.once('error', onError);
+      socket.on('error', onError);
       socket.once('connect', () => {
         cancel();
         socket.off('error', onError);
@@ -142,17 +175,14 @@ export class XmlStream {
     return this.#closed;
   }
 
-  /** Sends our stream header and resets the guard and parser (RFC 6120 §4.2, §4.3.3). */
+  /** True between `pause()` and `resume()`. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Sends our stream header and starts reading a new stream (RFC 6120 §4.2, §4.3.3). */
   async open(to: string, extra: Record<string, string> = {}): Promise<void> {
-    this.#guard.reset();
-    this.#decoder = new StringDecoder('utf8');
-    this.#parser?.removeAllListeners();
-    const parser = new Parser();
-    parser.on('start', (header) => this.#handlers.onHeader(header));
-    parser.on('element', (element) => this.#element(element));
-    parser.on('end', () => this.#peerClosed());
-    parser.on('error', (error) => this.fail('not-well-formed', error.message));
-    this.#parser = parser;
+    this.#reader.start();
     const attrs = Object.entries({ to, version: '1.0', ...extra })
       .map(([k, v]) => ` ${k}='${escapeXML(v)}'`)
       .join('');
@@ -194,58 +224,65 @@ export class XmlStream {
   }
 
   /**
-   * Upgrades the socket to TLS after `<proceed/>` (RFC 6120 §5.4.3.3), verifying the
-   * certificate for `servername` (RFC 7590). Throws `xmpp.tls-failed`.
+   * Stops reading the socket, so the kernel's receive window fills and TCP pushes back on the
+   * peer; idempotent. Elements of a chunk already being parsed are still delivered. The pause
+   * holds across STARTTLS (the handshake itself still reads) and until `resume()`; a paused
+   * stream's `close()` does not read the peer's close and so waits for its timeout.
    */
-  async startTls(options: {
-    servername: string;
-    ca?: string | Buffer | Array<string | Buffer>;
-    rejectUnauthorized?: boolean;
-  }): Promise<void> {
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    if (!this.#closed && !this.#upgrading) this.#socket.pause();
+  }
+
+  /** Starts reading again after `pause()`; idempotent. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (!this.#closed && !this.#upgrading) this.#socket.resume();
+  }
+
+  /**
+   * Upgrades the socket to TLS after `<proceed/>` (RFC 6120 §5.4.3.3), verifying the
+   * certificate for `servername` (RFC 7590). Throws `xmpp.tls-failed`; the stream is then
+   * closed and `onClose` hears the same error.
+   */
+  async startTls(options: TlsUpgradeOptions): Promise<void> {
     const raw = this.#socket;
     this.#detach(raw);
-    const secure = await new Promise<TLSSocket>((resolve, reject) => {
-      const socket = tlsConnect({
-        socket: raw,
-        servername: options.servername,
-        ...(options.ca === undefined ? {} : { ca: options.ca }),
-        rejectUnauthorized: options.rejectUnauthorized ?? true,
+    // The handshake must read even while paused; the pause moves to the TLS socket after it.
+    this.#upgrading = true;
+    if (this.#paused) raw.resume();
+    let secure: TLSSocket;
+    try {
+      secure = await upgradeToTls(raw, options, {
+        clock: this.#options.clock,
+        timeoutMs: this.#options.connectTimeoutMs,
+        onLaterError: this.#onError,
       });
-      const cancel = this.#options.clock.setTimeout(() => {
-        socket.destroy();
-        reject(new AviaryError('xmpp.tls-failed', 'TLS handshake timed out'));
-      }, this.#options.connectTimeoutMs);
-      socket.once('error', (error) => {
-        cancel();
-        raw.destroy();
-        reject(new AviaryError('xmpp.tls-failed', `TLS: ${error.message}`, { cause: error }));
-      });
-      socket.once('secureConnect', () => {
-        cancel();
-        socket.removeAllListeners('error');
-        resolve(socket);
-      });
-    });
+    } catch (error) {
+      // Both sockets are gone: the stream ends here, and the owner hears why.
+      if (error instanceof AviaryError) this.#error ??= error;
+      this.#finish();
+      throw error;
+    } finally {
+      this.#upgrading = false;
+    }
     this.#socket = secure;
     this.#attach(secure);
+    if (this.#paused) secure.pause();
   }
 
   /** Sends a stream error and closes (RFC 6120 §4.9.1.1); the owner hears `onClose(error)`. */
-  fail(condition: string, text: string): void {
-    if (this.#closed) return;
-    const code =
-      condition === 'policy-violation' || condition === 'restricted-xml'
-        ? 'xmpp.policy-violation'
-        : 'xmpp.stream-error';
-    this.#error ??= new AviaryError(code, `closing the stream: ${condition} (${text})`, {
-      details: { condition, text, sent: true },
-    });
-    this.#parser?.removeAllListeners();
-    this.#parser = undefined;
+  fail(condition: StreamErrorCondition, text: string): void {
+    if (this.#closed || this.#failing) return;
+    this.#failing = true;
+    this.#error ??= streamFailure(condition, text);
+    this.#reader.stop();
     if (!this.#socket.destroyed) {
-      this.#socket.end(
-        `<stream:error><${condition} xmlns='${NS_STREAM_ERRORS}'/><text xmlns='${NS_STREAM_ERRORS}'>${escapeXMLText(text)}</text></stream:error></stream:stream>`,
-      );
+      this.#socket.end(`${streamErrorXml(condition, text)}</stream:stream>`);
+      // Nothing more is parsed; reading on lets the socket see the peer's close.
+      this.#socket.resume();
     }
     this.#options.clock.setTimeout(() => this.#socket.destroy(), 2000);
   }
@@ -255,7 +292,8 @@ export class XmlStream {
     if (this.#closed) return;
     this.#closeRequested = true;
     const closed = new Promise<void>((resolve) => this.#socket.once('close', () => resolve()));
-    this.#socket.write('</stream:stream>');
+    // After fail() or the peer's close our side is already ended: nothing more to write.
+    if (!this.#socket.writableEnded) this.#socket.write('</stream:stream>');
     const cancel = this.#options.clock.setTimeout(() => this.#socket.destroy(), timeoutMs);
     await closed;
     cancel();
@@ -281,26 +319,38 @@ export class XmlStream {
     socket.off('close', this.#onSocketClose);
   }
 
-  #receive(chunk: Buffer): void {
-    if (this.#parser === undefined) return;
-    const violation = this.#guard.scan(chunk);
-    if (violation !== undefined) {
-      this.#options.log.warn({ ...violation }, 'refusing incoming XML');
-      this.fail(violation.condition, violation.text);
+  #oversize(stanza: OversizeStanza): void {
+    const { onOversize } = this.#handlers;
+    if (onOversize !== undefined) {
+      // The owner reports it (and can rate-limit); one debug line here.
+      this.#options.log.debug({ ...stanza }, 'skipped an oversize stanza');
+      this.#deliver(() => onOversize.call(this.#handlers, stanza));
       return;
     }
-    this.#parser.write(this.#decoder.write(chunk));
+    this.#options.log.warn({ ...stanza }, 'skipped an oversize stanza');
+    const reply = oversizeReply(stanza, this.#options.ns);
+    if (reply !== undefined) this.write(reply).catch(() => {});
+  }
+
+  /** Runs an owner's handler; an exception from it closes this stream, never the process. */
+  #deliver(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.#options.log.warn({ error }, 'stream handler threw');
+      this.#error ??= streamFailure('undefined-condition', 'a stream handler threw', error);
+      this.fail('undefined-condition', 'internal error while handling a stanza');
+    }
   }
 
   #element(element: Element): void {
     if (element.is('error', NS_STREAM) || element.name === 'stream:error') {
       this.#error ??= streamErrorFromElement(element);
-      this.#parser?.removeAllListeners();
-      this.#parser = undefined;
+      this.#reader.stop();
       this.#socket.end('</stream:stream>');
       return;
     }
-    this.#handlers.onElement(element);
+    this.#deliver(() => this.#handlers.onElement(element));
   }
 
   #peerClosed(): void {
@@ -313,13 +363,16 @@ export class XmlStream {
   #finish(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#parser?.removeAllListeners();
-    this.#parser = undefined;
+    this.#reader.stop();
     const error =
       this.#error ??
       (this.#closeRequested
         ? undefined
         : new AviaryError('xmpp.connection-failed', 'connection lost'));
-    this.#handlers.onClose(error);
+    try {
+      this.#handlers.onClose(error);
+    } catch (thrown) {
+      this.#options.log.warn({ error: thrown }, 'onClose handler threw');
+    }
   }
 }

@@ -2,7 +2,6 @@ import type { Element } from '@xmpp/xml';
 import { createAnalyserRegistry } from '../analysers/analyser-registry.js';
 import { builtinAnalysers } from '../analysers/builtin-analysers.js';
 import type { AnalyserRegistry } from '../analysers/index.js';
-import type { Route } from '../api/control-server.js';
 import { PubsubCacheClient } from '../cache/cache-client.js';
 import type { CacheActorMessage } from '../cache/cache-messages.js';
 import { makePubsubCacheActor } from '../cache/pubsub-cache-actor.js';
@@ -14,7 +13,6 @@ import { parsePubsubEvent } from '../pubsub/event.js';
 import { createPubsubClient } from '../pubsub/pubsub-client.js';
 import type { XmlElement } from '../pubsub/xml.js';
 import { bareJid } from '../workflow/jid.js';
-import { cacheRoutes } from './cache-routes.js';
 import type { HealthEntry, RuntimePart, RuntimeServices } from './runtime.js';
 import type { StoragePart } from './storage-part.js';
 
@@ -173,10 +171,6 @@ export class CachePart implements RuntimePart {
       ok: true,
       detail: `parser pool ${stats.threads} threads, ${stats.tasksCompleted} tasks, ${stats.crashes} crashes, ${stats.timeouts} timeouts`,
     };
-  }
-
-  routes(): readonly Route[] {
-    return cacheRoutes(() => this.client);
   }
 
   async stop(): Promise<void> {

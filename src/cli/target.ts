@@ -11,8 +11,6 @@ import {
   type OperationOutput,
   runOperation,
 } from '../api/operations.js';
-import { createLogger } from '../log.js';
-import { createRuntime } from '../runtime/default-runtime.js';
 import { connectToRuntime, type RuntimeClient } from './api-client.js';
 import type { GlobalOptions } from './context.js';
 import { checkDataDir } from './environment.js';
@@ -45,6 +43,11 @@ export async function callOperation<N extends OperationName>(
   if (client) return client.call(name, input);
   if (OPERATIONS[name].needsRuntime) throw noRuntimeError(global.dataDir);
   checkDataDir(global.dataDir);
+  // Loaded only here: a command served by a running runtime needs just the API client.
+  const [{ createRuntime }, { createLogger }] = await Promise.all([
+    import('../runtime/default-runtime.js'),
+    import('../log.js'),
+  ]);
   const runtime = createRuntime({
     api: false,
     autoconnect: false,

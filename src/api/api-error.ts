@@ -18,9 +18,19 @@ export class ApiError extends AviaryError<ApiErrorCode> {
   }
 }
 
-/** The HTTP status for any thrown value: the catalogue's for an {@link AviaryError}, else 500. */
+/**
+ * A value that cannot cross to another thread (`postMessage` threw a DataCloneError) becomes a
+ * typed 400; anything else keeps its code, or is `internal`.
+ */
+function codeOf(error: unknown): string {
+  if (error instanceof AviaryError) return error.code;
+  if (error instanceof Error && error.name === 'DataCloneError') return 'api.not-cloneable';
+  return 'internal';
+}
+
+/** The HTTP status for any thrown value, from the error catalogue (500 when uncatalogued). */
 export function statusForError(error: unknown): number {
-  return error instanceof AviaryError ? httpStatusFor(error.code) : 500;
+  return httpStatusFor(codeOf(error));
 }
 
 /** The body of every control API error answer. */
@@ -32,11 +42,9 @@ export interface ApiErrorBody {
   };
 }
 
-/** Builds the error answer: an {@link AviaryError} keeps its code, anything else is `internal`. */
+/** Builds the error answer: an {@link AviaryError} keeps its code (see `codeOf` for the rest). */
 export function errorBody(error: unknown): ApiErrorBody {
-  if (error instanceof AviaryError)
-    return { error: { code: error.code, message: error.message, details: error.details } };
-  return {
-    error: { code: 'internal', message: error instanceof Error ? error.message : String(error) },
-  };
+  const details = error instanceof AviaryError ? error.details : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  return { error: { code: codeOf(error), message, details } };
 }

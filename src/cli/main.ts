@@ -74,7 +74,9 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CliError) return report(error, json, error.exitCode);
     const fault = environmentFault(error);
     if (fault) return report(fault, json, fault.exitCode);
-    if (error instanceof AviaryError) return report(error, json, 1);
+    // A request the operation's schema refused is bad input, like a bad option.
+    if (error instanceof AviaryError)
+      return report(error, json, error.code === 'api.invalid-request' ? 2 : 1);
     process.stderr.write(`aviary: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
     return 70;
   }

@@ -4,13 +4,16 @@
  * once, before anything starts; the others run in-process on the data folder (a runtime that
  * serves no API and connects nothing), validated by the same schema as the API's.
  */
+
 import {
+  type AnyOperation,
   OPERATIONS,
   type OperationInput,
   type OperationName,
   type OperationOutput,
   runOperation,
 } from '../api/operations.js';
+import { parseInput } from '../api/request-schemas.js';
 import { connectToRuntime, type RuntimeClient } from './api-client.js';
 import type { GlobalOptions } from './context.js';
 import { checkDataDir } from './environment.js';
@@ -41,7 +44,10 @@ export async function callOperation<N extends OperationName>(
 ): Promise<OperationOutput<N>> {
   const client = connectToRuntime(global.dataDir);
   if (client) return client.call(name, input);
-  if (OPERATIONS[name].needsRuntime) throw noRuntimeError(global.dataDir);
+  const op: AnyOperation = OPERATIONS[name];
+  if (op.needsRuntime) throw noRuntimeError(global.dataDir);
+  // Bad input is refused before anything starts, by the schema the API uses.
+  parseInput(op.input, input);
   checkDataDir(global.dataDir);
   // Loaded only here: a command served by a running runtime needs just the API client.
   const [{ createRuntime }, { createLogger }] = await Promise.all([

@@ -6,7 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATIONS } from '../../src/api/operations.js';
 import type { Aviary } from '../../src/runtime/default-runtime.js';
 import { startTestRuntime } from '../helpers/runtime.js';
 
@@ -100,5 +102,63 @@ describe('hostile control-API requests', () => {
         error: { code: 'api.invalid-request' },
       });
     }
+  });
+
+  it('answers generated bodies on every endpoint with a coded answer, never a 500, and stays up', async () => {
+    const leaf = fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const value = fc.letrec((tie) => ({
+      any: fc.oneof(
+        { depthSize: 'small' },
+        leaf,
+        fc.array(tie('any'), { maxLength: 4 }),
+        fc.dictionary(fc.string({ maxLength: 8 }), tie('any'), { maxKeys: 4 }),
+      ),
+    })).any;
+    const field = fc.constantFrom(
+      'name',
+      'jid',
+      'password',
+      'to',
+      'message',
+      'extra',
+      'parsed',
+      'profiles',
+      'limit',
+      'types',
+      'rsm',
+      'query',
+      'orderBy',
+      '__proto__',
+    );
+    const body = fc.oneof(
+      fc.dictionary(field, value, { maxKeys: 5 }).map((o) => JSON.stringify(o)),
+      value.map((v) => JSON.stringify(v)),
+      fc
+        .nat({ max: 300 })
+        .map((d) => `{"parsed":[{"path":["a"],"op":"==","value":${deepArray(d)}}]}`),
+      fc.string({ maxLength: 40 }),
+    );
+    // Entity names never include "target", which the other cases use.
+    const name = fc.constantFrom('fz1', 'fz.2', '%2e%2e', '%E0%A4%A', 'x%2Fy', 'nobody');
+    const endpoint = fc.constantFrom(
+      ...Object.values(OPERATIONS).filter((op) => op.path !== '/health'),
+    );
+    await fc.assert(
+      fc.asyncProperty(endpoint, name, body, async (op, entity, text) => {
+        const path = op.path.replace(/:[a-z]+/g, entity);
+        const answer = await call(op.method, path, op.method === 'POST' ? text : undefined);
+        expect(answer.status, `${op.method} ${path} ${text.slice(0, 80)}`).toBeLessThan(500);
+        if (answer.status >= 400) expect(answer.error?.code).toMatch(/^[a-z]+\.[a-z-]+$/);
+      }),
+      { numRuns: 300, seed: 20_2026 },
+    );
+    expect(runtime.state).toBe('running');
+    expect((await call('GET', '/health')).status).toBe(200);
   });
 });

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { connectToRuntime } from '../api-client.js';
 import { globalOptions } from '../context.js';
 import { emit, renderTable } from '../output.js';
-import { noRuntimeError } from '../target.js';
 
 export function registerStatusCommand(program: Command): void {
   program
@@ -16,7 +15,9 @@ export function registerStatusCommand(program: Command): void {
       if (client === undefined) {
         // Not an error of the command: the answer is "not running" (exit status 1).
         if (global.json) emit(true, { running: false, dataDir: global.dataDir }, () => '');
-        process.stderr.write(`aviary: ${noRuntimeError(global.dataDir).message}\n`);
+        process.stderr.write(
+          `aviary: no Aviary runtime is running on ${global.dataDir} (start one with "aviary run")\n`,
+        );
         process.exitCode = 1;
         return;
       }

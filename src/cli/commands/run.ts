@@ -2,8 +2,6 @@ import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { isLoopbackHost } from '../../config/config-schema.js';
 import { loadConfig } from '../../config/load-config.js';
-import { createLogger } from '../../log.js';
-import { createDefaultRuntime } from '../../runtime/default-runtime.js';
 import { globalOptions } from '../context.js';
 import { checkDataDir, checkPortFree } from '../environment.js';
 import { usageError } from '../output.js';
@@ -39,6 +37,11 @@ export function registerRunCommand(program: Command): void {
           `aviary: warning: the control API listens on ${config.api.host} (api.allowRemote is true): anyone who can reach it and holds the token controls this runtime\n`,
         );
       }
+      // The runtime is loaded here, not at CLI start: other commands never need it.
+      const [{ createLogger }, { createDefaultRuntime }] = await Promise.all([
+        import('../../log.js'),
+        import('../../runtime/default-runtime.js'),
+      ]);
       const log = createLogger({ level: config.log.level });
       const runtime = createDefaultRuntime({ config, log });
       // Signals are taken before start: a Ctrl-C or SIGTERM during start-up (migrations, journal

@@ -1,6 +1,23 @@
+import { ApiError } from './api-error.js';
 import type { Route } from './control-server.js';
 import { decodeRequest } from './operation-codec.js';
 import { type AnyOperation, type ControlFacade, OPERATIONS, runParsed } from './operations.js';
+
+/**
+ * Refuses, as a typed 400, a value that could not be posted to another thread. Request values
+ * reach the storage and parser threads by structured clone; a failure there would surface far
+ * from the request (or not at all), so it is found here, in the request's own turn.
+ */
+export function checkCloneable(value: unknown): void {
+  try {
+    structuredClone(value);
+  } catch (error) {
+    throw new ApiError(
+      'api.not-cloneable',
+      `the request holds a value that cannot cross to a worker thread: ${(error as Error).message}`,
+    );
+  }
+}
 
 /** The control API route of one operation: decode, validate, run the library call, answer. */
 export function operationRoute(op: AnyOperation, aviary: ControlFacade): Route {
@@ -8,7 +25,9 @@ export function operationRoute(op: AnyOperation, aviary: ControlFacade): Route {
     method: op.method,
     path: op.path,
     async handle({ params, query, body }) {
-      const output = await runParsed(op, aviary, decodeRequest(op, params, query, body));
+      const raw = decodeRequest(op, params, query, body);
+      checkCloneable(raw);
+      const output = await runParsed(op, aviary, raw);
       return {
         status: op.status?.(output) ?? (output === undefined ? 204 : 200),
         body: output,

@@ -8,8 +8,13 @@ import { z } from 'zod';
 import { ENTITY_NAME_PATTERN, ENTITY_NAME_RULE } from '../config/entity-name.js';
 import { ApiError } from './api-error.js';
 
-/** A profile or component name (one rule for every creating path). */
+/** A new profile or component name (one rule for every creating path). */
 export const entityName = z.string().regex(ENTITY_NAME_PATTERN, ENTITY_NAME_RULE);
+/**
+ * The name of an existing entity. Looser than {@link entityName} on purpose: an entity created
+ * before the rule existed can still be found, disconnected and removed.
+ */
+const existingName = z.string().min(1).max(1024);
 const jid = z.string().min(1).max(3071);
 const port = z.number().int().min(1).max(65535);
 const langMap = z.record(z.string().max(64), z.string().max(1_000_000));
@@ -20,7 +25,7 @@ const nodeTarget = {
   node: z.string().min(1),
 };
 
-export const byName = z.object({ name: entityName }).strict();
+export const byName = z.object({ name: existingName }).strict();
 export const noInput = z.object({}).strict();
 
 export const addProfileInput = z
@@ -53,7 +58,7 @@ export const addComponentInput = z
 
 export const sendMessageInput = z
   .object({
-    profile: entityName,
+    profile: existingName,
     to: jid,
     message: langMap.optional(),
     subject: langMap.optional(),
@@ -67,7 +72,7 @@ export const sendMessageInput = z
 
 export const historyInput = z
   .object({
-    profile: entityName,
+    profile: existingName,
     with: jid.optional(),
     between: z.tuple([jid, jid]).optional(),
     before: z.number().optional(),

@@ -1,7 +1,8 @@
 import { ApiError } from './api-error.js';
 import type { Route } from './control-server.js';
+import { type AnyOperation, type ControlFacade, runParsed } from './operation.js';
 import { decodeRequest } from './operation-codec.js';
-import { type AnyOperation, type ControlFacade, OPERATIONS, runParsed } from './operations.js';
+import { OPERATIONS } from './operations.js';
 
 /**
  * Refuses, as a typed 400, a value that could not be posted to another thread. Request values

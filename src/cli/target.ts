@@ -3,18 +3,17 @@
  * Without one: an operation that needs a live runtime (connect, send, ask a server) is refused at
  * once, before anything starts; the others run in-process on the data folder (a runtime that
  * serves no API and connects nothing), validated by the same schema as the API's.
+ *
+ * The operation table and the API client are loaded when a command runs, not when the CLI
+ * starts, so `--help` and usage errors stay cheap.
  */
-
-import {
-  type AnyOperation,
-  OPERATIONS,
-  type OperationInput,
-  type OperationName,
-  type OperationOutput,
-  runOperation,
+import type {
+  AnyOperation,
+  OperationInput,
+  OperationName,
+  OperationOutput,
 } from '../api/operations.js';
-import { parseInput } from '../api/request-schemas.js';
-import { connectToRuntime, type RuntimeClient } from './api-client.js';
+import type { RuntimeClient } from './api-client.js';
 import type { GlobalOptions } from './context.js';
 import { checkDataDir } from './environment.js';
 import { CliError } from './output.js';
@@ -27,7 +26,8 @@ export function noRuntimeError(dataDir: string): CliError {
 }
 
 /** The running runtime's client, or the {@link noRuntimeError} refusal. */
-export function requireRuntime(global: GlobalOptions): RuntimeClient {
+export async function requireRuntime(global: GlobalOptions): Promise<RuntimeClient> {
+  const { connectToRuntime } = await import('./api-client.js');
   const client = connectToRuntime(global.dataDir);
   if (client === undefined) throw noRuntimeError(global.dataDir);
   return client;
@@ -42,6 +42,11 @@ export async function callOperation<N extends OperationName>(
   name: N,
   input: OperationInput<N>,
 ): Promise<OperationOutput<N>> {
+  const [{ connectToRuntime }, { OPERATIONS, runOperation }, { parseInput }] = await Promise.all([
+    import('./api-client.js'),
+    import('../api/operations.js'),
+    import('../api/request-schemas.js'),
+  ]);
   const client = connectToRuntime(global.dataDir);
   if (client) return client.call(name, input);
   const op: AnyOperation = OPERATIONS[name];

@@ -95,7 +95,7 @@ export function registerCacheCommands(program: Command): Command {
         command: Command,
       ) => {
         const global = globalOptions(command);
-        const client = requireRuntime(global);
+        const client = await requireRuntime(global);
         const bar =
           global.json || !process.stderr.isTTY
             ? undefined

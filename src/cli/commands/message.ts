@@ -38,7 +38,7 @@ export function registerMessageCommands(program: Command): void {
       ) => {
         const global = globalOptions(command);
         // Refused before reading the body: sending needs a running runtime.
-        const client = requireRuntime(global);
+        const client = await requireRuntime(global);
         const text = body ?? (await readStdinText());
         const lang = o.lang ?? '';
         const result = await client.call('message.send', {

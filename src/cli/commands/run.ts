@@ -1,7 +1,5 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { isLoopbackHost } from '../../config/config-schema.js';
-import { loadConfig } from '../../config/load-config.js';
 import { globalOptions } from '../context.js';
 import { checkDataDir, checkPortFree } from '../environment.js';
 import { usageError } from '../output.js';
@@ -19,6 +17,10 @@ export function registerRunCommand(program: Command): void {
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
     .action(async (options: { apiPort?: number; logLevel?: string }, command: Command) => {
       const global = globalOptions(command);
+      const [{ isLoopbackHost }, { loadConfig }] = await Promise.all([
+        import('../../config/config-schema.js'),
+        import('../../config/load-config.js'),
+      ]);
       const config = loadConfig({
         file: global.config,
         env: process.env,

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { connectToRuntime } from '../api-client.js';
 import { globalOptions } from '../context.js';
 import { emit, renderTable } from '../output.js';
 
@@ -11,6 +10,7 @@ export function registerStatusCommand(program: Command): void {
     )
     .action(async (_options: unknown, command: Command) => {
       const global = globalOptions(command);
+      const { connectToRuntime } = await import('../api-client.js');
       const client = connectToRuntime(global.dataDir);
       if (client === undefined) {
         // Not an error of the command: the answer is "not running" (exit status 1).

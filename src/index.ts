@@ -4,6 +4,14 @@
  */
 
 export * from './actors/index.js';
+export {
+  type ControlFacade,
+  OPERATIONS,
+  type OperationInput,
+  type OperationName,
+  type OperationOutput,
+  runOperation,
+} from './api/operations.js';
 export type { AviaryConfig, AviaryConfigInput } from './config/config-schema.js';
 export { ConfigError, loadConfig } from './config/load-config.js';
 export type { EntityStatus } from './entities/entity-actor.js';
@@ -14,6 +22,12 @@ export type {
   ConnectionFactories,
 } from './entities/entity-manager.js';
 export type { HistoryEntry } from './entities/history-record.js';
+export {
+  ERROR_CATALOGUE,
+  type ErrorCode,
+  type ErrorCodeEntry,
+  httpStatusFor,
+} from './error-catalogue.js';
 export { AviaryError, isAviaryError } from './errors.js';
 export type { Plugin, PluginContext, PluginHost, PluginMode } from './plugins/plugin.js';
 export { PluginRegistry } from './plugins/plugin-registry.js';

@@ -62,7 +62,9 @@ describe('control server', () => {
       headers: { authorization: `Bearer ${'b'.repeat(64)}` },
     });
     expect(wrong.status).toBe(401);
-    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('http.401');
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe(
+      'api.unauthorized',
+    );
   });
 
   it('routes with parameters and parses JSON bodies', async () => {
@@ -110,6 +112,29 @@ describe('control server', () => {
     );
     expect((await fetch(`${url}/nowhere`, { headers: auth })).status).toBe(404);
     expect((await fetch(`${url}/echo/x`, { headers: auth })).status).toBe(405);
+  });
+
+  it('answers 400 (not 500) to a malformed percent-escape in the path', async () => {
+    const { url } = await start();
+    const response = await fetch(`${url}/echo/%E0%A4%A`, { method: 'POST', headers: auth });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'api.bad-path',
+    );
+  });
+
+  it('refuses a deeply nested body with 400 before any route sees it', async () => {
+    const { url } = await start();
+    const deep = `{"extra":${'['.repeat(400)}${']'.repeat(400)}}`;
+    const response = await fetch(`${url}/echo/x`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: deep,
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('api.too-deep');
+    expect(body.error.message).toMatch(/deeper than 64 levels/);
   });
 
   it('streams server-sent events to authorised readers only', async () => {

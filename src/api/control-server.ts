@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serializeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { HttpError, statusForError } from './http-errors.js';
+import { ApiError, errorBody, statusForError } from './api-error.js';
+import { checkJsonDepth, MAX_JSON_DEPTH } from './json-limits.js';
 
 export interface ApiRequest {
   readonly params: Readonly<Record<string, string>>;
@@ -50,6 +50,15 @@ function compile(route: Route): CompiledRoute {
     })
     .join('/');
   return { route, pattern: new RegExp(`^${source}$`), names };
+}
+
+/** Decodes one `%`-escaped path segment; a malformed escape is the caller's error (400). */
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new ApiError('api.bad-path', `malformed percent-escape in the path: ${part}`);
+  }
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -125,14 +134,16 @@ export class ControlServer {
         return;
       }
       const candidates = this.#routes.filter((r) => r.pattern.test(url.pathname));
-      if (candidates.length === 0) throw new HttpError(404, `no endpoint ${url.pathname}`);
+      if (candidates.length === 0)
+        throw new ApiError('api.no-endpoint', `no endpoint ${url.pathname}`);
       const found = candidates.find((r) => r.route.method === method);
-      if (!found) throw new HttpError(405, `${method} is not allowed on ${url.pathname}`);
+      if (!found)
+        throw new ApiError('api.method-not-allowed', `${method} is not allowed on ${url.pathname}`);
       if (found.route.auth !== false) this.#authorize(req, url);
       const match = found.pattern.exec(url.pathname) as RegExpExecArray;
       const params: Record<string, string> = {};
       found.names.forEach((name, i) => {
-        params[name] = decodeURIComponent(match[i + 1] ?? '');
+        params[name] = decodePathPart(match[i + 1] ?? '');
       });
       const body = method === 'GET' || method === 'DELETE' ? undefined : await this.#readJson(req);
       const controller = new AbortController();
@@ -148,9 +159,7 @@ export class ControlServer {
       const status = statusForError(error);
       if (status >= 500)
         this.#log.error({ err: error, path: url.pathname }, 'control API request failed');
-      const data = serializeError(error);
-      const code = error instanceof HttpError ? `http.${status}` : data.code;
-      this.#send(res, status, { error: { code, message: data.message, details: data.details } });
+      this.#send(res, status, errorBody(error));
     }
   }
 
@@ -160,8 +169,8 @@ export class ControlServer {
       req.headers.authorization ??
       (url.searchParams.has('token') ? `Bearer ${url.searchParams.get('token')}` : undefined);
     if (!tokenMatches(header, this.#token)) {
-      throw new HttpError(
-        401,
+      throw new ApiError(
+        'api.unauthorized',
         'missing or wrong bearer token (see the api-token file in the data folder)',
       );
     }
@@ -173,18 +182,28 @@ export class ControlServer {
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
       if (size > this.#maxBodyBytes)
-        throw new HttpError(413, `request body larger than ${this.#maxBodyBytes} bytes`);
+        throw new ApiError(
+          'api.body-too-large',
+          `request body larger than ${this.#maxBodyBytes} bytes`,
+        );
       chunks.push(chunk as Buffer);
     }
     if (size === 0) return {};
     const type = req.headers['content-type'] ?? '';
     if (!type.startsWith('application/json')) {
-      throw new HttpError(415, 'request bodies must be JSON (Content-Type: application/json)');
+      throw new ApiError(
+        'api.unsupported-media-type',
+        'request bodies must be JSON (Content-Type: application/json)',
+      );
     }
+    const text = Buffer.concat(chunks).toString('utf8');
+    // Depth is checked on the text, before parsing: a deeply nested value would overflow the
+    // stack wherever it is walked recursively later (validation, structured clone to a worker).
+    checkJsonDepth(text, MAX_JSON_DEPTH);
     try {
-      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+      return JSON.parse(text) as unknown;
     } catch (error) {
-      throw new HttpError(400, `malformed JSON body: ${(error as Error).message}`);
+      throw new ApiError('api.malformed-json', `malformed JSON body: ${(error as Error).message}`);
     }
   }
 

@@ -1,19 +1,36 @@
+/**
+ * Input schemas of the control operations (see `operations.ts`). Field names are those of the
+ * library calls, so a validated input passes straight through; input types are `z.infer` of
+ * these. Query-string inputs (GET/DELETE) hold only strings, numbers, booleans and lists of
+ * them, which `operation-codec.ts` maps to and from a query string.
+ */
 import { z } from 'zod';
-import { HttpError } from './http-errors.js';
+import { ENTITY_NAME_PATTERN, ENTITY_NAME_RULE } from '../config/entity-name.js';
+import { ApiError } from './api-error.js';
 
-const name = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/,
-    'letters, digits, ".", "_", "@" or "-" (at most 128)',
-  );
+/** A new profile or component name (one rule for every creating path). */
+export const entityName = z.string().regex(ENTITY_NAME_PATTERN, ENTITY_NAME_RULE);
+/**
+ * The name of an existing entity. Looser than {@link entityName} on purpose: an entity created
+ * before the rule existed can still be found, disconnected and removed.
+ */
+const existingName = z.string().min(1).max(1024);
+const jid = z.string().min(1).max(3071);
 const port = z.number().int().min(1).max(65535);
 const langMap = z.record(z.string().max(64), z.string().max(1_000_000));
+const strings = z.array(z.string()).max(1000);
+const nodeTarget = {
+  profile: z.string().min(1),
+  service: z.string().min(1),
+  node: z.string().min(1),
+};
 
-/** Field names are those of the library's `addProfile` request, so bodies pass straight through. */
-export const addProfileBody = z
+export const byName = z.object({ name: existingName }).strict();
+export const noInput = z.object({}).strict();
+
+export const addProfileInput = z
   .object({
-    name,
+    name: entityName,
     jid: z.string().min(3).max(3071),
     password: z.string().min(1).max(1024),
     serverHost: z.string().min(1).max(253).optional(),
@@ -25,9 +42,9 @@ export const addProfileBody = z
   })
   .strict();
 
-export const addComponentBody = z
+export const addComponentInput = z
   .object({
-    name,
+    name: entityName,
     jid: z.string().min(1).max(1023),
     secret: z.string().min(1).max(1024),
     entryPoint: z.string().min(1).max(128),
@@ -39,38 +56,84 @@ export const addComponentBody = z
   })
   .strict();
 
-export const sendMessageBody = z
+export const sendMessageInput = z
   .object({
-    to: z.string().min(1).max(3071),
+    profile: existingName,
+    to: jid,
     message: langMap.optional(),
     subject: langMap.optional(),
     type: z.enum(['auto', 'chat', 'normal', 'groupchat', 'headline']).optional(),
     thread: z.string().min(1).max(256).optional(),
     threadParent: z.string().min(1).max(256).optional(),
-    extra: z.record(z.string(), z.unknown()).optional(),
+    extra: z.record(z.string(), z.json()).optional(),
     sendOnly: z.boolean().optional(),
   })
   .strict();
 
-/** Validates a request body; a failure is a 400 naming each bad field. */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
+export const historyInput = z
+  .object({
+    profile: existingName,
+    with: jid.optional(),
+    between: z.tuple([jid, jid]).optional(),
+    before: z.number().optional(),
+    after: z.number().optional(),
+    types: z.array(z.enum(['chat', 'error', 'groupchat', 'headline', 'normal', 'info'])).optional(),
+    search: z.string().min(1).max(1024).optional(),
+    limit: z.number().int().min(0).optional(),
+    order: z.enum(['asc', 'desc']).optional(),
+  })
+  .strict();
+
+export const cacheItemsInput = z
+  .object({
+    ...nodeTarget,
+    maxItems: z.number().int().positive().optional(),
+    itemIds: strings.optional(),
+    rsm: z
+      .object({
+        max: z.number().int().min(0).optional(),
+        before: z.string().optional(),
+        after: z.string().optional(),
+        index: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+    orderBy: z.enum(['creation', 'modification']).optional(),
+    useCache: z.boolean().optional(),
+  })
+  .strict();
+
+export const cacheSyncInput = z.object({ ...nodeTarget, resync: z.boolean().optional() }).strict();
+export const cacheNodeInput = z.object(nodeTarget).strict();
+
+export const cachePurgeInput = z
+  .object({
+    profiles: strings.optional(),
+    services: strings.optional(),
+    nodes: strings.optional(),
+    types: z.array(z.string().nullable()).optional(),
+    subtypes: z.array(z.string().nullable()).optional(),
+    createdBefore: z.number().optional(),
+    updatedBefore: z.number().optional(),
+  })
+  .strict();
+
+export const cacheResetInput = z.object({ profiles: strings.optional() }).strict();
+
+/** Any JSON object: the storage validates every search field (paths, operators, values). */
+export const cacheSearchInput = z.record(z.string(), z.unknown());
+
+/** Validates an operation's input; a failure is `api.invalid-request` naming each bad field. */
+export function parseInput<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.') || '(body)';
+    const path = issue.path.map(String).join('.') || '(input)';
     return issue.code === 'unrecognized_keys'
       ? `${(issue as { keys: string[] }).keys.join(', ')}: unknown field`
       : `${path}: ${issue.message}`;
   });
-  throw new HttpError(400, `invalid request body: ${problems.join('; ')}`, { problems });
-}
-
-/** Reads an optional number query parameter; a non-number is a 400. */
-export function numberParam(query: URLSearchParams, key: string): number | undefined {
-  const raw = query.get(key);
-  if (raw === null || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value))
-    throw new HttpError(400, `query parameter ${key} must be a number, got ${JSON.stringify(raw)}`);
-  return value;
+  throw new ApiError('api.invalid-request', `invalid request: ${problems.join('; ')}`, {
+    problems,
+  });
 }

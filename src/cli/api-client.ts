@@ -1,18 +1,56 @@
+/**
+ * The CLI's client of the control API. It calls operations of the table (`src/api/operations.ts`)
+ * through the shared codec, and rebuilds a refused call's `{ error: { code, message } }` as the
+ * same coded {@link AviaryError}, so `aviary` reports the code the runtime raised.
+ */
+import { encodeRequest } from '../api/operation-codec.js';
+import {
+  type AnyOperation,
+  OPERATIONS,
+  type OperationInput,
+  type OperationName,
+  type OperationOutput,
+} from '../api/operations.js';
+import { AviaryError, deserializeError } from '../errors.js';
 import { processAlive, readLockPid } from '../runtime/data-dir-lock.js';
 import { readApiToken, readRuntimeInfo } from '../runtime/runtime-files.js';
-import { CliError } from './output.js';
 
 /** A connection to the runtime running on a data folder, through its control API. */
 export interface RuntimeClient {
   readonly apiUrl: string;
-  request<T>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Calls one operation; a refusal throws the runtime's coded error. */
+  call<N extends OperationName>(name: N, input: OperationInput<N>): Promise<OperationOutput<N>>;
   /** Follows the server-sent event stream until the returned function is called. */
   subscribe(onEvent: (event: string, data: unknown) => void): () => void;
 }
 
+/** Rebuilds the coded error of a refused call from the answer's body. */
+export function errorFromAnswer(status: number, text: string): AviaryError {
+  let body: unknown;
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    body = undefined;
+  }
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } })
+    ?.error;
+  if (typeof error?.code === 'string' && typeof error.message === 'string') {
+    return deserializeError({
+      name: 'AviaryError',
+      code: error.code,
+      message: error.message,
+      details:
+        typeof error.details === 'object' && error.details !== null
+          ? (error.details as Record<string, unknown>)
+          : undefined,
+    });
+  }
+  return new AviaryError('internal', `the runtime answered HTTP ${status} without an error body`);
+}
+
 /**
  * Finds the runtime that holds `dataDir` (lock pid alive + runtime.json + token), or undefined
- * when none runs there. Commands use it to act on the running runtime instead of the files.
+ * when none runs there. Reads three small files; starts nothing.
  */
 export function connectToRuntime(dataDir: string): RuntimeClient | undefined {
   const pid = readLockPid(dataDir);
@@ -22,32 +60,33 @@ export function connectToRuntime(dataDir: string): RuntimeClient | undefined {
   if (info === undefined || info.pid !== pid || token === undefined) return undefined;
   return {
     apiUrl: info.apiUrl,
-    async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    async call<N extends OperationName>(
+      name: N,
+      input: OperationInput<N>,
+    ): Promise<OperationOutput<N>> {
+      const op: AnyOperation = OPERATIONS[name];
+      const request = encodeRequest(op, input as Record<string, unknown>);
       let response: Response;
       try {
-        response = await fetch(`${info.apiUrl}${path}`, {
-          method,
+        response = await fetch(`${info.apiUrl}${request.path}`, {
+          method: request.method,
           headers: {
             authorization: `Bearer ${token}`,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
           },
-          body: body === undefined ? null : JSON.stringify(body),
+          body: request.body === undefined ? null : JSON.stringify(request.body),
           signal: AbortSignal.timeout(60_000),
         });
       } catch (error) {
-        throw new CliError(
+        throw new AviaryError(
+          'api.unreachable',
           `cannot reach the runtime at ${info.apiUrl}: ${(error as Error).message}`,
+          { cause: error },
         );
       }
       const text = await response.text();
-      const data = text.length > 0 ? (JSON.parse(text) as unknown) : undefined;
-      if (!response.ok) {
-        const message =
-          (data as { error?: { message?: string } } | undefined)?.error?.message ??
-          response.statusText;
-        throw new CliError(`the runtime refused ${method} ${path}: ${message}`);
-      }
-      return data as T;
+      if (!response.ok) throw errorFromAnswer(response.status, text);
+      return (text.length > 0 ? JSON.parse(text) : undefined) as OperationOutput<N>;
     },
     subscribe(onEvent) {
       const controller = new AbortController();

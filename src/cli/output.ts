@@ -1,13 +1,31 @@
 import { AviaryError } from '../errors.js';
 
-/** A command's failure with a message that says what to do, and an exit code. */
-export class CliError extends AviaryError<'cli.error'> {
+/** The codes a CLI command fails with by itself (others come from the runtime, unchanged). */
+export type CliErrorCode = 'cli.error' | 'cli.usage' | 'cli.no-runtime' | 'cli.environment';
+
+/**
+ * A command's failure with a message that says what to do, and its exit status: 2 for usage
+ * errors (bad arguments), 1 otherwise.
+ *
+ * @example
+ * throw new CliError('--tls must be required, optional or off', { code: 'cli.usage' });
+ */
+export class CliError extends AviaryError<CliErrorCode> {
   readonly exitCode: number;
-  constructor(message: string, exitCode = 1) {
-    super('cli.error', message);
+  constructor(
+    message: string,
+    options: { code?: CliErrorCode; exitCode?: number; cause?: unknown } = {},
+  ) {
+    const code = options.code ?? 'cli.error';
+    super(code, message, options.cause === undefined ? {} : { cause: options.cause });
     this.name = 'CliError';
-    this.exitCode = exitCode;
+    this.exitCode = options.exitCode ?? (code === 'cli.usage' ? 2 : 1);
   }
+}
+
+/** A bad argument or option: exit status 2. */
+export function usageError(message: string): CliError {
+  return new CliError(message, { code: 'cli.usage' });
 }
 
 type Cell = string | number | boolean | null | undefined;

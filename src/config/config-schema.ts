@@ -1,5 +1,17 @@
 import { z } from 'zod';
 
+/** True for a loopback host: 127.0.0.0/8, ::1 or localhost (RFC 6890, RFC 4291 §2.5.3). */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return (
+    bare === 'localhost' ||
+    bare === '::1' ||
+    bare === '0:0:0:0:0:0:0:1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare) ||
+    /^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare)
+  );
+}
+
 /**
  * The runtime configuration. Every key has a default, so Aviary runs with no file at all.
  * Documented in README.md ("Configuration"); environment overrides in `env-overrides.ts`.
@@ -10,15 +22,25 @@ export const configSchema = z
     dataDir: z.string().min(1).default('./data'),
     api: z
       .object({
-        /** Loopback only unless you really mean it (the token still applies). */
-        host: z.string().default('127.0.0.1'),
+        /** Loopback unless `allowRemote` is true (the token still applies). */
+        host: z.string().min(1).default('127.0.0.1'),
+        /**
+         * Must be true for a non-loopback `host`: the control API then answers anyone who can
+         * reach the port (with the token), and `aviary run` says so at start.
+         */
+        allowRemote: z.boolean().default(false),
         /** 0 picks a free port (several runtimes can coexist); the chosen port is written to runtime.json. */
         port: z.number().int().min(0).max(65535).default(0),
         /** Largest accepted request body. */
         maxBodyBytes: z.number().int().positive().default(1_048_576),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 0, maxBodyBytes: 1_048_576 }),
+      .refine((api) => api.allowRemote || isLoopbackHost(api.host), {
+        message:
+          'is not a loopback address; set api.allowRemote to true to serve the control API beyond this machine',
+        path: ['host'],
+      })
+      .default({ host: '127.0.0.1', allowRemote: false, port: 0, maxBodyBytes: 1_048_576 }),
     log: z
       .object({
         level: z

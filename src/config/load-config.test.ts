@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAviaryError } from '../errors.js';
+import { isLoopbackHost } from './config-schema.js';
 import { environmentOverrides, loadConfig } from './load-config.js';
 
 describe('configuration', () => {
@@ -68,5 +69,36 @@ describe('configuration', () => {
       log: { level: 'warn' },
       storage: { mailboxCapacity: 5 },
     });
+  });
+
+  it('refuses a non-loopback api.host unless api.allowRemote is true, naming the key', () => {
+    let refused: unknown;
+    try {
+      loadConfig({ env: { AVIARY_API_HOST: '0.0.0.0' } });
+    } catch (error) {
+      refused = error;
+    }
+    expect(isAviaryError(refused, 'config.invalid')).toBe(true);
+    expect((refused as Error).message).toMatch(/api\.host: is not a loopback address.*allowRemote/);
+    const allowed = loadConfig({
+      env: { AVIARY_API_HOST: '0.0.0.0', AVIARY_API_ALLOW_REMOTE: 'true' },
+    });
+    expect(allowed.api.host).toBe('0.0.0.0');
+    expect(allowed.api.allowRemote).toBe(true);
+    expect(loadConfig({ overrides: { api: { host: '::1' } } }).api.host).toBe('::1');
+  });
+
+  it('knows loopback hosts from the others', () => {
+    for (const host of ['127.0.0.1', '127.8.9.10', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1'])
+      expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of [
+      '0.0.0.0',
+      '::',
+      '10.0.0.1',
+      '128.0.0.1',
+      'example.org',
+      '127.0.0.1.nip.io',
+    ])
+      expect(isLoopbackHost(host), host).toBe(false);
   });
 });

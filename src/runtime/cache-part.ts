@@ -1,14 +1,12 @@
 import { createAnalyserRegistry } from '../analysers/analyser-registry.js';
 import { builtinAnalysers } from '../analysers/builtin-analysers.js';
 import type { AnalyserRegistry } from '../analysers/index.js';
-import type { Route } from '../api/control-server.js';
 import { PubsubCacheClient } from '../cache/cache-client.js';
 import type { CacheActorMessage } from '../cache/cache-messages.js';
 import { CacheSessions } from '../cache/cache-sessions.js';
 import { makePubsubCacheActor } from '../cache/pubsub-cache-actor.js';
 import { ParserPool } from '../parsers/parser-pool.js';
 import type { PubsubCachePort } from '../plugins/builtin/pubsub-cache.js';
-import { cacheRoutes } from './cache-routes.js';
 import type { HealthEntry, RuntimePart, RuntimeServices } from './runtime.js';
 import type { StoragePart } from './storage-part.js';
 
@@ -139,10 +137,6 @@ export class CachePart implements RuntimePart {
       ok: true,
       detail: `parser pool ${stats.threads} threads, ${stats.tasksCompleted} tasks, ${stats.crashes} crashes, ${stats.timeouts} timeouts`,
     };
-  }
-
-  routes(): readonly Route[] {
-    return cacheRoutes(() => this.client);
   }
 
   async stop(): Promise<void> {

@@ -1,3 +1,4 @@
+import { operationRoutes } from '../api/operation-routes.js';
 import type { AviaryConfigInput } from '../config/config-schema.js';
 import type { EntityStatus } from '../entities/entity-actor.js';
 import type {
@@ -79,6 +80,13 @@ export class Aviary extends Runtime {
     this.#storage = storage;
     this.#entities = entities;
     plugins.register(createPubsubCachePlugin(cache.port));
+    // The control operations (profiles, messages, history, cache) are served from one table.
+    this.addPart({
+      name: 'control-operations',
+      start: async () => undefined,
+      stop: async () => undefined,
+      routes: () => operationRoutes(this),
+    });
     plugins.register(echoBotPlugin);
     plugins.register(createExampleE2eePlugin());
     for (const plugin of options.plugins ?? []) plugins.register(plugin);

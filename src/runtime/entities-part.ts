@@ -1,16 +1,6 @@
-import type { Route } from '../api/control-server.js';
-import { HttpError } from '../api/http-errors.js';
-import {
-  addComponentBody,
-  addProfileBody,
-  numberParam,
-  parseBody,
-  sendMessageBody,
-} from '../api/request-schemas.js';
 import { type ConnectionFactories, EntityManager } from '../entities/entity-manager.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import { loadSecretBox } from '../security/secret-box.js';
-import type { MessageType } from '../storage/messages.js';
 import { createSaltedPasswordCache } from '../xmpp/scram.js';
 import { createTokenBucket } from '../xmpp/token-bucket.js';
 import type { RuntimeEvents } from './events.js';
@@ -119,111 +109,5 @@ export class EntitiesPart implements RuntimePart {
       ok: true,
       detail: `${online}/${list.length} online${failed > 0 ? `, ${failed} auth-failed` : ''}`,
     };
-  }
-
-  routes(): readonly Route[] {
-    const m = () => this.manager;
-    const listOf = (kind: 'client' | 'component') =>
-      m()
-        .list()
-        .filter((s) => s.kind === kind);
-    return [
-      { method: 'GET', path: '/profiles', handle: () => ({ body: listOf('client') }) },
-      {
-        method: 'POST',
-        path: '/profiles',
-        async handle({ body }) {
-          const status = await m().addProfile(parseBody(addProfileBody, body));
-          return { status: 201, body: status };
-        },
-      },
-      {
-        method: 'GET',
-        path: '/profiles/:name',
-        handle: ({ params }) => ({ body: m().status(params.name ?? '') }),
-      },
-      {
-        method: 'DELETE',
-        path: '/profiles/:name',
-        async handle({ params }) {
-          await m().remove(params.name ?? '');
-          return { status: 204 };
-        },
-      },
-      {
-        method: 'POST',
-        path: '/profiles/:name/connect',
-        handle({ params }) {
-          m().connect(params.name ?? '');
-          return { status: 202, body: m().status(params.name ?? '') };
-        },
-      },
-      {
-        method: 'POST',
-        path: '/profiles/:name/disconnect',
-        async handle({ params }) {
-          await m().disconnect(params.name ?? '');
-          return { body: m().status(params.name ?? '') };
-        },
-      },
-      {
-        method: 'POST',
-        path: '/profiles/:name/messages',
-        async handle({ params, body }) {
-          const b = parseBody(sendMessageBody, body);
-          const { sendOnly, ...request } = b;
-          const result = await m().sendMessage(params.name ?? '', request as never, {
-            sendOnly: sendOnly === true,
-          });
-          return { status: result.outcome === 'sent' ? 201 : 200, body: result };
-        },
-      },
-      {
-        method: 'GET',
-        path: '/profiles/:name/history',
-        async handle({ params, query }) {
-          const between = query.get('between');
-          const pair = between?.split(',');
-          if (between !== null && (pair?.length !== 2 || !pair[0] || !pair[1])) {
-            throw new HttpError(400, 'between must be two JIDs separated by a comma');
-          }
-          const order = query.get('order');
-          if (order !== null && order !== 'asc' && order !== 'desc')
-            throw new HttpError(400, 'order must be asc or desc');
-          const before = numberParam(query, 'before');
-          const after = numberParam(query, 'after');
-          const limit = numberParam(query, 'limit');
-          const types = query.getAll('type');
-          const rows = await m().history(params.name ?? '', {
-            ...(query.get('with') ? { with: query.get('with') as string } : {}),
-            ...(pair ? { between: [pair[0] as string, pair[1] as string] as const } : {}),
-            ...(before !== undefined ? { before } : {}),
-            ...(after !== undefined ? { after } : {}),
-            ...(limit !== undefined ? { limit } : {}),
-            ...(query.get('search') ? { search: query.get('search') as string } : {}),
-            ...(types.length > 0 ? { types: types as MessageType[] } : {}),
-            ...(order ? { order } : {}),
-          });
-          return { body: rows };
-        },
-      },
-      { method: 'GET', path: '/components', handle: () => ({ body: listOf('component') }) },
-      {
-        method: 'POST',
-        path: '/components',
-        async handle({ body }) {
-          const status = await m().addComponent(parseBody(addComponentBody, body));
-          return { status: 201, body: status };
-        },
-      },
-      {
-        method: 'DELETE',
-        path: '/components/:name',
-        async handle({ params }) {
-          await m().remove(params.name ?? '');
-          return { status: 204 };
-        },
-      },
-    ];
   }
 }

@@ -213,7 +213,6 @@ export class Runtime {
   async #startApi(): Promise<void> {
     const token = ensureApiToken(this.dataDir);
     const routes: Route[] = [
-      { method: 'GET', path: '/health', handle: () => ({ body: this.health() }) },
       {
         method: 'GET',
         path: '/metrics',

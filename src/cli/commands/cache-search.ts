@@ -7,6 +7,7 @@
  *   --parsed published '>=' 2024-01-01 --order-by published:desc --limit 20
  */
 import type { Command } from 'commander';
+import type { CacheSearchQuery } from '../../cache/cache-messages.js';
 import type {
   ItemSearchHit,
   ParsedFilter,
@@ -15,8 +16,8 @@ import type {
 } from '../../storage/messages.js';
 import { parsePathText } from '../../storage/search-path.js';
 import { globalOptions } from '../context.js';
-import { CliError, emit, renderTable } from '../output.js';
-import { type ItemSearchQuery, withTarget } from '../target.js';
+import { emit, renderTable, usageError } from '../output.js';
+import { callOperation } from '../target.js';
 
 /** The options commander collects for `cache search`. */
 export interface CacheSearchOptions {
@@ -52,7 +53,7 @@ const orNull = (values: readonly string[]) =>
 function count(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new CliError(`${option} takes a non-negative integer`);
+  if (!Number.isInteger(n) || n < 0) throw usageError(`${option} takes a non-negative integer`);
   return n;
 }
 
@@ -60,18 +61,18 @@ function path(text: string, option: string): (string | number)[] {
   try {
     return parsePathText(text);
   } catch (error) {
-    throw new CliError(
+    throw usageError(
       `${option}: ${(error as Error).message} (write keys as a.b and indexes as a[0])`,
     );
   }
 }
 
 /** Turns the command-line options into a storage search query (no I/O). */
-export function searchQueryFromOptions(o: CacheSearchOptions): ItemSearchQuery {
+export function searchQueryFromOptions(o: CacheSearchOptions): CacheSearchQuery {
   const parsed: ParsedFilter[] = [];
   const specs = o.parsed ?? [];
   if (specs.length % 3 !== 0) {
-    throw new CliError(
+    throw usageError(
       '--parsed takes three arguments: PATH OP VALUE (quote VALUE if it has spaces)',
     );
   }
@@ -110,7 +111,7 @@ export function searchQueryFromOptions(o: CacheSearchOptions): ItemSearchQuery {
     withPayload: o.withPayload === true ? true : undefined,
   };
   for (const key of Object.keys(query)) if (query[key] === undefined) delete query[key];
-  return query as ItemSearchQuery;
+  return query as CacheSearchQuery;
 }
 
 const time = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
@@ -164,7 +165,7 @@ export function registerCacheSearchCommand(cache: Command): void {
     .action(async (o: CacheSearchOptions, command: Command) => {
       const global = globalOptions(command);
       const query = searchQueryFromOptions(o);
-      const hits = await withTarget(global, (t) => t.searchItems(query));
+      const hits = await callOperation(global, 'cache.search', query);
       emit(global.json, hits, () => renderHits(hits));
     });
 }

@@ -1,19 +1,19 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { globalOptions } from '../context.js';
-import { CliError, emit, renderTable } from '../output.js';
-import { withTarget } from '../target.js';
+import { emit, renderTable, usageError } from '../output.js';
+import { callOperation, requireRuntime } from '../target.js';
 
 const int = (name: string) => (value: string) => {
   const n = Number.parseInt(value, 10);
   if (!Number.isInteger(n) || n < 0)
-    throw new CliError(`${name} must be a non-negative integer, got ${value}`);
+    throw usageError(`${name} must be a non-negative integer, got ${value}`);
   return n;
 };
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const isoSeconds = (value: string) => {
   const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) throw new CliError(`not an ISO 8601 date: ${value}`);
+  if (!Number.isFinite(ms)) throw usageError(`not an ISO 8601 date: ${value}`);
   return ms / 1000;
 };
 
@@ -42,9 +42,9 @@ export function registerCacheCommands(program: Command): Command {
       ) => {
         const global = globalOptions(command);
         const paging = [o.after, o.before, o.index].filter((v) => v !== undefined).length;
-        if (paging > 1) throw new CliError('give at most one of --after, --before, --index');
+        if (paging > 1) throw usageError('give at most one of --after, --before, --index');
         if (o.order !== undefined && o.order !== 'creation' && o.order !== 'modification') {
-          throw new CliError('--order must be creation or modification');
+          throw usageError('--order must be creation or modification');
         }
         const rsm =
           paging === 0 && o.max === undefined
@@ -55,20 +55,18 @@ export function registerCacheCommands(program: Command): Command {
                 ...(o.before !== undefined ? { before: o.before as string } : {}),
                 ...(o.index !== undefined ? { index: o.index as number } : {}),
               };
-        const result = await withTarget(global, (t) =>
-          t.cacheItems(
-            { profile, service, node },
-            {
-              ...(paging > 0 && rsm
-                ? { rsm }
-                : o.max !== undefined
-                  ? { maxItems: o.max as number }
-                  : {}),
-              ...(o.order !== undefined ? { orderBy: o.order as 'creation' | 'modification' } : {}),
-              ...(o.cache === false ? { useCache: false } : {}),
-            },
-          ),
-        );
+        const result = await callOperation(global, 'cache.items', {
+          profile,
+          service,
+          node,
+          ...(paging > 0 && rsm
+            ? { rsm }
+            : o.max !== undefined
+              ? { maxItems: o.max as number }
+              : {}),
+          ...(o.order !== undefined ? { orderBy: o.order as 'creation' | 'modification' } : {}),
+          ...(o.cache === false ? { useCache: false } : {}),
+        });
         emit(global.json, result, () =>
           [
             renderTable(
@@ -97,6 +95,7 @@ export function registerCacheCommands(program: Command): Command {
         command: Command,
       ) => {
         const global = globalOptions(command);
+        const client = await requireRuntime(global);
         const bar =
           global.json || !process.stderr.isTTY
             ? undefined
@@ -105,18 +104,30 @@ export function registerCacheCommands(program: Command): Command {
                 cliProgress.Presets.shades_classic,
               );
         let started = false;
-        const outcome = await withTarget(global, (t) =>
-          t.cacheSync({ profile, service, node }, o.resync !== false, (items, total) => {
-            if (!bar) return;
-            if (!started) {
-              bar.start(total ?? items, 0);
-              started = true;
-            }
-            if (total !== undefined) bar.setTotal(total);
-            bar.update(items);
-          }),
-        );
-        bar?.stop();
+        const stop = client.subscribe((event, data) => {
+          const d = data as {
+            profile?: string;
+            service?: string;
+            node?: string;
+            items?: number;
+            total?: number;
+          };
+          if (!bar || event !== 'cacheSyncProgress') return;
+          if (d.profile !== profile || d.service !== service || d.node !== node) return;
+          const items = d.items ?? 0;
+          if (!started) {
+            bar.start(d.total ?? items, 0);
+            started = true;
+          }
+          if (d.total !== undefined) bar.setTotal(d.total);
+          bar.update(items);
+        });
+        const outcome = await client
+          .call('cache.sync', { profile, service, node, resync: o.resync !== false })
+          .finally(() => {
+            stop();
+            bar?.stop();
+          });
         emit(global.json, outcome, () => JSON.stringify(outcome));
       },
     );
@@ -135,17 +146,15 @@ export function registerCacheCommands(program: Command): Command {
       const global = globalOptions(command);
       const nullable = (values: unknown) =>
         (values as string[] | undefined)?.map((v) => (v === '' ? null : v));
-      const result = await withTarget(global, (t) =>
-        t.cachePurge({
-          ...(o.service ? { services: o.service as string[] } : {}),
-          ...(o.node ? { nodes: o.node as string[] } : {}),
-          ...(o.type ? { types: nullable(o.type) as (string | null)[] } : {}),
-          ...(o.subtype ? { subtypes: nullable(o.subtype) as (string | null)[] } : {}),
-          ...(o.profile ? { profiles: o.profile as string[] } : {}),
-          ...(o.createdBefore !== undefined ? { createdBefore: o.createdBefore as number } : {}),
-          ...(o.updatedBefore !== undefined ? { updatedBefore: o.updatedBefore as number } : {}),
-        }),
-      );
+      const result = await callOperation(global, 'cache.purge', {
+        ...(o.service ? { services: o.service as string[] } : {}),
+        ...(o.node ? { nodes: o.node as string[] } : {}),
+        ...(o.type ? { types: nullable(o.type) as (string | null)[] } : {}),
+        ...(o.subtype ? { subtypes: nullable(o.subtype) as (string | null)[] } : {}),
+        ...(o.profile ? { profiles: o.profile as string[] } : {}),
+        ...(o.createdBefore !== undefined ? { createdBefore: o.createdBefore as number } : {}),
+        ...(o.updatedBefore !== undefined ? { updatedBefore: o.updatedBefore as number } : {}),
+      });
       emit(global.json, result, () => `${result.deleted} item(s) deleted`);
     });
 
@@ -154,7 +163,7 @@ export function registerCacheCommands(program: Command): Command {
     .description('drop every cached node and its items')
     .action(async (_o: unknown, command: Command) => {
       const global = globalOptions(command);
-      const result = await withTarget(global, (t) => t.cacheReset());
+      const result = await callOperation(global, 'cache.reset', {});
       emit(global.json, result, () => `${result.deleted} node(s) dropped`);
     });
   return cache;

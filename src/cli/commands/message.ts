@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { MessageType } from '../../storage/messages.js';
+import type { OperationInput } from '../../api/operations.js';
 import { globalOptions } from '../context.js';
-import { CliError, emit, renderTable } from '../output.js';
-import { withTarget } from '../target.js';
+import { emit, renderTable, usageError } from '../output.js';
+import { callOperation, requireRuntime } from '../target.js';
 
 async function readStdinText(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -16,7 +16,7 @@ const timestamp = (value: string) => {
   const asNumber = Number(value);
   const ms = Number.isFinite(asNumber) ? asNumber * 1000 : Date.parse(value);
   if (!Number.isFinite(ms))
-    throw new CliError(`not a timestamp (ISO 8601 or seconds since the epoch): ${value}`);
+    throw usageError(`not a timestamp (ISO 8601 or seconds since the epoch): ${value}`);
   return ms;
 };
 
@@ -37,16 +37,17 @@ export function registerMessageCommands(program: Command): void {
         command: Command,
       ) => {
         const global = globalOptions(command);
+        // Refused before reading the body: sending needs a running runtime.
+        const client = await requireRuntime(global);
         const text = body ?? (await readStdinText());
         const lang = o.lang ?? '';
-        const result = await withTarget(global, (t) =>
-          t.sendMessage(profile, {
-            to,
-            type: o.type as MessageType | 'auto',
-            ...(text !== '' ? { message: { [lang]: text } } : {}),
-            ...(o.subject !== undefined ? { subject: { [lang]: o.subject } } : {}),
-          }),
-        );
+        const result = await client.call('message.send', {
+          profile,
+          to,
+          type: o.type as OperationInput<'message.send'>['type'],
+          ...(text !== '' ? { message: { [lang]: text } } : {}),
+          ...(o.subject !== undefined ? { subject: { [lang]: o.subject } } : {}),
+        });
         emit(global.json, result, () =>
           result.outcome === 'sent'
             ? `sent ${result.message.uid}${result.stored ? ' (stored)' : ''}`
@@ -65,25 +66,30 @@ export function registerMessageCommands(program: Command): void {
     .option('--after <ts>', 'after this time (ISO 8601 or epoch seconds)', timestamp)
     .option('--search <text>', 'full-text search in bodies')
     .option('--type <type...>', 'message types')
-    .option('--limit <n>', 'at most N messages', (v) => Number.parseInt(v, 10))
+    .option('--limit <n>', 'at most N messages', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0)
+        throw usageError(`--limit takes a non-negative integer, got ${JSON.stringify(v)}`);
+      return n;
+    })
     .option('--order <order>', 'asc or desc (default desc)')
     .action(async (profile: string, o: Record<string, unknown>, command: Command) => {
       const global = globalOptions(command);
       const between = o.between === undefined ? undefined : String(o.between).split(',');
       if (between !== undefined && between.length !== 2)
-        throw new CliError('--between takes two JIDs: A,B');
-      const rows = await withTarget(global, (t) =>
-        t.history(profile, {
-          ...(o.with !== undefined ? { with: o.with as string } : {}),
-          ...(between ? { between: [between[0] as string, between[1] as string] as const } : {}),
-          ...(o.before !== undefined ? { before: o.before as number } : {}),
-          ...(o.after !== undefined ? { after: o.after as number } : {}),
-          ...(o.search !== undefined ? { search: o.search as string } : {}),
-          ...(o.type !== undefined ? { types: o.type as MessageType[] } : {}),
-          ...(o.limit !== undefined ? { limit: o.limit as number } : {}),
-          ...(o.order !== undefined ? { order: o.order as 'asc' | 'desc' } : {}),
-        }),
-      );
+        throw usageError('--between takes two JIDs: A,B');
+      type Query = OperationInput<'history.query'>;
+      const rows = await callOperation(global, 'history.query', {
+        profile,
+        ...(o.with !== undefined ? { with: o.with as string } : {}),
+        ...(between ? { between: [between[0] as string, between[1] as string] } : {}),
+        ...(o.before !== undefined ? { before: o.before as number } : {}),
+        ...(o.after !== undefined ? { after: o.after as number } : {}),
+        ...(o.search !== undefined ? { search: o.search as string } : {}),
+        ...(o.type !== undefined ? { types: o.type as Query['types'] } : {}),
+        ...(o.limit !== undefined ? { limit: o.limit as number } : {}),
+        ...(o.order !== undefined ? { order: o.order as Query['order'] } : {}),
+      });
       emit(global.json, rows, () =>
         renderTable(
           rows.map((r) => ({

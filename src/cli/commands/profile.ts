@@ -1,15 +1,14 @@
 import type { Command } from 'commander';
 import type { EntityStatus } from '../../entities/entity-actor.js';
-import type { TlsPolicy } from '../../storage/messages.js';
 import { globalOptions } from '../context.js';
-import { CliError, emit, renderTable } from '../output.js';
+import { emit, renderTable, usageError } from '../output.js';
 import { envSecret, readStdinSecret } from '../secret-input.js';
-import { withTarget } from '../target.js';
+import { callOperation } from '../target.js';
 
 const port = (value: string) => {
   const n = Number.parseInt(value, 10);
   if (!Number.isInteger(n) || n < 1 || n > 65535)
-    throw new CliError(`port must be 1..65535, got ${value}`);
+    throw usageError(`port must be 1..65535, got ${value}`);
   return n;
 };
 
@@ -41,30 +40,28 @@ export function registerProfileCommands(program: Command): void {
     .option('--no-verify-tls', 'do NOT verify the server certificate (test servers only)')
     .action(async (name: string, o: Record<string, unknown>, command: Command) => {
       const global = globalOptions(command);
-      const tls = o.tls === 'off' ? 'disabled' : (o.tls as string);
-      if (!['required', 'optional', 'disabled'].includes(tls))
-        throw new CliError('--tls must be required, optional or off');
+      const tls = o.tls === 'off' ? 'disabled' : o.tls;
+      if (tls !== 'required' && tls !== 'optional' && tls !== 'disabled')
+        throw usageError('--tls must be required, optional or off');
       if (Boolean(o.passwordStdin) === Boolean(o.passwordEnv)) {
-        throw new CliError(
+        throw usageError(
           'give the password with exactly one of --password-stdin or --password-env VAR',
         );
       }
       const password = o.passwordStdin
         ? await readStdinSecret('password')
         : envSecret(o.passwordEnv as string, 'password');
-      const status = await withTarget(global, (t) =>
-        t.addProfile({
-          name,
-          jid: o.jid as string,
-          password,
-          tls: tls as TlsPolicy,
-          autoconnect: o.autoconnect !== false,
-          ...(o.server !== undefined ? { serverHost: o.server as string } : {}),
-          ...(o.port !== undefined ? { serverPort: o.port as number } : {}),
-          ...(o.caFile !== undefined ? { caFile: o.caFile as string } : {}),
-          ...(o.verifyTls === false ? { verifyTls: false } : {}),
-        }),
-      );
+      const status = await callOperation(global, 'profile.add', {
+        name,
+        jid: o.jid as string,
+        password,
+        tls,
+        autoconnect: o.autoconnect !== false,
+        ...(o.server !== undefined ? { serverHost: o.server as string } : {}),
+        ...(o.port !== undefined ? { serverPort: o.port as number } : {}),
+        ...(o.caFile !== undefined ? { caFile: o.caFile as string } : {}),
+        ...(o.verifyTls === false ? { verifyTls: false } : {}),
+      });
       emit(
         global.json,
         status,
@@ -77,7 +74,7 @@ export function registerProfileCommands(program: Command): void {
     .description('list profiles with their connection state')
     .action(async (_o: unknown, command: Command) => {
       const global = globalOptions(command);
-      const rows = await withTarget(global, (t) => t.list('client'));
+      const rows = await callOperation(global, 'profile.list', {});
       emit(global.json, rows, () => stateTable(rows));
     });
 
@@ -86,7 +83,7 @@ export function registerProfileCommands(program: Command): void {
     .description('remove a profile with its history and cache')
     .action(async (name: string, _o: unknown, command: Command) => {
       const global = globalOptions(command);
-      await withTarget(global, (t) => t.remove(name));
+      await callOperation(global, 'profile.remove', { name });
       emit(global.json, { removed: name }, () => `profile ${name} removed`);
     });
 
@@ -96,9 +93,7 @@ export function registerProfileCommands(program: Command): void {
       .description(`${verb} a profile or component (needs a running runtime)`)
       .action(async (name: string, _o: unknown, command: Command) => {
         const global = globalOptions(command);
-        const status = await withTarget(global, (t) =>
-          verb === 'connect' ? t.connect(name) : t.disconnect(name),
-        );
+        const status = await callOperation(global, `profile.${verb}`, { name });
         emit(global.json, status, () => `${status.name}: ${status.state}`);
       });
   }
@@ -120,19 +115,17 @@ export function registerComponentCommands(program: Command): void {
     .action(async (name: string, o: Record<string, unknown>, command: Command) => {
       const global = globalOptions(command);
       const secret = envSecret(o.secretEnv as string, 'component secret');
-      const status = await withTarget(global, (t) =>
-        t.addComponent({
-          name,
-          jid: o.jid as string,
-          secret,
-          entryPoint: o.entryPoint as string,
-          serverHost: o.server as string,
-          serverPort: (o.port as number | undefined) ?? 5347,
-          sendHistory: o.sendHistory === true,
-          receiveHistory: o.receiveHistory === true,
-          autoconnect: o.autoconnect !== false,
-        }),
-      );
+      const status = await callOperation(global, 'component.add', {
+        name,
+        jid: o.jid as string,
+        secret,
+        entryPoint: o.entryPoint as string,
+        serverHost: o.server as string,
+        serverPort: (o.port as number | undefined) ?? 5347,
+        sendHistory: o.sendHistory === true,
+        receiveHistory: o.receiveHistory === true,
+        autoconnect: o.autoconnect !== false,
+      });
       emit(
         global.json,
         status,
@@ -144,7 +137,7 @@ export function registerComponentCommands(program: Command): void {
     .description('list components with their connection state')
     .action(async (_o: unknown, command: Command) => {
       const global = globalOptions(command);
-      const rows = await withTarget(global, (t) => t.list('component'));
+      const rows = await callOperation(global, 'component.list', {});
       emit(global.json, rows, () => stateTable(rows));
     });
   component
@@ -152,7 +145,7 @@ export function registerComponentCommands(program: Command): void {
     .description('remove a component')
     .action(async (name: string, _o: unknown, command: Command) => {
       const global = globalOptions(command);
-      await withTarget(global, (t) => t.remove(name));
+      await callOperation(global, 'component.remove', { name });
       emit(global.json, { removed: name }, () => `component ${name} removed`);
     });
 }

@@ -1,20 +1,26 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load-config.js';
-import { createLogger } from '../../log.js';
-import { createDefaultRuntime } from '../../runtime/default-runtime.js';
 import { globalOptions } from '../context.js';
+import { checkDataDir, checkPortFree } from '../environment.js';
+import { usageError } from '../output.js';
 
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
     .description('start the runtime in the foreground (Ctrl-C or SIGTERM stops it gracefully)')
-    .option('--api-port <port>', 'control API port on 127.0.0.1 (default: a free port)', (v) =>
-      Number.parseInt(v, 10),
-    )
+    .option('--api-port <port>', 'control API port on 127.0.0.1 (default: a free port)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535)
+        throw usageError(`--api-port takes 0..65535, got ${JSON.stringify(v)}`);
+      return n;
+    })
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
     .action(async (options: { apiPort?: number; logLevel?: string }, command: Command) => {
       const global = globalOptions(command);
+      const [{ isLoopbackHost }, { loadConfig }] = await Promise.all([
+        import('../../config/config-schema.js'),
+        import('../../config/load-config.js'),
+      ]);
       const config = loadConfig({
         file: global.config,
         env: process.env,
@@ -24,6 +30,20 @@ export function registerRunCommand(program: Command): void {
           ...(options.logLevel !== undefined ? { log: { level: options.logLevel as 'info' } } : {}),
         },
       });
+      // Environment faults are found before storage starts (no journal replay, no migration),
+      // and each ends the command with one line.
+      checkDataDir(global.dataDir);
+      await checkPortFree(config.api.host, config.api.port);
+      if (!isLoopbackHost(config.api.host)) {
+        process.stderr.write(
+          `aviary: warning: the control API listens on ${config.api.host} (api.allowRemote is true): anyone who can reach it and holds the token controls this runtime\n`,
+        );
+      }
+      // The runtime is loaded here, not at CLI start: other commands never need it.
+      const [{ createLogger }, { createDefaultRuntime }] = await Promise.all([
+        import('../../log.js'),
+        import('../../runtime/default-runtime.js'),
+      ]);
       const log = createLogger({ level: config.log.level });
       const runtime = createDefaultRuntime({ config, log });
       // Signals are taken before start: a Ctrl-C or SIGTERM during start-up (migrations, journal
@@ -35,7 +55,13 @@ export function registerRunCommand(program: Command): void {
       const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM') };
       process.on('SIGINT', handlers.SIGINT);
       process.on('SIGTERM', handlers.SIGTERM);
-      await runtime.start();
+      try {
+        await runtime.start();
+      } catch (error) {
+        process.off('SIGINT', handlers.SIGINT);
+        process.off('SIGTERM', handlers.SIGTERM);
+        throw error;
+      }
       const say = (line: string) => process.stdout.write(`${line}\n`);
       if (global.json) {
         say(

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import type { RuntimeHealth } from '../../runtime/runtime.js';
-import { connectToRuntime } from '../api-client.js';
 import { globalOptions } from '../context.js';
-import { CliError, emit, renderTable } from '../output.js';
+import { emit, renderTable } from '../output.js';
 
 export function registerStatusCommand(program: Command): void {
   program
@@ -12,15 +10,18 @@ export function registerStatusCommand(program: Command): void {
     )
     .action(async (_options: unknown, command: Command) => {
       const global = globalOptions(command);
+      const { connectToRuntime } = await import('../api-client.js');
       const client = connectToRuntime(global.dataDir);
       if (client === undefined) {
+        // Not an error of the command: the answer is "not running" (exit status 1).
         if (global.json) emit(true, { running: false, dataDir: global.dataDir }, () => '');
-        throw new CliError(
-          `no Aviary runtime is running on ${global.dataDir} (start one with "aviary run")`,
-          1,
+        process.stderr.write(
+          `aviary: no Aviary runtime is running on ${global.dataDir} (start one with "aviary run")\n`,
         );
+        process.exitCode = 1;
+        return;
       }
-      const health = await client.request<RuntimeHealth>('GET', '/health');
+      const health = await client.call('runtime.health', {});
       emit(global.json, { running: true, apiUrl: client.apiUrl, ...health }, () =>
         [
           `Aviary ${health.version} running (pid ${health.pid}, up ${health.uptimeSeconds}s) at ${client.apiUrl}`,

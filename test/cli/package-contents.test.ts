@@ -1,0 +1,103 @@
+/**
+ * What `npm pack` ships: the compiled runtime and its migrations, never a test, a test fixture or
+ * a benchmark; and `dependencies` are exactly the packages the shipped code imports (test-only
+ * ones live in devDependencies). Needs `npm run build` first (dist/).
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+
+function packedFiles(): string[] {
+  // --ignore-scripts: list what would be packed without running the prepack build.
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const [report] = JSON.parse(out) as { files: { path: string }[] }[];
+  return (report?.files ?? []).map((f) => f.path);
+}
+
+const isTestFile = (path: string) => /\.test\.|test-fixture/.test(path);
+
+function shippedSources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'test-fixtures' ? [] : shippedSources(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !isTestFile(path)
+      ? [path]
+      : [];
+  });
+}
+
+/** Package names imported (statically or dynamically) by a source text. */
+function importedPackages(text: string): string[] {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '');
+  const specifiers = [
+    ...code.matchAll(/^\s*(?:import|export)[^'"]*?from\s+'([^']+)'/gm),
+    ...code.matchAll(/^\s*import\s+'([^']+)'/gm),
+    ...code.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g),
+  ].map((m) => m[1] as string);
+  return specifiers
+    .filter((s) => !s.startsWith('.') && !s.startsWith('node:') && !builtinModules.includes(s))
+    .map((s) =>
+      s
+        .split('/')
+        .slice(0, s.startsWith('@') ? 2 : 1)
+        .join('/'),
+    );
+}
+
+describe('the npm package', () => {
+  it('ships the compiled runtime and migrations, and no test, fixture or benchmark file', () => {
+    const files = packedFiles();
+    expect(files).toContain('dist/src/index.js');
+    expect(files).toContain('dist/src/cli/main.js');
+    expect(files).toContain('dist/src/actors/worker-host.js');
+    expect(files).toContain('dist/src/runtime/storage-actor.js');
+    expect(files.some((f) => /^dist\/migrations\/0001_[a-z_]+\.js$/.test(f))).toBe(true);
+    const unwanted = files.filter(
+      (f) =>
+        isTestFile(f) ||
+        f.startsWith('test/') ||
+        f.startsWith('bench/') ||
+        f.startsWith('dist/test/') ||
+        f.startsWith('dist/bench/') ||
+        f.startsWith('dist/examples/') ||
+        f.startsWith('src/') ||
+        f.endsWith('.map'),
+    );
+    expect(unwanted).toEqual([]);
+  });
+
+  it('declares exactly the packages the shipped code imports as dependencies', () => {
+    const used = new Set(
+      shippedSources(join(ROOT, 'src'))
+        .concat(shippedSources(join(ROOT, 'migrations')))
+        .flatMap((file) => importedPackages(readFileSync(file, 'utf8'))),
+    );
+    const declared = new Set(Object.keys(pkg.dependencies));
+    expect(
+      [...used].filter((name) => !declared.has(name)).sort(),
+      'imported, not declared',
+    ).toEqual([]);
+    expect(
+      [...declared].filter((name) => !used.has(name)).sort(),
+      'declared, not imported',
+    ).toEqual([]);
+  });
+
+  it('keeps test-only packages out of the dependencies', () => {
+    for (const name of ['vitest', 'fast-check', 'playwright-core', '@xmpp/client', '@xmpp/jid'])
+      expect(Object.keys(pkg.dependencies), name).not.toContain(name);
+  });
+});

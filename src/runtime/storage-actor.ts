@@ -8,8 +8,8 @@
 
 import type { Behavior, ReplyTo } from '../actors/types.js';
 import { deserializeError } from '../errors.js';
+import { type BackendHealth, openStorageBackend } from '../storage/backend.js';
 import type { StorageRequest } from '../storage/messages.js';
-import { StorageEngine, type StorageHealth } from '../storage/storage-engine.js';
 import type { StorageStats } from '../storage/storage-stats.js';
 
 export type StorageActorMessage =
@@ -20,12 +20,14 @@ export type StorageActorMessage =
     }
   | {
       readonly type: 'storage.health';
-      readonly replyTo: ReplyTo<{ health: StorageHealth; stats: StorageStats }>;
+      readonly replyTo: ReplyTo<{ health: BackendHealth; stats: StorageStats }>;
     }
   | { readonly type: 'storage.snapshot'; readonly replyTo: ReplyTo<null> };
 
 export interface StorageActorArgs {
   readonly dataDir: string;
+  /** `postgres://…` selects the PostgreSQL backend; absent, sql.js in `dataDir`. */
+  readonly url?: string | undefined;
   readonly snapshotJournalBytes: number;
   readonly snapshotIntervalMs: number;
 }
@@ -41,8 +43,9 @@ export async function makeStorageActor(
         fields?: Readonly<Record<string, unknown>>,
       ) => void)
     | undefined;
-  const engine = await StorageEngine.open({
+  const engine = await openStorageBackend({
     dataDir: args.dataDir,
+    url: args.url,
     snapshot: {
       maxJournalBytes: args.snapshotJournalBytes,
       maxIntervalMs: args.snapshotIntervalMs,

@@ -77,7 +77,9 @@ export function buildPgItemSearch(req: Of<'pubsub.items.search'>): {
   if (fts) {
     const q = `to_tsquery('simple', ${p.add(toTsQuery(requireString(req.query, 'query')))})`;
     where.push(`i.text_tsv @@ ${q}`);
-    rank = `(-ts_rank_cd(i.text_tsv, ${q}))::float8`;
+    // Normalisation 1 divides by 1 + log(document length): like bm25, shorter documents
+    // with the same matches rank better.
+    rank = `(-ts_rank_cd(i.text_tsv, ${q}, 1))::float8`;
   }
   where.push(...nodeFilterSql(req, p));
   const names = optionalList(req.names, 'names') as string[] | undefined;

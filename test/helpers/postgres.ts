@@ -24,8 +24,11 @@ export interface PostgresFixture {
   readonly ownCluster: boolean;
   /** Creates an empty database and returns its URL. */
   createDatabase(): Promise<string>;
-  /** Stops the server (fast shutdown: sessions are cut), keeping the cluster. Own cluster only. */
-  halt(): Promise<void>;
+  /**
+   * Stops the server, keeping the cluster: `fast` (SIGINT: sessions cut, clean shutdown) or
+   * `immediate` (SIGQUIT: no checkpoint, crash recovery on the next start). Own cluster only.
+   */
+  halt(mode?: 'fast' | 'immediate'): Promise<void>;
   /** Starts the server again on the same port after {@link halt}. */
   resume(): Promise<void>;
   /** Last lines of the server log. */
@@ -189,11 +192,11 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   };
   const adminUrl = `postgres://aviary@127.0.0.1:${port}/postgres`;
   const logTail = (lines = 40) => log.split('\n').slice(-lines).join('\n');
-  const halt = async () => {
+  const halt = async (mode: 'fast' | 'immediate' = 'fast') => {
     const running = child;
     if (running === undefined || running.exitCode !== null) return;
     const exited = new Promise((r) => running.once('exit', r));
-    running.kill('SIGINT');
+    running.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
     const timer = setTimeout(() => running.kill('SIGKILL'), 15_000);
     await exited;
     clearTimeout(timer);

@@ -94,8 +94,11 @@ export class PostgresEngine {
       // An acknowledged write must be durable on the server, whatever the server default.
       options: '-c synchronous_commit=on',
     });
-    // An idle client losing its server emits here; the next checkout gets a fresh one.
+    // A client losing its server emits 'error' (the pool's event for idle clients, the
+    // client's own while checked out); the query in flight rejects on its own and the pool
+    // drops the client, so these events carry nothing more to handle.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const engine = new PostgresEngine({
       pool,
       clock: options.clock ?? systemClock,

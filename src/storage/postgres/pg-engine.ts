@@ -17,7 +17,8 @@ import { isWrite, type StorageOutcome, type StorageRequest } from '../messages.j
 import { loadMigrations, type MigrationInfo, type MigrationResult } from '../migrator.js';
 import { type StorageLog, silentLog } from '../storage-log.js';
 import { EngineStats, type StorageStats } from '../storage-stats.js';
-import { type PgContext, pgAccess } from './pg-access.js';
+import type { PgContext } from './pg-access.js';
+import { BatchSession } from './pg-batch-session.js';
 import { pgDispatch } from './pg-dispatch.js';
 import { isConnectionLoss, unavailable } from './pg-errors.js';
 import { addHistoryBatch } from './pg-history.js';
@@ -153,22 +154,23 @@ export class PostgresEngine {
     } catch (error) {
       return this.#lost(requests, error);
     }
-    const ctx: PgContext = { db: pgAccess(client), now: () => this.#clock.now() / 1000 };
+    const session = new BatchSession(client);
+    const ctx: PgContext = { db: session.db, now: () => this.#clock.now() / 1000 };
     const transactional = writes.includes(true);
     try {
-      if (transactional) await client.query('BEGIN');
+      if (transactional) session.defer('BEGIN');
       const outcomes: StorageOutcome[] = [];
       for (let i = 0; i < requests.length; ) {
         const group = historyRun(requests, i);
         if (group.length > 1) {
-          outcomes.push(...(await this.#historyGroup(client, ctx, group)));
+          outcomes.push(...(await this.#historyGroup(session, ctx, group)));
           i += group.length;
           continue;
         }
-        outcomes.push(await this.#one(client, ctx, requests[i] as StorageRequest, transactional));
+        outcomes.push(await this.#one(session, ctx, requests[i] as StorageRequest, transactional));
         i += 1;
       }
-      if (transactional) await client.query('COMMIT');
+      if (transactional) await session.control('COMMIT');
       client.release();
       this.#recovered();
       this.#stats.recordBatch(
@@ -192,40 +194,43 @@ export class PostgresEngine {
 
   /** Runs one request (in a savepoint inside a write batch); a lost connection is rethrown. */
   async #one(
-    client: pg.PoolClient,
+    session: BatchSession,
     ctx: PgContext,
     request: StorageRequest,
     inTransaction: boolean,
   ): Promise<StorageOutcome> {
-    if (inTransaction) await client.query('SAVEPOINT request');
+    if (inTransaction) session.defer('SAVEPOINT request');
     try {
       const value = await pgDispatch(ctx, request);
-      if (inTransaction) await client.query('RELEASE SAVEPOINT request');
+      if (inTransaction) session.defer('RELEASE SAVEPOINT request');
       return { ok: true, value };
     } catch (error) {
       if ((error as AviaryError).code === 'storage.unavailable') throw error;
-      if (inTransaction)
-        await client.query('ROLLBACK TO SAVEPOINT request; RELEASE SAVEPOINT request');
+      if (inTransaction) {
+        await session.control('ROLLBACK TO SAVEPOINT request');
+        session.defer('RELEASE SAVEPOINT request');
+      }
       return { ok: false, error: serializeError(error) };
     }
   }
 
   /** Consecutive adds as one multi-row insert; on a statement failure, one by one. */
   async #historyGroup(
-    client: pg.PoolClient,
+    session: BatchSession,
     ctx: PgContext,
     group: readonly HistoryAdd[],
   ): Promise<StorageOutcome[]> {
-    await client.query('SAVEPOINT history_group');
+    session.defer('SAVEPOINT history_group');
     try {
       const outcomes = await addHistoryBatch(ctx, group);
-      await client.query('RELEASE SAVEPOINT history_group');
+      session.defer('RELEASE SAVEPOINT history_group');
       return outcomes;
     } catch (error) {
       if (isConnectionLoss(error)) throw error;
-      await client.query('ROLLBACK TO SAVEPOINT history_group; RELEASE SAVEPOINT history_group');
+      await session.control('ROLLBACK TO SAVEPOINT history_group');
+      session.defer('RELEASE SAVEPOINT history_group');
       const outcomes: StorageOutcome[] = [];
-      for (const request of group) outcomes.push(await this.#one(client, ctx, request, true));
+      for (const request of group) outcomes.push(await this.#one(session, ctx, request, true));
       return outcomes;
     }
   }

@@ -57,7 +57,9 @@ function overlap(k: Keys, values: readonly Scalar[], folded: boolean, p: Params)
     );
   }
   for (const n of others) parts.push(`${k.json} @> ${p.add(JSON.stringify(n))}::jsonb`);
-  return `coalesce(${parts.join(' OR ')}, false)`;
+  // Bare operators (NULL when the path is missing, which WHERE treats as false): a wrapper
+  // such as coalesce() would hide them from the GIN index.
+  return `(${parts.join(' OR ')})`;
 }
 
 /**
@@ -108,7 +110,7 @@ export function pgParsedFilterSql(filter: unknown, index: number, p: Params): st
       return overlap(k, scalars(value, v, true) as Scalar[], op === 'ioverlap', p);
     case 'disjoint':
     case 'idisjoint':
-      return `NOT ${overlap(k, scalars(value, v, true) as Scalar[], op === 'idisjoint', p)}`;
+      return `NOT coalesce(${overlap(k, scalars(value, v, true) as Scalar[], op === 'idisjoint', p)}, false)`;
     case 'like':
       return `coalesce(${k.raw} LIKE ${p.add(patternText(value, v))} ESCAPE '', false)`;
     case 'not_like':

@@ -23,20 +23,36 @@ export async function profileId(db: PgAccess, name: unknown): Promise<number> {
   return Number(row.id);
 }
 
-/** The id of a node, or a `storage.unknown-node` error. */
+/**
+ * The id of a node, or a `storage.unknown-profile` / `storage.unknown-node` error; one round
+ * trip for both lookups.
+ */
 export async function nodeId(
   ctx: PgContext,
   req: { profile: string; service: string; node: string },
 ): Promise<number> {
+  const profile = requireString(req.profile, 'profile');
+  let names: [string, string];
+  try {
+    names = [requireString(req.service, 'service'), requireString(req.node, 'node')];
+  } catch (error) {
+    await profileId(ctx.db, profile); // an unknown profile is reported first, as on sql.js
+    throw error;
+  }
   const row = await ctx.db.get(
-    'SELECT id FROM pubsub_nodes WHERE profile_id = $1 AND service = $2 AND name = $3',
-    [
-      await profileId(ctx.db, req.profile),
-      requireString(req.service, 'service'),
-      requireString(req.node, 'node'),
-    ],
+    'SELECT n.id FROM profiles p LEFT JOIN pubsub_nodes n ON n.profile_id = p.id AND n.service = $2 AND n.name = $3 WHERE p.name = $1',
+    [profile, ...names],
   );
   if (row === undefined) {
+    throw new AviaryError(
+      'storage.unknown-profile',
+      `no profile named ${JSON.stringify(profile)}`,
+      {
+        details: { profile },
+      },
+    );
+  }
+  if (row.id === null) {
     throw new AviaryError('storage.unknown-node', `no cached node ${req.service} ${req.node}`, {
       details: { profile: req.profile, service: req.service, node: req.node },
     });

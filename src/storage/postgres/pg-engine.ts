@@ -23,6 +23,7 @@ import { pgDispatch } from './pg-dispatch.js';
 import { isConnectionLoss, unavailable } from './pg-errors.js';
 import { addHistoryBatch } from './pg-history.js';
 import { pgAppliedVersions, pgMigrateTo } from './pg-migrator.js';
+import { upsertItemsBatch } from './pg-pubsub-items.js';
 import { redactUrl } from './pg-url.js';
 
 export interface PostgresEngineOptions {
@@ -42,7 +43,8 @@ export interface PostgresHealth {
   readonly reason?: string;
 }
 
-type HistoryAdd = Extract<StorageRequest, { type: 'history.add' }>;
+/** Request types whose consecutive runs are written as one multi-row statement. */
+type Grouped = Extract<StorageRequest, { type: 'history.add' | 'pubsub.items.upsert' }>;
 
 /** int8 (COUNT, ids) as numbers: every id and count here stays below 2^53. */
 const TYPES = {
@@ -161,9 +163,9 @@ export class PostgresEngine {
       if (transactional) session.defer('BEGIN');
       const outcomes: StorageOutcome[] = [];
       for (let i = 0; i < requests.length; ) {
-        const group = historyRun(requests, i);
+        const group = groupRun(requests, i);
         if (group.length > 1) {
-          outcomes.push(...(await this.#historyGroup(session, ctx, group)));
+          outcomes.push(...(await this.#group(session, ctx, group)));
           i += group.length;
           continue;
         }
@@ -214,25 +216,33 @@ export class PostgresEngine {
     }
   }
 
-  /** Consecutive adds as one multi-row insert; on a statement failure, one by one. */
-  async #historyGroup(
+  /** A run of one grouped type as one multi-row write; otherwise (or on failure) one by one. */
+  async #group(
     session: BatchSession,
     ctx: PgContext,
-    group: readonly HistoryAdd[],
+    group: readonly Grouped[],
   ): Promise<StorageOutcome[]> {
-    session.defer('SAVEPOINT history_group');
+    session.defer('SAVEPOINT grouped');
     try {
-      const outcomes = await addHistoryBatch(ctx, group);
-      session.defer('RELEASE SAVEPOINT history_group');
-      return outcomes;
+      const outcomes =
+        group[0]?.type === 'history.add'
+          ? await addHistoryBatch(ctx, group as Extract<Grouped, { type: 'history.add' }>[])
+          : await upsertItemsBatch(
+              ctx,
+              group as Extract<Grouped, { type: 'pubsub.items.upsert' }>[],
+            );
+      if (outcomes !== null) {
+        session.defer('RELEASE SAVEPOINT grouped');
+        return outcomes;
+      }
     } catch (error) {
       if (isConnectionLoss(error)) throw error;
-      await session.control('ROLLBACK TO SAVEPOINT history_group');
-      session.defer('RELEASE SAVEPOINT history_group');
-      const outcomes: StorageOutcome[] = [];
-      for (const request of group) outcomes.push(await this.#one(session, ctx, request, true));
-      return outcomes;
     }
+    await session.control('ROLLBACK TO SAVEPOINT grouped');
+    session.defer('RELEASE SAVEPOINT grouped');
+    const outcomes: StorageOutcome[] = [];
+    for (const request of group) outcomes.push(await this.#one(session, ctx, request, true));
+    return outcomes;
   }
 
   #lost(requests: readonly StorageRequest[], error: unknown): StorageOutcome[] {
@@ -316,13 +326,16 @@ export class PostgresEngine {
   }
 }
 
-/** The run of consecutive `history.add` requests starting at `start` (maybe empty). */
-function historyRun(requests: readonly StorageRequest[], start: number): HistoryAdd[] {
-  const run: HistoryAdd[] = [];
+/** The run of consecutive requests of one grouped type starting at `start` (maybe empty). */
+function groupRun(requests: readonly StorageRequest[], start: number): Grouped[] {
+  const first = requests[start];
+  const type = typeof first === 'object' && first !== null ? first.type : undefined;
+  if (type !== 'history.add' && type !== 'pubsub.items.upsert') return [];
+  const run: Grouped[] = [];
   for (let i = start; i < requests.length; i++) {
     const request = requests[i];
-    if (typeof request !== 'object' || request === null || request.type !== 'history.add') break;
-    run.push(request);
+    if (typeof request !== 'object' || request === null || request.type !== type) break;
+    run.push(request as Grouped);
   }
   return run;
 }

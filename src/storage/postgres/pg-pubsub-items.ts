@@ -4,7 +4,7 @@
  * XEP-0060 `max_items` / RSM (XEP-0059 https://xmpp.org/extensions/xep-0059.html) paging on
  * `(created|updated, id)` keys; same results as `pubsub-items.ts`.
  */
-import { AviaryError } from '../../errors.js';
+import { AviaryError, serializeError } from '../../errors.js';
 import {
   badArgument,
   optionalLimit,
@@ -12,7 +12,7 @@ import {
   optionalNumber,
   requireString,
 } from '../handler-context.js';
-import type { ItemsPage, Json, PubsubItem, StorageRequest } from '../messages.js';
+import type { ItemsPage, Json, PubsubItem, StorageOutcome, StorageRequest } from '../messages.js';
 import { xmlText } from '../xml-text.js';
 import type { PgContext, PgRow } from './pg-access.js';
 import { nodeId } from './pg-lookups.js';
@@ -29,16 +29,19 @@ export function toItem(row: PgRow): PubsubItem {
   };
 }
 
-/** Inserts or replaces items; `created` is kept on update, `updated` moves to now. */
-export async function upsertItems(
-  ctx: PgContext,
-  req: Of<'pubsub.items.upsert'>,
-): Promise<{ upserted: number }> {
-  const node = await nodeId(ctx, req);
+type Row = [
+  name: string,
+  data: string,
+  created: number,
+  updated: number,
+  parsed: string | null,
+  text: string,
+];
+
+/** Validated rows of one request, one per name (a later duplicate wins; `created` stays). */
+function itemRows(req: Of<'pubsub.items.upsert'>, now: number): Row[] {
   if (!Array.isArray(req.items)) throw badArgument('items must be a list');
-  const now = ctx.now();
-  // One row per name (a later duplicate wins, as sequential upserts would; `created` stays).
-  const rows = new Map<string, unknown[]>();
+  const rows = new Map<string, Row>();
   for (const item of req.items) {
     const name = requireString(item.name, 'item.name', 1024);
     if (typeof item.data !== 'string') throw badArgument('item.data must be XML text');
@@ -48,17 +51,98 @@ export async function upsertItems(
     const first = rows.get(name);
     rows.set(name, [name, item.data, first?.[2] ?? created, updated, parsed, xmlText(item.data)]);
   }
-  if (rows.size > 0) {
-    const column = (c: number) => [...rows.values()].map((r) => r[c]);
-    await ctx.db.run(
-      `INSERT INTO pubsub_items (node_id, name, data, created, updated, parsed, text_tsv)
-       SELECT $1, u.name, u.data, u.created, u.updated, u.parsed::jsonb, to_tsvector('simple', u.text)
-       FROM unnest($2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[]) AS u(name, data, created, updated, parsed, text)
-       ON CONFLICT (node_id, name) DO UPDATE SET data = excluded.data, updated = excluded.updated, parsed = excluded.parsed, text_tsv = excluded.text_tsv`,
-      [node, column(0), column(1), column(2), column(3), column(4), column(5)],
-    );
-  }
+  return [...rows.values()];
+}
+
+/** One multi-row upsert of `(node id, row)` pairs, unique on (node, name). */
+async function writeRows(ctx: PgContext, rows: readonly (readonly [number, Row])[]): Promise<void> {
+  if (rows.length === 0) return;
+  const column = (c: number) => rows.map(([, r]) => r[c]);
+  await ctx.db.run(
+    `INSERT INTO pubsub_items (node_id, name, data, created, updated, parsed, text_tsv)
+     SELECT u.node_id, u.name, u.data, u.created, u.updated, u.parsed::jsonb, to_tsvector('simple', u.text)
+     FROM unnest($1::int8[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::text[], $7::text[]) AS u(node_id, name, data, created, updated, parsed, text)
+     ON CONFLICT (node_id, name) DO UPDATE SET data = excluded.data, updated = excluded.updated, parsed = excluded.parsed, text_tsv = excluded.text_tsv`,
+    [rows.map(([node]) => node), column(0), column(1), column(2), column(3), column(4), column(5)],
+  );
+}
+
+/** Inserts or replaces items; `created` is kept on update, `updated` moves to now. */
+export async function upsertItems(
+  ctx: PgContext,
+  req: Of<'pubsub.items.upsert'>,
+): Promise<{ upserted: number }> {
+  const node = await nodeId(ctx, req);
+  await writeRows(
+    ctx,
+    itemRows(req, ctx.now()).map((row) => [node, row] as const),
+  );
   return { upserted: req.items.length };
+}
+
+/**
+ * Consecutive upserts of a batch in two statements (node lookup, one multi-row upsert); one
+ * outcome per request. Returns null when a request is malformed, so the caller runs them one
+ * by one and each gets its exact error.
+ */
+export async function upsertItemsBatch(
+  ctx: PgContext,
+  requests: readonly Of<'pubsub.items.upsert'>[],
+): Promise<StorageOutcome[] | null> {
+  const now = ctx.now();
+  const prepared: Row[][] = [];
+  for (const req of requests) {
+    try {
+      for (const field of ['profile', 'service', 'node'] as const) requireString(req[field], field);
+      prepared.push(itemRows(req, now));
+    } catch {
+      return null;
+    }
+  }
+  const found = await ctx.db.all(
+    `SELECT t.ord, p.id AS profile_id, n.id AS node_id
+     FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(profile, service, node, ord)
+     LEFT JOIN profiles p ON p.name = t.profile
+     LEFT JOIN pubsub_nodes n ON n.profile_id = p.id AND n.service = t.service AND n.name = t.node`,
+    [requests.map((r) => r.profile), requests.map((r) => r.service), requests.map((r) => r.node)],
+  );
+  const byOrd = new Map(found.map((r) => [Number(r.ord), r]));
+  const merged = new Map<string, [number, Row]>();
+  const outcomes = requests.map((req, i): StorageOutcome => {
+    const hit = byOrd.get(i + 1);
+    if (hit?.profile_id === null || hit === undefined) {
+      const error = new AviaryError(
+        'storage.unknown-profile',
+        `no profile named ${JSON.stringify(req.profile)}`,
+        {
+          details: { profile: req.profile },
+        },
+      );
+      return { ok: false, error: serializeError(error) };
+    }
+    if (hit.node_id === null) {
+      const error = new AviaryError(
+        'storage.unknown-node',
+        `no cached node ${req.service} ${req.node}`,
+        {
+          details: { profile: req.profile, service: req.service, node: req.node },
+        },
+      );
+      return { ok: false, error: serializeError(error) };
+    }
+    const node = Number(hit.node_id);
+    for (const row of prepared[i] ?? []) {
+      const key = `${node}\u0000${row[0]}`;
+      const earlier = merged.get(key);
+      merged.set(key, [
+        node,
+        earlier === undefined ? row : [row[0], row[1], earlier[1][2], row[3], row[4], row[5]],
+      ]);
+    }
+    return { ok: true, value: { upserted: req.items.length } };
+  });
+  await writeRows(ctx, [...merged.values()]);
+  return outcomes;
 }
 
 export async function deleteItems(

@@ -241,4 +241,42 @@ describeBackends('storage batches', (open) => {
     ).toEqual(['t3', 't1', 't2']);
     await backend.close();
   });
+
+  it('consecutive upserts in one batch: later duplicates win, created stays, a bad request fails alone', async () => {
+    const { backend, one, clock } = await open({ clockStart: 10_000 });
+    const node = { profile: 'alice', service: 's', node: 'n' };
+    await backend.applyBatch([profile, { type: 'pubsub.node.set', ...node }]);
+    const upsert = (items: { name: string; data: string; created?: number }[], target = node) =>
+      ({ type: 'pubsub.items.upsert', ...target, items }) as StorageRequest;
+    await clock.advance(1000);
+    const out = await backend.applyBatch([
+      upsert([{ name: 'a', data: '<a>one</a>', created: 1 }]),
+      upsert([{ name: 'b', data: '<b/>' }], { ...node, node: 'missing' }),
+      upsert([
+        { name: 'a', data: '<a>two</a>', created: 2 },
+        { name: 'c', data: '<c/>' },
+      ]),
+      upsert([{ name: 'd', data: '<d/>' }], { ...node, profile: 'ghost' }),
+      upsert([{ name: 'x', data: 42 as unknown as string }]),
+      upsert([{ name: 'e', data: '<e/>' }]),
+    ]);
+    expect(out.map((o) => (o.ok ? o.value : o.error.code))).toEqual([
+      { upserted: 1 },
+      'storage.unknown-node',
+      { upserted: 2 },
+      'storage.unknown-profile',
+      'storage.bad-argument',
+      { upserted: 1 },
+    ]);
+    const page = await one({ type: 'pubsub.items.get', ...node });
+    expect(page.items.map((i) => [i.name, i.data, i.created, i.updated])).toEqual([
+      ['a', '<a>two</a>', 1, 11],
+      ['c', '<c/>', 11, 11],
+      ['e', '<e/>', 11, 11],
+    ]);
+    expect((await one({ type: 'pubsub.items.search', query: 'two' })).map((h) => h.name)).toEqual([
+      'a',
+    ]);
+    await backend.close();
+  });
 });

@@ -1,9 +1,10 @@
 /**
  * The StorageActor's behaviour. It runs inside its own worker thread (spawned by the StoragePart
- * through `ActorSystem.spawnWorker`) and is the only owner of the sql.js database. Its mailbox is
- * drained in batches: every queued request goes to one `applyBatch` (one transaction, one journal
- * record, one fdatasync: group commit), and only then are the replies sent — a write's reply
- * means "durable".
+ * through `ActorSystem.spawnWorker`) and is the only owner of the storage backend (the sql.js
+ * database, or the PostgreSQL pool when `storage.url` is set). Its mailbox is drained in batches:
+ * every queued request goes to one `applyBatch` (one transaction, then one journal record and
+ * fdatasync, or a COMMIT with synchronous_commit: group commit), and only then are the replies
+ * sent — a write's reply means "durable".
  */
 
 import type { Behavior, ReplyTo } from '../actors/types.js';

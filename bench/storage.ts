@@ -1,6 +1,7 @@
 /**
- * `npm run bench -- storage [--full] [--seconds N]`: the storage engine's durable throughput
- * and latencies. Writers model actors awaiting their previous ack; the driver drains whatever
+ * `npm run bench -- storage [--full] [--seconds N]`: the sql.js engine's durable throughput
+ * and latencies. With `--backend sqljs,postgres` (and `--items N`), the backends side by side
+ * instead (`_storage-backends.ts`). Writers model actors awaiting their previous ack; the driver drains whatever
  * is queued into the next batch (group commit, no timer). Baseline: export the whole database
  * on every write batch (what a naive sql.js persistence does).
  */
@@ -11,6 +12,7 @@ import { type FsOps, nodeFsOps } from '../src/storage/fs-ops.js';
 import type { Json, StorageOutcome, StorageRequest } from '../src/storage/messages.js';
 import { StorageEngine } from '../src/storage/storage-engine.js';
 import { type BatchApplier, createStorageDriver } from '../test/helpers/storage-driver.js';
+import { runBackends } from './_storage-backends.js';
 import { type BenchRow, median, percentile, publish } from './report.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'aviary-bench-storage-'));
@@ -87,6 +89,17 @@ export async function run(args: string[]): Promise<void> {
   const full = args.includes('--full');
   const secondsArg = args.indexOf('--seconds');
   const seconds = secondsArg >= 0 ? Number(args[secondsArg + 1]) : 3;
+  const backendArg = args.indexOf('--backend');
+  if (backendArg >= 0) {
+    const kinds = (args[backendArg + 1] ?? '').split(',');
+    if (kinds.length === 0 || kinds.some((k) => k !== 'sqljs' && k !== 'postgres')) {
+      throw new Error('--backend takes a comma-separated list of sqljs and postgres');
+    }
+    const itemsArg = args.indexOf('--items');
+    const items = itemsArg >= 0 ? Number(args[itemsArg + 1]) : 20_000;
+    await runBackends(kinds as ('sqljs' | 'postgres')[], { seconds, items });
+    return;
+  }
   const rows: BenchRow[] = [];
   const summary: Record<string, number | string> = {};
   const dirs: string[] = [];

@@ -10,15 +10,44 @@
  * trigger (3x cheaper inserts): `fts_watermark` holds the highest indexed id per table (ids
  * are AUTOINCREMENT, never reused). Update and delete triggers act only on rows at or below
  * the watermark; rows above it are indexed with their final text by the next catch-up.
+ *
+ * PostgreSQL: `tsvector` columns with GIN indexes (ranked by `ts_rank_cd`), 'simple'
+ * configuration (lower-cased words, no stemming, as unicode61). History bodies use a
+ * generated column; item text is written by the handler (`xmlText` of the XML, computed in
+ * JS) and, for rows that exist when this revision is applied, approximated here in SQL
+ * (tags and CDATA markers dropped, the five predefined entities decoded).
+ * See https://www.postgresql.org/docs/15/textsearch-tables.html
  */
 import type { MigrationDb } from '../src/storage/migrator.js';
+
+const POSTGRES_ITEM_TEXT = `replace(replace(replace(replace(replace(
+  regexp_replace(regexp_replace(regexp_replace(data, '<!\\[CDATA\\[(.*?)\\]\\]>', ' \\1 ', 'g'),
+    '<!--.*?-->', ' ', 'g'), '<[^>]*>', ' ', 'g'),
+  '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&apos;', ''''), '&amp;', '&')`;
+
+const POSTGRES_UP = `
+ALTER TABLE message ADD COLUMN message_tsv tsvector
+  GENERATED ALWAYS AS (to_tsvector('simple', message)) STORED;
+CREATE INDEX message_fts ON message USING gin (message_tsv);
+ALTER TABLE pubsub_items ADD COLUMN text_tsv tsvector;
+UPDATE pubsub_items SET text_tsv = to_tsvector('simple', ${POSTGRES_ITEM_TEXT});
+CREATE INDEX pubsub_items_fts ON pubsub_items USING gin (text_tsv);
+`;
+
+const POSTGRES_DOWN = `
+DROP INDEX pubsub_items_fts;
+ALTER TABLE pubsub_items DROP COLUMN text_tsv;
+DROP INDEX message_fts;
+ALTER TABLE message DROP COLUMN message_tsv;
+`;
 
 const tables = [
   { table: 'pubsub_items', fts: 'pubsub_items_fts', column: 'data', text: 'xml_text' },
   { table: 'message', fts: 'message_fts', column: 'message', text: '' },
 ] as const;
 
-export function up(db: MigrationDb): void {
+export async function up(db: MigrationDb): Promise<void> {
+  if (db.dialect === 'postgres') return db.exec(POSTGRES_UP);
   db.exec(`
 CREATE TABLE fts_watermark (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE VIEW pubsub_items_text AS SELECT id AS rowid, id AS docid, xml_text(data) AS data FROM pubsub_items;
@@ -43,7 +72,8 @@ INSERT INTO fts_watermark (name, value) VALUES ('${table}', (SELECT coalesce(max
   }
 }
 
-export function down(db: MigrationDb): void {
+export async function down(db: MigrationDb): Promise<void> {
+  if (db.dialect === 'postgres') return db.exec(POSTGRES_DOWN);
   for (const { fts } of tables) {
     db.exec(
       `DROP TRIGGER ${fts}_au; DROP TRIGGER ${fts}_bu; DROP TRIGGER ${fts}_bd; DROP TABLE ${fts};`,

@@ -51,6 +51,14 @@ export const configSchema = z
       .default({ level: 'info' }),
     storage: z
       .object({
+        /**
+         * `postgres://user:password@host:port/database` runs storage on PostgreSQL; absent,
+         * the embedded sql.js database lives in the data folder. Environment: AVIARY_STORAGE_URL.
+         */
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//i, 'storage.url must start with postgres:// or postgresql://')
+          .optional(),
         /** Snapshot once the journal passes this size. */
         snapshotJournalBytes: z
           .number()

@@ -1,15 +1,16 @@
 /**
  * The StorageActor's behaviour. It runs inside its own worker thread (spawned by the StoragePart
- * through `ActorSystem.spawnWorker`) and is the only owner of the sql.js database. Its mailbox is
- * drained in batches: every queued request goes to one `applyBatch` (one transaction, one journal
- * record, one fdatasync: group commit), and only then are the replies sent — a write's reply
- * means "durable".
+ * through `ActorSystem.spawnWorker`) and is the only owner of the storage backend (the sql.js
+ * database, or the PostgreSQL pool when `storage.url` is set). Its mailbox is drained in batches:
+ * every queued request goes to one `applyBatch` (one transaction, then one journal record and
+ * fdatasync, or a COMMIT with synchronous_commit: group commit), and only then are the replies
+ * sent — a write's reply means "durable".
  */
 
 import type { Behavior, ReplyTo } from '../actors/types.js';
 import { deserializeError } from '../errors.js';
+import { type BackendHealth, openStorageBackend } from '../storage/backend.js';
 import type { StorageRequest } from '../storage/messages.js';
-import { StorageEngine, type StorageHealth } from '../storage/storage-engine.js';
 import type { StorageStats } from '../storage/storage-stats.js';
 
 export type StorageActorMessage =
@@ -20,12 +21,14 @@ export type StorageActorMessage =
     }
   | {
       readonly type: 'storage.health';
-      readonly replyTo: ReplyTo<{ health: StorageHealth; stats: StorageStats }>;
+      readonly replyTo: ReplyTo<{ health: BackendHealth; stats: StorageStats }>;
     }
   | { readonly type: 'storage.snapshot'; readonly replyTo: ReplyTo<null> };
 
 export interface StorageActorArgs {
   readonly dataDir: string;
+  /** `postgres://…` selects the PostgreSQL backend; absent, sql.js in `dataDir`. */
+  readonly url?: string | undefined;
   readonly snapshotJournalBytes: number;
   readonly snapshotIntervalMs: number;
 }
@@ -41,8 +44,9 @@ export async function makeStorageActor(
         fields?: Readonly<Record<string, unknown>>,
       ) => void)
     | undefined;
-  const engine = await StorageEngine.open({
+  const engine = await openStorageBackend({
     dataDir: args.dataDir,
+    url: args.url,
     snapshot: {
       maxJournalBytes: args.snapshotJournalBytes,
       maxIntervalMs: args.snapshotIntervalMs,

@@ -1,6 +1,6 @@
 import type { ActorRef } from '../actors/types.js';
+import type { BackendHealth } from '../storage/backend.js';
 import type { StorageRequest, StorageResponse } from '../storage/messages.js';
-import type { StorageHealth } from '../storage/storage-engine.js';
 import type { StorageStats } from '../storage/storage-stats.js';
 import type { StorageActorMessage } from './storage-actor.js';
 
@@ -37,7 +37,7 @@ export class StorageClient {
     );
   }
 
-  health(): Promise<{ health: StorageHealth; stats: StorageStats }> {
+  health(): Promise<{ health: BackendHealth; stats: StorageStats }> {
     return this.#ref.ask((replyTo) => ({ type: 'storage.health', replyTo }), {
       timeoutMs: this.#timeoutMs,
     });

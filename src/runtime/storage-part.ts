@@ -23,6 +23,7 @@ export class StoragePart implements RuntimePart {
   async start(runtime: RuntimeServices): Promise<void> {
     const args: StorageActorArgs = {
       dataDir: runtime.dataDir,
+      url: runtime.config.storage.url,
       snapshotJournalBytes: runtime.config.storage.snapshotJournalBytes,
       snapshotIntervalMs: runtime.config.storage.snapshotIntervalMs,
     };
@@ -65,9 +66,12 @@ export class StoragePart implements RuntimePart {
       this.#health = health.ok
         ? {
             ok: true,
-            detail: `journal ${health.journalBytes} bytes, commit p99 ${stats.commitLatencyMs.p99.toFixed(2)} ms`,
+            detail: `${health.backend} ${health.location}: ${health.backend === 'sqljs' ? `journal ${health.journalBytes} bytes, ` : ''}commit p99 ${stats.commitLatencyMs.p99.toFixed(2)} ms`,
           }
-        : { ok: false, detail: health.reason ?? 'unhealthy' };
+        : {
+            ok: false,
+            detail: `${health.backend} ${health.location}: ${health.reason ?? 'unhealthy'}`,
+          };
       runtime.metrics.journalBytes.set(health.journalBytes);
       runtime.metrics.storageBatches.set(stats.batches);
       runtime.metrics.storageBatchSize.set({ stat: 'mean' }, stats.meanBatchSize);

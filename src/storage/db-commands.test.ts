@@ -96,9 +96,10 @@ describe('db commands and migrations', () => {
     }
     const created = await createRevision(migrations, 'Add broken thing!');
     expect(created.endsWith('0003_add_broken_thing.ts')).toBe(true);
-    expect(readFileSync(created, 'utf8')).toMatch(
-      /export function up\(_db: MigrationDb\): void \{\}/,
-    );
+    const template = readFileSync(created, 'utf8');
+    expect(template).toMatch(/export async function up\(db: MigrationDb\): Promise<void> \{/);
+    expect(template).toMatch(/export async function down\(db: MigrationDb\): Promise<void> \{/);
+    expect(template).toMatch(/if \(db\.dialect === 'postgres'\)/);
     writeFileSync(
       created,
       "export function up(db) { db.exec('CREATE TABLE half (a)'); db.exec('NOT SQL'); }\nexport function down() {}\n",

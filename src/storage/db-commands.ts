@@ -67,12 +67,30 @@ export function dbDowngrade(
   return withEngine(dataDir, extra, (engine) => engine.migrate(rev));
 }
 
-const TEMPLATE = (message: string) => `/** ${message} */
+const TEMPLATE = (message: string) => `/**
+ * ${message}
+ *
+ * One revision, both dialects: \`db.dialect\` is 'sqlite' (sql.js, synchronous calls) or
+ * 'postgres' (calls return promises). Keep the two schemas equivalent; the conformance suite
+ * (test/storage/conformance) runs every revision up, down and up on both.
+ */
 import type { MigrationDb } from '../src/storage/migrator.js';
 
-export function up(_db: MigrationDb): void {}
+export async function up(db: MigrationDb): Promise<void> {
+  if (db.dialect === 'postgres') {
+    // await db.exec('ALTER TABLE ... ADD COLUMN ... text');
+    return;
+  }
+  // db.exec('ALTER TABLE ... ADD COLUMN ... TEXT');
+}
 
-export function down(_db: MigrationDb): void {}
+export async function down(db: MigrationDb): Promise<void> {
+  if (db.dialect === 'postgres') {
+    // await db.exec('ALTER TABLE ... DROP COLUMN ...');
+    return;
+  }
+  // db.exec('ALTER TABLE ... DROP COLUMN ...');
+}
 `;
 
 /** The source `migrations/` folder (not `dist/migrations/`), where new revisions belong. */

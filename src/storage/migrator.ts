@@ -10,10 +10,14 @@ import type { SqlValue } from './journal.js';
 import type { SqlDatabase } from './sql-database.js';
 import type { StorageLog } from './storage-log.js';
 
-/** What a migration may do: run DDL and parameterised statements. */
+/**
+ * What a migration may do: run DDL and parameterised statements in its `dialect` (each
+ * revision holds both; on PostgreSQL the calls return promises, which the migration awaits).
+ */
 export interface MigrationDb {
-  exec(sql: string): void;
-  run(sql: string, params?: readonly SqlValue[]): void;
+  readonly dialect: 'sqlite' | 'postgres';
+  exec(sql: string): void | Promise<void>;
+  run(sql: string, params?: readonly SqlValue[]): void | Promise<void>;
 }
 
 /** A migration module. */
@@ -99,6 +103,7 @@ export async function migrateTo(deps: {
       .map((info) => ({ info, direction: 'down' as const })),
   ];
   const access: MigrationDb = {
+    dialect: 'sqlite',
     exec: (sql) => db.exec(sql),
     run: (sql, params) => {
       db.run(sql, params);

@@ -13,9 +13,9 @@ import type { ParsedOperator } from './messages.js';
 import { jsonExtractSql, jsonPathText, validatePath } from './search-path.js';
 
 /** Each operator's canonical name: the symbolic aliases map onto the word forms. */
-type Canonical = Exclude<ParsedOperator, '==' | '!=' | '>' | '>=' | '<' | '<='>;
+export type Canonical = Exclude<ParsedOperator, '==' | '!=' | '>' | '>=' | '<' | '<='>;
 
-const OPERATORS: Readonly<Record<ParsedOperator, Canonical>> = {
+export const OPERATORS: Readonly<Record<ParsedOperator, Canonical>> = {
   '==': 'eq',
   eq: 'eq',
   '!=': 'ne',
@@ -51,7 +51,7 @@ export interface BoundCondition {
   readonly params: SqlValue[];
 }
 
-function scalar(value: unknown, field: string): SqlValue {
+export function scalar(value: unknown, field: string): SqlValue {
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'string' && value.length <= MAX_TEXT) return value;
@@ -61,7 +61,7 @@ function scalar(value: unknown, field: string): SqlValue {
   );
 }
 
-function scalars(value: unknown, field: string, single: boolean): SqlValue[] {
+export function scalars(value: unknown, field: string, single: boolean): SqlValue[] {
   if (!Array.isArray(value)) {
     if (single) return [scalar(value, field)];
     throw badArgument(`${field} must be a list of values`, { field });
@@ -72,7 +72,7 @@ function scalars(value: unknown, field: string, single: boolean): SqlValue[] {
   return value.map((v, i) => scalar(v, `${field}[${i}]`));
 }
 
-function text(value: unknown, field: string): string {
+export function patternText(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length > MAX_TEXT) {
     throw badArgument(`${field} must be a pattern string (with % and _)`, { field });
   }
@@ -159,12 +159,15 @@ export function parsedFilterSql(
       return { sql: `${negate ? 'NOT ' : ''}EXISTS (${sub})`, params: [key, ...list] };
     }
     case 'like':
-      return { sql: `${e} GLOB ?`, params: [likeToGlob(text(value, v))] };
+      return { sql: `${e} GLOB ?`, params: [likeToGlob(patternText(value, v))] };
     case 'not_like':
-      return { sql: `(${e} IS NULL OR NOT (${e} GLOB ?))`, params: [likeToGlob(text(value, v))] };
+      return {
+        sql: `(${e} IS NULL OR NOT (${e} GLOB ?))`,
+        params: [likeToGlob(patternText(value, v))],
+      };
     case 'ilike':
-      return { sql: `${e} LIKE ?`, params: [text(value, v)] };
+      return { sql: `${e} LIKE ?`, params: [patternText(value, v)] };
     case 'not_ilike':
-      return { sql: `(${e} IS NULL OR NOT (${e} LIKE ?))`, params: [text(value, v)] };
+      return { sql: `(${e} IS NULL OR NOT (${e} LIKE ?))`, params: [patternText(value, v)] };
   }
 }

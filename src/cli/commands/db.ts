@@ -1,12 +1,23 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { loadConfig } from '../../config/load-config.js';
 import { processAlive, readLockPid } from '../../runtime/data-dir-lock.js';
 import { createRevision, dbDowngrade, dbStatus, dbUpgrade } from '../../storage/db-commands.js';
 import type { MigrationResult } from '../../storage/migrator.js';
+import { copyToPostgres } from '../../storage/postgres/pg-copy.js';
+import { pgDbDowngrade, pgDbStatus, pgDbUpgrade } from '../../storage/postgres/pg-db-commands.js';
+import { isPostgresUrl, redactUrl } from '../../storage/postgres/pg-url.js';
 import { projectRoot } from '../../util/worker-entry.js';
 import { globalOptions } from '../context.js';
 import { CliError, emit, renderTable } from '../output.js';
+
+/** `storage.url` of the configuration (file and AVIARY_STORAGE_URL), when it is PostgreSQL. */
+function postgresUrl(global: { config?: string | undefined }): string | undefined {
+  const url = loadConfig({ file: global.config, env: process.env }).storage.url;
+  return isPostgresUrl(url) ? url : undefined;
+}
 
 function refuseWhileRunning(dataDir: string): void {
   const pid = readLockPid(dataDir);
@@ -37,8 +48,9 @@ export function registerDbCommands(program: Command): void {
     .description('applied and pending migrations')
     .action(async (_o: unknown, command: Command) => {
       const global = globalOptions(command);
-      refuseWhileRunning(global.dataDir);
-      const status = await dbStatus(global.dataDir);
+      const url = postgresUrl(global);
+      if (url === undefined) refuseWhileRunning(global.dataDir);
+      const status = url === undefined ? await dbStatus(global.dataDir) : await pgDbStatus(url);
       emit(global.json, status, () =>
         [
           `current revision: ${status.current}`,
@@ -50,18 +62,28 @@ export function registerDbCommands(program: Command): void {
     .description('migrate up to REV (default: newest)')
     .action(async (rev: string | undefined, _o: unknown, command: Command) => {
       const global = globalOptions(command);
-      refuseWhileRunning(global.dataDir);
+      const url = postgresUrl(global);
+      if (url === undefined) refuseWhileRunning(global.dataDir);
+      const target = rev === undefined ? undefined : revision(rev);
       report(
         global.json,
-        await dbUpgrade(global.dataDir, rev === undefined ? undefined : revision(rev)),
+        url === undefined
+          ? await dbUpgrade(global.dataDir, target)
+          : await pgDbUpgrade(url, target),
       );
     });
   db.command('downgrade <rev>')
     .description('migrate down to REV (0 = empty schema)')
     .action(async (rev: string, _o: unknown, command: Command) => {
       const global = globalOptions(command);
-      refuseWhileRunning(global.dataDir);
-      report(global.json, await dbDowngrade(global.dataDir, revision(rev)));
+      const url = postgresUrl(global);
+      if (url === undefined) refuseWhileRunning(global.dataDir);
+      report(
+        global.json,
+        url === undefined
+          ? await dbDowngrade(global.dataDir, revision(rev))
+          : await pgDbDowngrade(url, revision(rev)),
+      );
     });
   db.command('revision')
     .description('create the next numbered migration file from a template (then npm run build)')
@@ -75,5 +97,51 @@ export function registerDbCommands(program: Command): void {
         { path },
         () => `created ${path}; fill in up() and down(), then run "npm run build"`,
       );
+    });
+  db.command('copy')
+    .description(
+      'copy the sql.js data folder (--data-dir) into an EMPTY PostgreSQL database, in one transaction',
+    )
+    .requiredOption('--to <url>', 'target database, postgres://user:password@host:port/database')
+    .option('--batch <rows>', 'rows per insert', (v: string) => revision(v), 2000)
+    .action(async (o: { to: string; batch: number }, command: Command) => {
+      const global = globalOptions(command);
+      if (!isPostgresUrl(o.to)) {
+        throw new CliError(
+          `--to must be a postgres:// or postgresql:// URL, got ${redactUrl(o.to)}`,
+        );
+      }
+      refuseWhileRunning(global.dataDir);
+      const bar =
+        global.json || !process.stderr.isTTY
+          ? undefined
+          : new cliProgress.SingleBar(
+              { stream: process.stderr, format: 'copying {bar} {value}/{total} rows ({table})' },
+              cliProgress.Presets.shades_classic,
+            );
+      let started = false;
+      try {
+        const result = await copyToPostgres({
+          dataDir: global.dataDir,
+          url: o.to,
+          batchSize: Math.max(1, o.batch),
+          onProgress: ({ table, copied, total }) => {
+            if (bar === undefined) return;
+            if (!started) bar.start(total, 0, { table });
+            started = true;
+            bar.update(copied, { table });
+          },
+        });
+        bar?.stop();
+        emit(global.json, result, () =>
+          [
+            `copied ${global.dataDir} into ${result.target} (row counts checked):`,
+            renderTable(result.tables.map((t) => ({ ...t }))),
+          ].join('\n'),
+        );
+      } catch (error) {
+        bar?.stop();
+        throw new CliError((error as Error).message);
+      }
     });
 }

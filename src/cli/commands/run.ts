@@ -68,6 +68,7 @@ export function registerRunCommand(program: Command): void {
           JSON.stringify({
             dataDir: runtime.dataDir,
             apiUrl: runtime.apiUrl,
+            storage: runtime.health().checks.storage?.detail,
             metricsUrl: `${runtime.apiUrl}/metrics`,
             pid: process.pid,
           }),
@@ -75,6 +76,7 @@ export function registerRunCommand(program: Command): void {
       } else {
         say(`Aviary is running (pid ${process.pid}).`);
         say(`  data:    ${runtime.dataDir}`);
+        say(`  storage: ${runtime.health().checks.storage?.detail ?? 'unknown'}`);
         say(`  API:     ${runtime.apiUrl}  (bearer token in ${runtime.dataDir}/api-token)`);
         say(`  metrics: ${runtime.apiUrl}/metrics`);
         say(`  status page: ${runtime.apiUrl}/ui`);

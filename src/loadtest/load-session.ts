@@ -15,12 +15,15 @@ import type { LoadAccount } from './accounts.js';
 import { errorKind, messageOf } from './error-kind.js';
 import type { LoadMetrics, SessionState, TransactionKind } from './load-metrics.js';
 import type { LoadTestOptions } from './load-options.js';
+import type { Scenario } from './scenario.js';
 import { createScenarioSession } from './scenario-session.js';
 import { seededRandom } from './seeded-random.js';
 
 export interface LoadSessionDeps {
   readonly account: LoadAccount;
   readonly options: LoadTestOptions;
+  /** What this session does once online (its pick from the run's mix). */
+  readonly scenario: Scenario;
   readonly metrics: LoadMetrics;
   readonly clock: Clock;
   /** Monotonic milliseconds (fractional) for latencies. */
@@ -161,7 +164,7 @@ export function createLoadSession(deps: LoadSessionDeps): LoadSession {
     span('authenticating', 'binding', 'auth');
     span('binding', 'online', 'bind');
     span('connecting', 'online', 'login');
-    scenarioDone = options.scenario.run(api).catch((error: unknown) => {
+    scenarioDone = deps.scenario.run(api).catch((error: unknown) => {
       if (!abort.signal.aborted) metrics.error(`scenario:${errorKind(error)}`, messageOf(error));
     });
     return undefined;

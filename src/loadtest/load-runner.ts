@@ -295,7 +295,8 @@ export function startLoadTest(options: LoadTestOptions, deps: LoadRunnerDeps = {
 
   const run = async (): Promise<LoadReport> => {
     const provisionSummary = await provision();
-    if (aborted === undefined) await deps.beforeLoad?.();
+    // Always: a worker must report ready (and take the go) even when its provisioning failed.
+    await deps.beforeLoad?.();
     metrics = newMetrics();
     phase = 'load';
     loadStart = clock.now();

@@ -84,19 +84,24 @@ export function renderLineChart(chart: LineChart): string {
     `<text class="axis-y" x="16" y="${midY}" font-size="11" text-anchor="middle" transform="rotate(-90 16 ${midY})">${escapeXml(chart.yUnit)}</text>`,
   );
   chart.series.forEach((s, k) => {
-    const path: string[] = [];
-    let pen = false;
+    // Runs of consecutive values; a run of one point is drawn as a short tick so it shows.
+    const runs: string[][] = [];
+    let run: string[] = [];
     for (const [t, v] of s.points) {
       if (v === null || !Number.isFinite(v)) {
-        pen = false;
+        if (run.length > 0) runs.push(run);
+        run = [];
         continue;
       }
-      path.push(`${pen ? 'L' : 'M'}${x(t).toFixed(1)},${y(v).toFixed(1)}`);
-      pen = true;
+      run.push(`${x(t).toFixed(1)},${y(v).toFixed(1)}`);
     }
-    if (path.length > 0)
+    if (run.length > 0) runs.push(run);
+    const d = runs
+      .map((r) => (r.length === 1 ? `M${r[0]} m-2,0 h4` : `M${r.join(' L')}`))
+      .join(' ');
+    if (d !== '')
       out.push(
-        `<path class="series" d="${path.join(' ')}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`,
+        `<path class="series" d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`,
       );
     // Legend along the bottom: up to five series fit.
     const lx = LEFT + k * 155;

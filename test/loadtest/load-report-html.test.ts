@@ -65,7 +65,7 @@ describe('HTML report', () => {
           title: svg.getAttribute('aria-label'),
           width: svg.getBoundingClientRect().width,
           drawn: [...svg.querySelectorAll('path.series')].filter(
-            (p) => (p as SVGPathElement).getTotalLength() > 0,
+            (p) => (p as unknown as { getTotalLength(): number }).getTotalLength() > 0,
           ).length,
           xAxis: svg.querySelector('.axis-x')?.textContent,
           yAxis: svg.querySelector('.axis-y')?.textContent,

@@ -44,9 +44,11 @@ interface Shape {
   readonly holdS: number;
 }
 
-/** CPU (ms) and RSS (bytes) of every process in a process group. */
-function groupUsage(pgid: number): { cpuMs: number; rss: number } {
-  let cpuMs = 0;
+/**
+ * CPU (ms) and RSS (bytes) of a process group. CPU is summed over every process ever seen in
+ * the group at its last reading (`cpuByPid` keeps them), so a process that exits keeps its share.
+ */
+function groupUsage(pgid: number, cpuByPid: Map<number, number>): { cpuMs: number; rss: number } {
   let rss = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -58,9 +60,11 @@ function groupUsage(pgid: number): { cpuMs: number; rss: number } {
     }
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (Number(fields[2]) !== pgid) continue; // field 5: pgrp
-    cpuMs += ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS; // utime, stime
+    cpuByPid.set(Number(entry), ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS); // utime, stime
     rss += Number(fields[21]) * PAGE;
   }
+  let cpuMs = 0;
+  for (const ms of cpuByPid.values()) cpuMs += ms;
   return { cpuMs, rss };
 }
 
@@ -108,9 +112,10 @@ async function observe(
   let cpuBefore = 0;
   let rssPeak = 0;
   let cpuMs = 0;
+  const cpuByPid = new Map<number, number>();
   const sample = () => {
-    const usage = groupUsage(pgid);
-    if (usage.cpuMs > 0) cpuMs = usage.cpuMs;
+    const usage = groupUsage(pgid, cpuByPid);
+    cpuMs = usage.cpuMs;
     const n = connections(port);
     const t = performance.now();
     if (n === 0 && firstAt === undefined) {

@@ -20,7 +20,7 @@ import {
   validateLoadOptions,
 } from './load-options.js';
 import { buildLoadReport, defaultBurst, type LoadReport } from './load-report.js';
-import { createLoadSession, type LoadSession } from './load-session.js';
+import { createLoadSession, LOGIN_CANCELLED, type LoadSession } from './load-session.js';
 import { createPeerSet } from './peer-set.js';
 import { cleanupAccounts, type ProvisionSummary, provisionAccounts } from './provisioning.js';
 import { scenarioFor } from './scenario.js';
@@ -218,7 +218,7 @@ export function startLoadTest(options: LoadTestOptions, deps: LoadRunnerDeps = {
         if (failure !== undefined) {
           if (failure.startsWith('xmpp.auth-failed')) unusable.add(account.index);
           release(account.index);
-          abortIfHopeless(failure);
+          if (failure !== LOGIN_CANCELLED) abortIfHopeless(failure);
           return;
         }
         if (wait.signal.aborted || phase !== 'load') {

@@ -45,13 +45,19 @@ export interface LoadSession {
   readonly jid: string;
   readonly state: SessionState | 'gone';
   readonly connection: ClientConnection;
-  /** Logs in and starts the scenario; resolves undefined, or the error kind (counted) on failure. */
+  /**
+   * Logs in and starts the scenario; resolves undefined, the error kind (counted) on failure, or
+   * {@link LOGIN_CANCELLED} when `disconnect()` came first.
+   */
   login(): Promise<string | undefined>;
   /** Aborts the scenario and waits (up to 2 s) for it to return. */
   stopScenario(): Promise<void>;
   /** Closes the stream; the session is gone afterwards. */
   disconnect(): Promise<void>;
 }
+
+/** What `login()` returns when `disconnect()` interrupted it (nothing is counted). */
+export const LOGIN_CANCELLED = 'loadtest.login-cancelled';
 
 const STEP_OF: Partial<Record<ConnectionStatus, SessionState>> = {
   connecting: 'connecting',
@@ -152,6 +158,11 @@ export function createLoadSession(deps: LoadSessionDeps): LoadSession {
     try {
       await connection.connect();
     } catch (error) {
+      // Stopped by the harness mid-login (target lowered, end of the run): not a failure.
+      if (leaving) {
+        move('gone');
+        return LOGIN_CANCELLED;
+      }
       const kind = errorKind(error);
       metrics.loginFinished(false);
       metrics.error(kind, messageOf(error));

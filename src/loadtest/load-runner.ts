@@ -5,14 +5,16 @@
  * verdict. Stops by itself at the end of the plan, and early when no registration or login
  * succeeds at all (server down, wrong domain) so such a run fails within seconds.
  */
-import { type Clock, systemClock } from '../actors/clock.js';
+import { systemClock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
 import { createSaltedPasswordCache } from '../xmpp/scram.js';
 import { type LoadAccount, resolveAccounts } from './accounts.js';
 import { createArrivalPacer } from './arrival-pacer.js';
 import { type ArrivalPhase, planDurationMs, positionIn } from './arrival-plan.js';
 import { messageOf } from './error-kind.js';
-import { createLoadMetrics, type LoadCounters, type LoadMetrics } from './load-metrics.js';
+import { inSlice, sliceShare } from './generator-slice.js';
+import type { LoadPhase, LoadRunnerDeps, LoadTestHandle } from './load-handle.js';
+import { createLoadMetrics } from './load-metrics.js';
 import {
   type LoadTestOptions,
   resolvePlan,
@@ -26,63 +28,8 @@ import { cleanupAccounts, type ProvisionSummary, provisionAccounts } from './pro
 import { scenarioFor } from './scenario.js';
 import { assertLimits, readSystemLimits } from './system-limits.js';
 
-export type LoadPhase = 'provisioning' | 'load' | 'settling' | 'cleanup' | 'done';
-
-/** A live view for progress bars and the metrics endpoint. */
-export interface LoadProgress {
-  readonly phase: LoadPhase;
-  readonly elapsedMs: number;
-  readonly durationMs: number;
-  /** Index of the arrival phase in force (0-based) and the login rate in force (logins/s). */
-  readonly planPhase: number;
-  readonly rate: number;
-  /** Sessions wanted right now (the ramp applied to the target). */
-  readonly desired: number;
-  /** Accounts registered (or removed, during cleanup) so far, out of `accounts`. */
-  readonly provisioned: number;
-  readonly accounts: number;
-  readonly counters: LoadCounters;
-}
-
-export interface LoadTestHandle {
-  /** The report, once the run (cleanup included) is over. */
-  readonly done: Promise<LoadReport>;
-  /** Changes the target number of concurrent sessions (until a later phase sets its own). */
-  setTarget(sessions: number): void;
-  /** Changes the login rate (logins/s of this generator) until the next phase starts. */
-  setRate(perSecond: number): void;
-  /** Ends the load phase now (then settles, disconnects and cleans up). */
-  stop(): void;
-  progress(): LoadProgress;
-  /** The metrics of the load phase (a fresh set once provisioning is over). */
-  metrics(): LoadMetrics;
-}
-
-export interface LoadRunnerDeps {
-  readonly clock?: Clock;
-  /** Milliseconds for latencies: epoch-based with sub-ms precision by default, so a message
-   * sent by one generator process and received by another on the same host is timed right. */
-  readonly now?: () => number;
-  /** Limits check (default: read from /proc); injectable for tests. */
-  readonly limits?: typeof readSystemLimits;
-  /** The first error of each kind, as it happens (provisioning, logins, scenarios). */
-  readonly onError?: (kind: string, message: string) => void;
-  /** Keep what {@link LoadMetrics.drain} needs (a worker streaming to a controller). */
-  readonly streaming?: boolean;
-  /** Awaited between provisioning and the load phase (workers wait for the controller's go). */
-  readonly beforeLoad?: () => Promise<void>;
-}
-
-/** This generator's share of `n` when `slice` splits the work `count` ways. */
-export function sliceShare(n: number, slice: LoadTestOptions['slice']): number {
-  if (slice === undefined) return n;
-  return Math.floor(n / slice.count) + (slice.index < n % slice.count ? 1 : 0);
-}
-
-/** Whether account `index` belongs to the slice: pairs (2k, 2k+1) stay together for paired chat. */
-export function inSlice(index: number, slice: LoadTestOptions['slice']): boolean {
-  return slice === undefined || Math.floor(index / 2) % slice.count === slice.index;
-}
+export { inSlice, sliceShare } from './generator-slice.js';
+export type { LoadPhase, LoadProgress, LoadRunnerDeps, LoadTestHandle } from './load-handle.js';
 
 /**
  * @example

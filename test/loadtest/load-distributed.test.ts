@@ -91,11 +91,12 @@ async function controllerWithWorkers(prefix: string, phase: string, workers: num
 
 describe('distributed load generation', () => {
   it('a controller with three workers gives the same totals as one process for the same plan', async () => {
-    const single = await runCli(runArgs('one', '3s:rate=12'));
+    // 12 logins at 12/s need 1 s; the 6 s phase leaves room for a loaded machine to finish them.
+    const single = await runCli(runArgs('one', '6s:rate=12'));
     expect(single.code, single.stderr).toBe(0);
     const alone = JSON.parse(single.stdout) as LoadReport;
 
-    const { controller, generators } = await controllerWithWorkers('multi', '3s:rate=12', 3);
+    const { controller, generators } = await controllerWithWorkers('multi', '6s:rate=12', 3);
     const code = await controller.exited;
     expect(code, controller.stderr()).toBe(0);
     for (const g of generators) expect(await g.exited, g.stderr()).toBe(0);

@@ -46,6 +46,8 @@ export interface ControllerHandle {
   metrics(): LoadMetrics;
   /** Asks every worker to end its load phase now. */
   stop(): void;
+  /** Stops listening and ends the run with what it has (workers not finished count as lost). */
+  close(): void;
 }
 
 interface Worker {
@@ -285,6 +287,11 @@ export async function startController(
     metrics: () => metrics,
     stop() {
       for (const w of workers) send(w, { type: 'stop' });
+    },
+    close() {
+      for (const w of workers) w.socket.destroy();
+      server.close();
+      settle();
     },
   };
 }

@@ -9,7 +9,7 @@
  * Parameters (`--param key=value`): `rate` messages/s per user (default 0.2), `peer`
  * `random|paired` (default random), `presenceEvery` seconds (default 30, 0 = never),
  * `pingEvery` seconds (default 10, 0 = never), `pubsub` true to publish+fetch once per
- * `pingEvery`.
+ * `pingEvery`, `count` messages per user then only presence and pings (default 0 = no limit).
  */
 import xml from '@xmpp/xml';
 import type { Scenario, ScenarioSession } from '../../src/loadtest/index.js';
@@ -28,6 +28,7 @@ export const scenario: Scenario = {
     const pingEvery = num(session, 'pingEvery', 10) * 1000;
     const paired = session.params.peer === 'paired';
     const pubsub = session.params.pubsub === true || session.params.pubsub === 'true';
+    const count = num(session, 'count', 0);
     const meanThink = rate > 0 ? 1000 / rate : 1000;
     let sinceStart = 0;
     let nextPresence = presenceEvery;
@@ -39,7 +40,7 @@ export const scenario: Scenario = {
       const wait = meanThink * (0.5 + session.random());
       if (!(await session.think(wait))) return;
       sinceStart += wait;
-      if (rate > 0) {
+      if (rate > 0 && (count === 0 || n < count)) {
         const to = paired ? session.pairedPeer() : session.randomPeer();
         if (to !== undefined) await session.sendChat(to, `hello ${++n} from ${session.jid}`);
       }

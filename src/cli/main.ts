@@ -9,7 +9,9 @@
 import { Command, CommanderError } from 'commander';
 import { AviaryError } from '../errors.js';
 import { VERSION } from '../runtime/version.js';
+import { registerBenchCompareCommand } from './commands/bench-compare.js';
 import { registerBenchLoadCommand } from './commands/bench-load.js';
+import { registerBenchWorkerCommand } from './commands/bench-worker.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerCacheSearchCommand } from './commands/cache-search.js';
 import { registerDbCommands } from './commands/db.js';
@@ -41,6 +43,8 @@ export function buildProgram(): Command {
   registerCacheSearchCommand(registerCacheCommands(program));
   registerDbCommands(program);
   registerBenchLoadCommand(program);
+  registerBenchWorkerCommand(program);
+  registerBenchCompareCommand(program);
   return program;
 }
 

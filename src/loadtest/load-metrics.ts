@@ -1,125 +1,80 @@
 /**
- * What a load test measures while it runs: per-transaction latency histograms, messages sent
- * and delivered, logins, errors by kind, sessions by state, and a per-bucket timeline
- * (throughput and message latency over time). Plain counters; the runner feeds it.
+ * What a load test measures while it runs: per-transaction HDR latency histograms, messages
+ * sent and delivered, logins, errors by kind, sessions by state, and a per-bucket timeline
+ * (throughput, sessions, errors and latency percentiles per transaction over time). Memory is
+ * constant in the run length except for the timeline (one small point per bucket) and the
+ * login start times. A worker process {@link LoadMetrics.drain}s deltas; the controller
+ * {@link LoadMetrics.absorb}s them, so one view covers every generator.
  */
+import { createLatencyHistogram, type LatencyHistogram } from './latency-histogram.js';
 import {
-  createLatencyHistogram,
-  type LatencyHistogram,
-  type LatencySummary,
-  sortedPercentile,
-} from './latency-histogram.js';
+  type BucketLatency,
+  type LoadMetrics,
+  type MetricsDelta,
+  SESSION_STATES,
+  type SessionState,
+} from './load-metrics-types.js';
 
-/**
- * Timed transactions. Login steps come from the connection's status transitions:
- * `connect` = TCP connect + stream open + first features; `tls` = STARTTLS + handshake +
- * stream restart; `auth` = SASL + stream restart; `bind` = resource binding + initial
- * presence + roster; `login` = all of them. `message` = send → delivery at the receiving
- * session (same process, same timer); `iq` / `pubsub` = request → reply.
- */
-export type TransactionKind =
-  | 'connect'
-  | 'tls'
-  | 'auth'
-  | 'bind'
-  | 'login'
-  | 'message'
-  | 'iq'
-  | 'pubsub'
-  | 'register'
-  | 'unregister';
-
-/** Where a session is: waiting for a login token, one of the connection steps, or online. */
-export type SessionState =
-  | 'waiting'
-  | 'connecting'
-  | 'securing'
-  | 'authenticating'
-  | 'binding'
-  | 'online'
-  | 'closing';
-
-const STATES: readonly SessionState[] = [
-  'waiting',
-  'connecting',
-  'securing',
-  'authenticating',
-  'binding',
-  'online',
-  'closing',
-];
-
-/** One bucket of the timeline; `t` is seconds since the start of the load phase. */
-export interface TimelinePoint {
-  readonly t: number;
-  readonly sent: number;
-  readonly received: number;
-  readonly loginsOk: number;
-  readonly loginsFailed: number;
-  readonly errors: number;
-  /** Sessions online at the end of the bucket. */
-  readonly online: number;
-  readonly messageP50: number | null;
-  readonly messageP95: number | null;
-}
-
-/** Live counters, cheap to read (progress bars). */
-export interface LoadCounters {
-  readonly sessions: Readonly<Record<SessionState, number>>;
-  readonly sent: number;
-  readonly received: number;
-  readonly loginsStarted: number;
-  readonly loginsOk: number;
-  readonly loginsFailed: number;
-  readonly errors: number;
-  /** Most sessions online at any moment. */
-  readonly peakOnline: number;
-}
-
-export interface LoadMetrics {
-  latency(kind: TransactionKind, ms: number): void;
-  messageSent(): void;
-  messageReceived(latencyMs: number): void;
-  loginStarted(): void;
-  loginFinished(ok: boolean): void;
-  /** Counts one error under `kind` (an AviaryError code or a stanza error condition). */
-  error(kind: string, message?: string): void;
-  /** A session moved from `from` to `to` (undefined = not counted: new or gone). */
-  sessionState(from: SessionState | undefined, to: SessionState | undefined): void;
-  counters(): LoadCounters;
-  latencies(): Readonly<Record<string, LatencySummary>>;
-  errorsByKind(): Readonly<Record<string, number>>;
-  /** The first message seen for each error kind. */
-  errorSamples(): Readonly<Record<string, string>>;
-  /** Login start times (ms, monotonic), to measure the achieved login rate. */
-  loginStartTimes(): readonly number[];
-  timeline(): TimelinePoint[];
-}
+export {
+  type BucketLatency,
+  LOGIN_STEPS,
+  type LoadCounters,
+  type LoadMetrics,
+  type MetricsDelta,
+  SESSION_STATES,
+  type SessionState,
+  type TimelinePoint,
+  type TransactionKind,
+} from './load-metrics-types.js';
 
 interface Bucket {
   sent: number;
   received: number;
+  loginsStarted: number;
   loginsOk: number;
   loginsFailed: number;
   errors: number;
   online: number;
-  latencies: number[];
+  latency: Record<string, BucketLatency>;
 }
+
+const zeroStates = () =>
+  Object.fromEntries(SESSION_STATES.map((s) => [s, 0])) as Record<SessionState, number>;
 
 /**
  * @example
  * const metrics = createLoadMetrics({ now: () => performance.now(), bucketMs: 1000 });
  * metrics.messageSent(); metrics.messageReceived(2.5);
  */
-export function createLoadMetrics(deps: { now: () => number; bucketMs: number }): LoadMetrics {
+export function createLoadMetrics(deps: {
+  now: () => number;
+  bucketMs: number;
+  /** Called once per error kind, with its first message, as it happens. */
+  onFirstError?: (kind: string, message: string) => void;
+  /** Keep the since-last-drain histograms {@link LoadMetrics.drain} needs (workers only). */
+  streaming?: boolean;
+}): LoadMetrics {
   const { now, bucketMs } = deps;
   const startedAt = now();
-  const histograms = new Map<string, LatencyHistogram>();
+  const cumulative = new Map<string, LatencyHistogram>();
+  const interval = new Map<string, LatencyHistogram>();
+  const pending = deps.streaming === true ? new Map<string, LatencyHistogram>() : undefined;
   const errors = new Map<string, number>();
   const samples = new Map<string, string>();
-  const states = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<SessionState, number>;
+  const local = zeroStates();
+  const remote = new Map<string, Record<SessionState, number>>();
+  const states = zeroStates();
   const buckets: Bucket[] = [];
   const loginStarts: number[] = [];
+  let drained = {
+    sent: 0,
+    received: 0,
+    loginsOk: 0,
+    loginsFailed: 0,
+    loginStarts: 0,
+    errors: new Map<string, number>(),
+    samples: 0,
+  };
   let sent = 0;
   let received = 0;
   let loginsOk = 0;
@@ -127,46 +82,83 @@ export function createLoadMetrics(deps: { now: () => number; bucketMs: number })
   let errorCount = 0;
   let peakOnline = 0;
 
+  const closeBucket = (b: Bucket) => {
+    for (const [kind, h] of interval) {
+      if (h.count === 0) continue;
+      b.latency[kind] = {
+        count: h.count,
+        p50: h.percentile(50),
+        p95: h.percentile(95),
+        p99: h.percentile(99),
+      };
+      h.reset();
+    }
+  };
   const bucket = (): Bucket => {
     const index = Math.max(0, Math.floor((now() - startedAt) / bucketMs));
-    while (buckets.length <= index)
+    while (buckets.length <= index) {
+      const last = buckets[buckets.length - 1];
+      if (last !== undefined) closeBucket(last);
       buckets.push({
         sent: 0,
         received: 0,
+        loginsStarted: 0,
         loginsOk: 0,
         loginsFailed: 0,
         errors: 0,
         online: states.online,
-        latencies: [],
+        latency: {},
       });
+    }
     return buckets[index] as Bucket;
   };
-  const histogram = (kind: string) => {
-    let h = histograms.get(kind);
+  const histogramIn = (map: Map<string, LatencyHistogram>, kind: string) => {
+    let h = map.get(kind);
     if (h === undefined) {
-      h = createLatencyHistogram();
-      histograms.set(kind, h);
+      h = createLatencyHistogram(map === interval ? { digits: 2 } : {});
+      map.set(kind, h);
     }
     return h;
   };
+  const record = (kind: string, ms: number) => {
+    bucket();
+    histogramIn(cumulative, kind).record(ms);
+    histogramIn(interval, kind).record(ms);
+    if (pending !== undefined) histogramIn(pending, kind).record(ms);
+  };
+  const countError = (kind: string, count: number, message?: string) => {
+    if (message !== undefined && !samples.has(kind)) {
+      samples.set(kind, message);
+      deps.onFirstError?.(kind, message);
+    }
+    errorCount += count;
+    errors.set(kind, (errors.get(kind) ?? 0) + count);
+    bucket().errors += count;
+  };
+  const recount = () => {
+    for (const s of SESSION_STATES) {
+      let n = local[s];
+      for (const r of remote.values()) n += r[s];
+      states[s] = n;
+    }
+    if (states.online > peakOnline) peakOnline = states.online;
+    bucket().online = states.online;
+  };
 
   return {
-    latency(kind, ms) {
-      histogram(kind).record(ms);
-    },
+    latency: record,
     messageSent() {
       sent += 1;
       bucket().sent += 1;
     },
     messageReceived(latencyMs) {
       received += 1;
-      histogram('message').record(latencyMs);
-      const b = bucket();
-      b.received += 1;
-      b.latencies.push(latencyMs);
+      bucket().received += 1;
+      record('message', latencyMs);
     },
     loginStarted() {
-      loginStarts.push(now());
+      loginStarts.push(now() - startedAt);
+      bucket().loginsStarted += 1;
     },
     loginFinished(ok) {
       if (ok) {
@@ -178,16 +170,12 @@ export function createLoadMetrics(deps: { now: () => number; bucketMs: number })
       }
     },
     error(kind, message) {
-      if (message !== undefined && !samples.has(kind)) samples.set(kind, message);
-      errorCount += 1;
-      errors.set(kind, (errors.get(kind) ?? 0) + 1);
-      bucket().errors += 1;
+      countError(kind, 1, message);
     },
     sessionState(from, to) {
-      if (from !== undefined) states[from] -= 1;
-      if (to !== undefined) states[to] += 1;
-      if (states.online > peakOnline) peakOnline = states.online;
-      bucket().online = states.online;
+      if (from !== undefined) local[from] -= 1;
+      if (to !== undefined) local[to] += 1;
+      recount();
     },
     counters() {
       return {
@@ -202,8 +190,9 @@ export function createLoadMetrics(deps: { now: () => number; bucketMs: number })
       };
     },
     latencies() {
-      return Object.fromEntries([...histograms].map(([k, h]) => [k, h.summary()]));
+      return Object.fromEntries([...cumulative].map(([k, h]) => [k, h.summary()]));
     },
+    histogram: (kind) => cumulative.get(kind),
     errorsByKind() {
       return Object.fromEntries(errors);
     },
@@ -213,24 +202,98 @@ export function createLoadMetrics(deps: { now: () => number; bucketMs: number })
     loginStartTimes() {
       return loginStarts;
     },
+    recentRates() {
+      bucket();
+      const last = buckets[buckets.length - 2];
+      const perSecond = (n: number) => (n * 1000) / bucketMs;
+      return {
+        messagesPerSecond: perSecond(last?.received ?? 0),
+        loginsPerSecond: perSecond(last?.loginsOk ?? 0),
+      };
+    },
     timeline() {
       bucket();
       return buckets.map((b, i) => {
-        const sorted = Float64Array.from(b.latencies).sort();
-        const p = (q: number) =>
-          sorted.length === 0 ? null : Math.round(sortedPercentile(sorted, q) * 1000) / 1000;
+        // The open (last) bucket shows what it has so far.
+        const latency =
+          i < buckets.length - 1
+            ? b.latency
+            : Object.fromEntries(
+                [...interval]
+                  .filter(([, h]) => h.count > 0)
+                  .map(([k, h]) => [
+                    k,
+                    {
+                      count: h.count,
+                      p50: h.percentile(50),
+                      p95: h.percentile(95),
+                      p99: h.percentile(99),
+                    },
+                  ]),
+              );
         return {
           t: (i * bucketMs) / 1000,
           sent: b.sent,
           received: b.received,
+          loginsStarted: b.loginsStarted,
           loginsOk: b.loginsOk,
           loginsFailed: b.loginsFailed,
           errors: b.errors,
           online: b.online,
-          messageP50: p(50),
-          messageP95: p(95),
+          latency,
         };
       });
+    },
+    drain() {
+      const delta: MetricsDelta = {
+        sessions: { ...local },
+        sent: sent - drained.sent,
+        received: received - drained.received,
+        loginsOk: loginsOk - drained.loginsOk,
+        loginsFailed: loginsFailed - drained.loginsFailed,
+        loginStarts: loginStarts.slice(drained.loginStarts),
+        errors: Object.fromEntries(
+          [...errors]
+            .map(([k, n]) => [k, n - (drained.errors.get(k) ?? 0)] as const)
+            .filter(([, n]) => n > 0),
+        ),
+        errorSamples: Object.fromEntries([...samples].slice(drained.samples)),
+        histograms: Object.fromEntries(
+          [...(pending ?? [])].filter(([, h]) => h.count > 0).map(([k, h]) => [k, h.encode()]),
+        ),
+      };
+      for (const h of pending?.values() ?? []) h.reset();
+      drained = {
+        sent,
+        received,
+        loginsOk,
+        loginsFailed,
+        loginStarts: loginStarts.length,
+        errors: new Map(errors),
+        samples: samples.size,
+      };
+      return delta;
+    },
+    absorb(source, delta) {
+      const b = bucket();
+      sent += delta.sent;
+      b.sent += delta.sent;
+      received += delta.received;
+      b.received += delta.received;
+      loginsOk += delta.loginsOk;
+      b.loginsOk += delta.loginsOk;
+      loginsFailed += delta.loginsFailed;
+      b.loginsFailed += delta.loginsFailed;
+      loginStarts.push(...delta.loginStarts);
+      b.loginsStarted += delta.loginStarts.length;
+      for (const [kind, count] of Object.entries(delta.errors))
+        countError(kind, count, delta.errorSamples[kind]);
+      for (const [kind, encoded] of Object.entries(delta.histograms)) {
+        histogramIn(cumulative, kind).merge(encoded);
+        histogramIn(interval, kind).merge(encoded);
+      }
+      remote.set(source, { ...delta.sessions });
+      recount();
     },
   };
 }

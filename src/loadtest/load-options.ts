@@ -7,7 +7,9 @@ import { AviaryError } from '../errors.js';
 import { isLoopbackHost } from '../xmpp/loopback.js';
 import type { MechanismName } from '../xmpp/sasl-mechanisms.js';
 import type { AccountSource } from './accounts.js';
-import type { Scenario, ScenarioParams } from './scenario.js';
+import { type ArrivalPhase, planDurationMs } from './arrival-plan.js';
+import type { Scenario, ScenarioParams, WeightedScenario } from './scenario.js';
+import type { Threshold } from './thresholds.js';
 
 /** The XMPP server under test. */
 export interface LoadTarget {
@@ -33,21 +35,39 @@ export interface LoadTestOptions {
   readonly cleanup?: boolean;
   /** Concurrent registrations / removals (default 20). */
   readonly provisionConcurrency?: number;
-  /** Target number of concurrent sessions (changeable while running). */
+  /** Target number of concurrent sessions (changeable while running; a phase may set it). */
   readonly sessions: number;
-  /** Logins per second (token bucket) and burst (default: 20 ms worth of logins, at least 2). */
-  readonly loginRate: number;
+  /**
+   * The arrival plan. Without it: the scenario's own `phases`, else one phase of `durationMs`
+   * at `loginRate`.
+   */
+  readonly phases?: readonly ArrivalPhase[];
+  /** Logins per second of the single phase (when there is no plan). */
+  readonly loginRate?: number;
+  /** Login burst (default: 20 ms worth of logins at the highest rate, at least 2). */
   readonly loginBurst?: number;
   /** The target is reached linearly over this time (still capped by the login rate). */
   readonly rampUpMs?: number;
   /** Sessions are closed linearly over the last `rampDownMs` of the run. */
   readonly rampDownMs?: number;
-  /** Whole load phase, ramps included; the harness stops by itself after it. */
-  readonly durationMs: number;
+  /** Whole load phase of the single phase, ramps included (when there is no plan). */
+  readonly durationMs?: number;
   /** After scenarios stop: how long to wait for messages in flight (default 3000). */
   readonly settleMs?: number;
-  readonly scenario: Scenario;
+  /** The scenario every session runs, or… */
+  readonly scenario?: Scenario;
+  /** …a weighted mix: account n runs the scenario its place in the weight cycle picks. */
+  readonly scenarios?: readonly WeightedScenario[];
   readonly params?: ScenarioParams;
+  /**
+   * Run only a slice of the accounts and of the rate (one generator of several): account pairs
+   * (2k, 2k+1) with k ≡ index (mod count), `1/count` of every rate and a share of the target.
+   */
+  readonly slice?: { readonly index: number; readonly count: number };
+  /** Pass/fail limits evaluated on the report (its verdict). */
+  readonly thresholds?: readonly Threshold[];
+  /** Stop the run when this many logins (or registrations) failed before any succeeded (default 10). */
+  readonly abortAfterFailures?: number;
   /** Timeline bucket (default 1000 ms). */
   readonly bucketMs?: number;
   /** Deadline of each negotiation step (default 30 s). */
@@ -72,6 +92,23 @@ export function assertTargetAllowed(host: string, allowRemote: boolean): void {
     );
 }
 
+/** The scenarios of a run with their weights (a single scenario has weight 1). */
+export function scenarioMix(options: LoadTestOptions): readonly WeightedScenario[] {
+  if (options.scenarios !== undefined && options.scenarios.length > 0) return options.scenarios;
+  if (options.scenario !== undefined) return [{ scenario: options.scenario, weight: 1 }];
+  return bad('a scenario (or a weighted list of scenarios) is needed');
+}
+
+/** The arrival plan of a run, whole-run rates (before any slice). */
+export function resolvePlan(options: LoadTestOptions): readonly ArrivalPhase[] {
+  if (options.phases !== undefined && options.phases.length > 0) return options.phases;
+  const declared = scenarioMix(options).find((s) => s.scenario.phases !== undefined)?.scenario;
+  if (declared?.phases !== undefined && declared.phases.length > 0) return declared.phases;
+  if (options.durationMs === undefined || options.loginRate === undefined)
+    return bad('give an arrival plan (phases) or both durationMs and loginRate');
+  return [{ durationMs: options.durationMs, rate: options.loginRate }];
+}
+
 /** Checks options; throws `loadtest.bad-options` or `loadtest.remote-target`. */
 export function validateLoadOptions(options: LoadTestOptions): void {
   const { target } = options;
@@ -81,14 +118,33 @@ export function validateLoadOptions(options: LoadTestOptions): void {
   if (!target.domain) bad('a domain is needed');
   if (!Number.isInteger(options.sessions) || options.sessions < 0)
     bad('sessions must be an integer >= 0');
-  if (!(options.loginRate > 0)) bad('loginRate must be > 0');
+  if (options.loginRate !== undefined && !(options.loginRate > 0)) bad('loginRate must be > 0');
+  if (options.durationMs !== undefined && !(options.durationMs > 0)) bad('durationMs must be > 0');
+  const plan = resolvePlan(options);
+  for (const phase of plan)
+    if (!(phase.rate > 0) || !(phase.durationMs > 0))
+      bad('every phase needs a rate > 0 and a duration > 0');
+  for (const { weight, scenario } of scenarioMix(options))
+    if (!(Number.isInteger(weight) && weight >= 1))
+      bad(`scenario ${scenario.name}: weight must be an integer >= 1`);
   if (options.loginBurst !== undefined && !(options.loginBurst >= 1))
     bad('loginBurst must be >= 1');
-  if (!(options.durationMs > 0)) bad('durationMs must be > 0');
+  const duration = planDurationMs(plan);
   const up = options.rampUpMs ?? 0;
   const down = options.rampDownMs ?? 0;
-  if (up < 0 || down < 0 || up + down > options.durationMs)
-    bad('ramp-up + ramp-down must fit in the duration', { up, down, duration: options.durationMs });
+  if (up < 0 || down < 0 || up + down > duration)
+    bad('ramp-up + ramp-down must fit in the duration', { up, down, duration });
+  const slice = options.slice;
+  if (
+    slice !== undefined &&
+    !(
+      Number.isInteger(slice.count) &&
+      Number.isInteger(slice.index) &&
+      slice.index >= 0 &&
+      slice.index < slice.count
+    )
+  )
+    bad('slice needs 0 <= index < count');
   for (const address of options.sourceAddresses ?? [])
     if (!isIPv4(address) || !address.startsWith('127.'))
       bad(`source address ${address} is not in 127.0.0.0/8`);

@@ -1,17 +1,57 @@
 /**
- * The report of a load test (JSON-ready): what was asked, what was reached, latencies per
- * transaction (p50/p95/p99/max, ms), messages sent and delivered, logins and the login rate
- * achieved, errors by kind, and the timeline.
+ * The report of a load test (JSON-ready): what was asked (plan, scenario mix), what was
+ * reached, latencies per transaction (HDR percentiles, ms), messages sent and delivered, logins
+ * and the login rate achieved per phase, errors by kind, the timeline, and the verdict
+ * (thresholds, early abort, lost generators).
  */
 import { writeFileSync } from 'node:fs';
+import type { ArrivalPhase } from './arrival-plan.js';
+import { renderHtmlReport } from './html-report.js';
 import type { LatencySummary } from './latency-histogram.js';
 import type { LoadCounters, LoadMetrics, TimelinePoint } from './load-metrics.js';
-import type { LoadTestOptions } from './load-options.js';
+import { type LoadTestOptions, scenarioMix } from './load-options.js';
 import type { ProvisionSummary } from './provisioning.js';
 import { renderLoadChart } from './svg-chart.js';
+import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.js';
+
+/** One arrival phase as planned and as measured. */
+export interface PhaseReport {
+  readonly index: number;
+  readonly startSeconds: number;
+  readonly durationSeconds: number;
+  readonly plannedRate: number;
+  readonly sessionTarget: number | null;
+  readonly loginsStarted: number;
+  /** Logins started per second within the phase (evenly paced estimate); null below 2. */
+  readonly measuredRatePerSecond: number | null;
+}
+
+/** Pass or fail, and why. */
+export interface Verdict {
+  readonly passed: boolean;
+  /** One line per reason the run failed (threshold, abort, lost generator). */
+  readonly failures: readonly string[];
+  readonly thresholds: readonly ThresholdResult[];
+}
+
+/** One generator process of a distributed run. */
+export interface GeneratorReport {
+  readonly id: string;
+  readonly slice: { readonly index: number; readonly count: number };
+  readonly accounts: number;
+  readonly status: 'finished' | 'lost';
+  readonly detail?: string;
+}
 
 export interface LoadReport {
   readonly scenario: string;
+  readonly scenarios: readonly { readonly name: string; readonly weight: number }[];
+  readonly plan: readonly ArrivalPhase[];
+  readonly phases: readonly PhaseReport[];
+  /** Why the run stopped early (nothing could log in or register), if it did. */
+  readonly aborted?: string;
+  readonly verdict: Verdict;
+  readonly generators?: readonly GeneratorReport[];
   readonly target: { readonly host: string; readonly port: number; readonly domain: string };
   readonly config: {
     readonly sessions: number;
@@ -52,8 +92,51 @@ export interface LoadReport {
  * tokens at the burst, so with a burst of 1 every late timer is lost for good (177/s measured
  * for 200/s on a loaded machine); a little headroom lets the bucket catch up.
  */
-export function defaultBurst(options: Pick<LoadTestOptions, 'loginRate' | 'loginBurst'>): number {
+export function defaultBurst(options: { loginRate: number; loginBurst?: number }): number {
   return options.loginBurst ?? Math.max(2, Math.ceil(options.loginRate / 50));
+}
+
+/** Each phase's logins started and achieved rate, from the start times (ms since load start). */
+export function phaseReports(
+  plan: readonly ArrivalPhase[],
+  loginStarts: readonly number[],
+): PhaseReport[] {
+  const sorted = [...loginStarts].sort((a, b) => a - b);
+  let startMs = 0;
+  return plan.map((phase, index) => {
+    const endMs = startMs + phase.durationMs;
+    const inPhase = sorted.filter((t) => t >= startMs && t < endMs);
+    const rate = measuredRate(inPhase);
+    const report: PhaseReport = {
+      index,
+      startSeconds: startMs / 1000,
+      durationSeconds: phase.durationMs / 1000,
+      plannedRate: phase.rate,
+      sessionTarget: phase.sessions ?? null,
+      loginsStarted: inPhase.length,
+      measuredRatePerSecond: rate === null ? null : Math.round(rate * 100) / 100,
+    };
+    startMs = endMs;
+    return report;
+  });
+}
+
+/** The verdict of a report: thresholds plus the failures found by the harness itself. */
+export function verdictOf(
+  report: Omit<LoadReport, 'verdict'>,
+  thresholds: readonly Threshold[],
+  failures: readonly string[],
+): Verdict {
+  const results = evaluateThresholds(report as LoadReport, thresholds);
+  const all = [...failures];
+  if (report.aborted !== undefined) all.push(`aborted: ${report.aborted}`);
+  else if (report.config.sessions > 0 && report.logins.ok === 0) all.push('no session logged in');
+  for (const r of results)
+    if (!r.passed)
+      all.push(
+        `threshold ${r.threshold} failed: measured ${r.actual === null ? 'nothing (no data)' : r.actual}`,
+      );
+  return { passed: all.length === 0, failures: all, thresholds: results };
 }
 
 /** Achieved rate of evenly paced events from their start times (ms); null below 2 events. */
@@ -66,29 +149,44 @@ export function measuredRate(times: readonly number[]): number | null {
 
 export function buildLoadReport(input: {
   options: LoadTestOptions;
+  plan: readonly ArrivalPhase[];
   metrics: LoadMetrics;
   counters: LoadCounters;
   timeline: readonly TimelinePoint[];
   loadMs: number;
   provision?: ProvisionSummary;
   cleanup?: ProvisionSummary;
+  aborted?: string;
+  generators?: readonly GeneratorReport[];
+  /** Failures found outside the report (a lost generator). */
+  failures?: readonly string[];
 }): LoadReport {
-  const { options, counters, metrics, timeline } = input;
+  const { options, counters, metrics, timeline, plan } = input;
+  const mix = scenarioMix(options);
+  const first = plan[0] as ArrivalPhase;
+  const burst = defaultBurst({
+    loginRate: Math.max(...plan.map((p) => p.rate)),
+    ...(options.loginBurst === undefined ? {} : { loginBurst: options.loginBurst }),
+  });
   // The initial wave: the first `sessions` starts (retries after failures come much later), minus
   // the first `burst` ones, which start at once by design.
-  const rate = measuredRate(
-    metrics.loginStartTimes().slice(defaultBurst(options) - 1, Math.max(2, options.sessions)),
-  );
-  return {
-    scenario: options.scenario.name,
+  const starts = [...metrics.loginStartTimes()].sort((a, b) => a - b);
+  const rate = measuredRate(starts.slice(burst - 1, Math.max(2, options.sessions)));
+  const report: Omit<LoadReport, 'verdict'> = {
+    scenario: mix.map((s) => s.scenario.name).join('+'),
+    scenarios: mix.map((s) => ({ name: s.scenario.name, weight: s.weight })),
+    plan,
+    phases: phaseReports(plan, starts),
+    ...(input.aborted === undefined ? {} : { aborted: input.aborted }),
+    ...(input.generators === undefined ? {} : { generators: input.generators }),
     target: { ...options.target },
     config: {
       sessions: options.sessions,
-      loginRate: options.loginRate,
-      loginBurst: defaultBurst(options),
+      loginRate: first.rate,
+      loginBurst: burst,
       rampUpMs: options.rampUpMs ?? 0,
       rampDownMs: options.rampDownMs ?? 0,
-      durationMs: options.durationMs,
+      durationMs: plan.reduce((sum, p) => sum + p.durationMs, 0),
       tls: options.tls ?? 'optional',
     },
     loadSeconds: Math.round(input.loadMs) / 1000,
@@ -113,13 +211,19 @@ export function buildLoadReport(input: {
     ...(input.provision === undefined ? {} : { provision: input.provision }),
     ...(input.cleanup === undefined ? {} : { cleanup: input.cleanup }),
   };
+  return { ...report, verdict: verdictOf(report, options.thresholds ?? [], input.failures ?? []) };
 }
 
-/** Writes `<base>.json` and `<base>.svg`; returns both paths. */
-export function writeLoadReport(report: LoadReport, base: string): { json: string; svg: string } {
+/** Writes `<base>.json`, `<base>.svg` and the self-contained `<base>.html`; returns the paths. */
+export function writeLoadReport(
+  report: LoadReport,
+  base: string,
+): { json: string; svg: string; html: string } {
   const json = `${base}.json`;
   const svg = `${base}.svg`;
+  const html = `${base}.html`;
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(svg, renderLoadChart(report.timeline, `Aviary load test — ${report.scenario}`));
-  return { json, svg };
+  writeFileSync(html, renderHtmlReport(report));
+  return { json, svg, html };
 }

@@ -15,12 +15,15 @@ import type { LoadAccount } from './accounts.js';
 import { errorKind, messageOf } from './error-kind.js';
 import type { LoadMetrics, SessionState, TransactionKind } from './load-metrics.js';
 import type { LoadTestOptions } from './load-options.js';
+import type { Scenario } from './scenario.js';
 import { createScenarioSession } from './scenario-session.js';
 import { seededRandom } from './seeded-random.js';
 
 export interface LoadSessionDeps {
   readonly account: LoadAccount;
   readonly options: LoadTestOptions;
+  /** What this session does once online (its pick from the run's mix). */
+  readonly scenario: Scenario;
   readonly metrics: LoadMetrics;
   readonly clock: Clock;
   /** Monotonic milliseconds (fractional) for latencies. */
@@ -42,13 +45,19 @@ export interface LoadSession {
   readonly jid: string;
   readonly state: SessionState | 'gone';
   readonly connection: ClientConnection;
-  /** Logs in and starts the scenario; resolves undefined, or the error kind (counted) on failure. */
+  /**
+   * Logs in and starts the scenario; resolves undefined, the error kind (counted) on failure, or
+   * {@link LOGIN_CANCELLED} when `disconnect()` came first.
+   */
   login(): Promise<string | undefined>;
   /** Aborts the scenario and waits (up to 2 s) for it to return. */
   stopScenario(): Promise<void>;
   /** Closes the stream; the session is gone afterwards. */
   disconnect(): Promise<void>;
 }
+
+/** What `login()` returns when `disconnect()` interrupted it (nothing is counted). */
+export const LOGIN_CANCELLED = 'loadtest.login-cancelled';
 
 const STEP_OF: Partial<Record<ConnectionStatus, SessionState>> = {
   connecting: 'connecting',
@@ -149,6 +158,11 @@ export function createLoadSession(deps: LoadSessionDeps): LoadSession {
     try {
       await connection.connect();
     } catch (error) {
+      // Stopped by the harness mid-login (target lowered, end of the run): not a failure.
+      if (leaving) {
+        move('gone');
+        return LOGIN_CANCELLED;
+      }
       const kind = errorKind(error);
       metrics.loginFinished(false);
       metrics.error(kind, messageOf(error));
@@ -161,7 +175,7 @@ export function createLoadSession(deps: LoadSessionDeps): LoadSession {
     span('authenticating', 'binding', 'auth');
     span('binding', 'online', 'bind');
     span('connecting', 'online', 'login');
-    scenarioDone = options.scenario.run(api).catch((error: unknown) => {
+    scenarioDone = deps.scenario.run(api).catch((error: unknown) => {
       if (!abort.signal.aborted) metrics.error(`scenario:${errorKind(error)}`, messageOf(error));
     });
     return undefined;

@@ -18,6 +18,8 @@ export interface ProvisionSummary {
   readonly failed: number;
   readonly latency: LatencySummary;
   readonly errors: Readonly<Record<string, number>>;
+  /** The first message of each error kind. */
+  readonly errorSamples: Readonly<Record<string, string>>;
 }
 
 interface PassDeps {
@@ -26,6 +28,10 @@ interface PassDeps {
   readonly clock: Clock;
   readonly now: () => number;
   readonly onDone?: () => void;
+  /** Each error as it happens. */
+  readonly onError?: (kind: string, message: string) => void;
+  /** Stop taking accounts once this many failed before any succeeded (server down). */
+  readonly abortAfterFailures?: number;
 }
 
 async function pass(
@@ -34,12 +40,17 @@ async function pass(
 ): Promise<ProvisionSummary> {
   const histogram = createLatencyHistogram();
   const errors = new Map<string, number>();
+  const samples = new Map<string, string>();
+  const hopeless = () =>
+    deps.abortAfterFailures !== undefined &&
+    ok + existed === 0 &&
+    failed >= deps.abortAfterFailures;
   let ok = 0;
   let existed = 0;
   let failed = 0;
   let next = 0;
   const worker = async () => {
-    while (next < deps.accounts.length) {
+    while (next < deps.accounts.length && !hopeless()) {
       const account = deps.accounts[next++] as LoadAccount;
       const t0 = deps.now();
       try {
@@ -50,13 +61,23 @@ async function pass(
         failed += 1;
         const kind = error instanceof AviaryError ? error.code : 'unknown';
         errors.set(kind, (errors.get(kind) ?? 0) + 1);
+        const message = error instanceof Error ? error.message : String(error);
+        if (!samples.has(kind)) samples.set(kind, message);
+        deps.onError?.(kind, message);
       }
       deps.onDone?.();
     }
   };
   const width = Math.max(1, deps.options.provisionConcurrency ?? 20);
   await Promise.all(Array.from({ length: Math.min(width, deps.accounts.length) }, worker));
-  return { ok, existed, failed, latency: histogram.summary(), errors: Object.fromEntries(errors) };
+  return {
+    ok,
+    existed,
+    failed,
+    latency: histogram.summary(),
+    errors: Object.fromEntries(errors),
+    errorSamples: Object.fromEntries(samples),
+  };
 }
 
 /** Registers every account; `existed` counts accounts the server already had. */

@@ -42,7 +42,7 @@ export function createScenarioSession(deps: ScenarioSessionDeps): {
   const chatHandlers = new Set<(chat: ReceivedChat) => void>();
   let seq = 0;
 
-  const timed = async <T>(kind: TransactionKind, body: () => Promise<T>): Promise<T> => {
+  const timed = async <T>(kind: TransactionKind | string, body: () => Promise<T>): Promise<T> => {
     const t0 = now();
     try {
       const result = await body();
@@ -141,6 +141,17 @@ export function createScenarioSession(deps: ScenarioSessionDeps): {
       ).catch(() => undefined);
     },
     pubsub: createPubsubClient({ iq }),
+    async transaction(name, body) {
+      const t0 = now();
+      try {
+        const result = await body();
+        metrics.latency(name, now() - t0);
+        return result;
+      } catch (error) {
+        metrics.error(`${name}:${errorKind(error)}`, messageOf(error));
+        throw error;
+      }
+    },
     onChat(handler) {
       chatHandlers.add(handler);
       return () => {

@@ -7,6 +7,7 @@
 import type { Element } from '@xmpp/xml';
 import { AviaryError } from '../errors.js';
 import type { PubsubClient } from '../pubsub/pubsub-client.js';
+import type { ArrivalPhase } from './arrival-plan.js';
 
 /** Free-form parameters given on the command line (`--param rate=2`). */
 export type ScenarioParams = Readonly<Record<string, string | number | boolean>>;
@@ -46,6 +47,11 @@ export interface ScenarioSession {
   readonly pubsub: PubsubClient;
   /** Called for each load chat message this session receives; returns the unregister function. */
   onChat(handler: (chat: ReceivedChat) => void): () => void;
+  /**
+   * Times `body` as the named transaction (its own histogram and timeline line in the report);
+   * a rejection is counted as an error `NAME:<kind>` and rethrown.
+   */
+  transaction<T>(name: string, body: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -59,7 +65,30 @@ export interface ScenarioSession {
  */
 export interface Scenario {
   readonly name: string;
+  /** An arrival plan used when the command line gives none. */
+  readonly phases?: readonly ArrivalPhase[];
   run(session: ScenarioSession): Promise<void>;
+}
+
+/** One scenario of a mix and its integer weight (share of the accounts). */
+export interface WeightedScenario {
+  readonly scenario: Scenario;
+  readonly weight: number;
+}
+
+/**
+ * The scenario account `index` runs: accounts cycle through the total weight, each scenario
+ * owning `weight` consecutive places, so a mix 3:1 gives exactly 3 of every 4 accounts to the
+ * first, whatever the number of sessions.
+ */
+export function scenarioFor(mix: readonly WeightedScenario[], index: number): Scenario {
+  const total = mix.reduce((sum, s) => sum + s.weight, 0);
+  let place = index % total;
+  for (const entry of mix) {
+    if (place < entry.weight) return entry.scenario;
+    place -= entry.weight;
+  }
+  throw new AviaryError('loadtest.bad-scenario', 'empty scenario mix');
 }
 
 /** Reads the `scenario` (or default) export of a loaded scenario module. */

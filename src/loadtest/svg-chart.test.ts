@@ -6,12 +6,12 @@ const point = (t: number, received: number, p50: number | null): TimelinePoint =
   t,
   sent: received,
   received,
+  loginsStarted: 0,
   loginsOk: 0,
   loginsFailed: 0,
   errors: 0,
   online: 10,
-  messageP50: p50,
-  messageP95: p50 === null ? null : p50 * 2,
+  latency: p50 === null ? {} : { message: { count: 1, p50, p95: p50 * 2, p99: p50 * 2 } },
 });
 
 describe('load chart', () => {

@@ -110,8 +110,16 @@ export function renderLoadChart(points: readonly TimelinePoint[], title: string)
   const bottom = panel(
     points,
     [
-      { label: 'message p50', color: '#9467bd', values: points.map((p) => p.messageP50) },
-      { label: 'message p95', color: '#8c564b', values: points.map((p) => p.messageP95) },
+      {
+        label: 'message p50',
+        color: '#9467bd',
+        values: points.map((p) => p.latency.message?.p50 ?? null),
+      },
+      {
+        label: 'message p95',
+        color: '#8c564b',
+        values: points.map((p) => p.latency.message?.p95 ?? null),
+      },
     ],
     TOP + PANEL + GAP,
     'Message delivery latency',

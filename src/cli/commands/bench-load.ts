@@ -1,95 +1,30 @@
 /**
- * `aviary bench load`: the load-testing harness (src/loadtest) from the command line, with a
- * live progress bar, a JSON report and an SVG chart written at the end.
+ * `aviary bench load`: the load-testing harness (src/loadtest) from the command line: an
+ * arrival plan of phases, a weighted scenario mix, live numbers (terminal, Prometheus), the
+ * first error of each kind as it happens, JSON + SVG + HTML reports, thresholds with a verdict
+ * (exit status 3 when the run fails it), and `--controller` to spread the load over workers.
  *
- *   aviary bench load --domain example.test --port 5222 --users 500 --sessions 500 \
- *     --login-rate 100 --duration 60 --cleanup --param rate=0.5
+ *   aviary bench load --domain example.test --users 500 --cleanup \
+ *     --phase 30s:rate=10,60s:rate=50 --threshold 'login.p99<500ms' --threshold 'errors.rate<1%'
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
-import {
-  type AccountSource,
-  type LoadReport,
-  type LoadTestOptions,
-  type Scenario,
-  type ScenarioParams,
-  scenarioFromModule,
-  startLoadTest,
-  writeLoadReport,
-} from '../../loadtest/index.js';
-import type { MechanismName } from '../../xmpp/sasl-mechanisms.js';
+import { type LoadReport, startLoadTest, writeLoadReport } from '../../loadtest/index.js';
+import { startController } from '../../loadtest/load-controller.js';
+import { optionsFromSpec } from '../../loadtest/run-spec.js';
 import { globalOptions } from '../context.js';
 import { CliError, emit, renderTable } from '../output.js';
+import { followRun, printFirstError } from './bench-live.js';
+import {
+  type BenchLoadFlags,
+  collect,
+  number,
+  parseListen,
+  specFromFlags,
+} from './bench-load-spec.js';
 
-interface BenchLoadFlags {
-  host: string;
-  port: string;
-  domain: string;
-  allowRemote?: boolean;
-  tls: 'off' | 'optional' | 'required';
-  caFile?: string;
-  mechanism: string[];
-  users: string;
-  userPattern: string;
-  passwordPattern: string;
-  first: string;
-  accountsCsv?: string;
-  register?: boolean;
-  cleanup?: boolean;
-  sessions?: string;
-  loginRate: string;
-  loginBurst: string;
-  rampUp: string;
-  rampDown: string;
-  duration: string;
-  settle: string;
-  scenario?: string;
-  param: string[];
-  sourceAddress: string[];
-  report: string;
-  seed?: string;
-  progress: boolean;
-}
-
-const collect = (value: string, previous: string[]) => [...previous, value];
-
-function number(value: string, flag: string, min = 0): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new CliError(`--${flag} needs a number >= ${min}`);
-  return n;
-}
-
-/** Parses `key=value` pairs; numbers and true/false are converted. */
-export function parseParams(pairs: readonly string[]): ScenarioParams {
-  const params: Record<string, string | number | boolean> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new CliError(`--param ${pair}: expected key=value`);
-    const raw = pair.slice(eq + 1);
-    params[pair.slice(0, eq)] =
-      raw === 'true'
-        ? true
-        : raw === 'false'
-          ? false
-          : raw !== '' && Number.isFinite(Number(raw))
-            ? Number(raw)
-            : raw;
-  }
-  return params;
-}
-
-/** Loads a scenario module by path (default: the shipped chat example). */
-export async function loadScenario(path: string | undefined): Promise<Scenario> {
-  const url =
-    path === undefined
-      ? new URL('../../../examples/scenarios/chat.js', import.meta.url)
-      : pathToFileURL(resolve(path));
-  const module = (await import(url.href)) as Record<string, unknown>;
-  return scenarioFromModule(module, url.pathname);
-}
+/** Exit status of a run that completed but failed its verdict. */
+export const VERDICT_FAILED_EXIT = 3;
 
 function summaryRows(report: LoadReport) {
   return Object.entries(report.latencyMs).map(([kind, s]) => ({
@@ -98,49 +33,60 @@ function summaryRows(report: LoadReport) {
     p50: s.p50,
     p95: s.p95,
     p99: s.p99,
+    'p99.9': s.p999,
     max: s.max,
   }));
 }
 
-/** Builds the harness options from the command-line flags. */
-export function optionsFromFlags(flags: BenchLoadFlags, scenario: Scenario): LoadTestOptions {
-  const accounts: AccountSource =
-    flags.accountsCsv !== undefined
-      ? { kind: 'csv', file: flags.accountsCsv }
-      : {
-          kind: 'pattern',
-          username: flags.userPattern,
-          password: flags.passwordPattern,
-          count: number(flags.users, 'users', 1),
-          first: number(flags.first, 'first'),
-        };
-  const users = accounts.kind === 'pattern' ? accounts.count : Number.NaN;
-  return {
-    target: { host: flags.host, port: number(flags.port, 'port', 1), domain: flags.domain },
-    allowRemote: flags.allowRemote === true,
-    tls: flags.tls,
-    ...(flags.caFile === undefined ? {} : { ca: readFileSync(flags.caFile, 'utf8') }),
-    ...(flags.mechanism.length === 0 ? {} : { mechanisms: flags.mechanism as MechanismName[] }),
-    accounts,
-    ...(flags.register === undefined ? {} : { register: flags.register }),
-    cleanup: flags.cleanup === true,
-    sessions:
-      flags.sessions !== undefined
-        ? number(flags.sessions, 'sessions')
-        : Number.isNaN(users)
-          ? 0
-          : users,
-    loginRate: number(flags.loginRate, 'login-rate'),
-    loginBurst: number(flags.loginBurst, 'login-burst', 1),
-    rampUpMs: number(flags.rampUp, 'ramp-up') * 1000,
-    rampDownMs: number(flags.rampDown, 'ramp-down') * 1000,
-    durationMs: number(flags.duration, 'duration') * 1000,
-    settleMs: number(flags.settle, 'settle') * 1000,
-    scenario,
-    params: parseParams(flags.param),
-    ...(flags.sourceAddress.length === 0 ? {} : { sourceAddresses: flags.sourceAddress }),
-    ...(flags.seed === undefined ? {} : { seed: number(flags.seed, 'seed') }),
-  };
+function humanReport(report: LoadReport, paths: { json: string; svg: string; html: string }) {
+  const v = report.verdict;
+  return [
+    `scenario ${report.scenario}: ${report.sessions.peakOnline} sessions at peak, ${report.logins.ok} logins ok / ${report.logins.failed} failed, login rate ${report.logins.measuredRatePerSecond ?? '-'}/s`,
+    `messages: ${report.messages.sent} sent, ${report.messages.received} delivered (${report.messages.perSecond}/s), ${report.messages.lost} lost`,
+    ...(report.aborted === undefined ? [] : [`ABORTED: ${report.aborted}`]),
+    '',
+    renderTable(
+      report.phases.map((p) => ({
+        phase: p.index + 1,
+        seconds: p.durationSeconds,
+        'planned/s': p.plannedRate,
+        'measured/s': p.measuredRatePerSecond,
+        target: p.sessionTarget,
+        logins: p.loginsStarted,
+      })),
+    ),
+    '',
+    renderTable(summaryRows(report)),
+    '',
+    Object.keys(report.errors).length === 0
+      ? 'errors: none'
+      : renderTable(
+          Object.entries(report.errors).map(([kind, count]) => ({
+            kind,
+            count,
+            first: report.errorSamples[kind] ?? '',
+          })),
+        ),
+    ...(report.generators === undefined
+      ? []
+      : [
+          '',
+          renderTable(
+            report.generators.map((g) => ({
+              ...g,
+              slice: `${g.slice.index + 1}/${g.slice.count}`,
+            })),
+          ),
+        ]),
+    '',
+    ...v.thresholds.map(
+      (t) => `${t.passed ? 'pass' : 'FAIL'}  ${t.threshold}  (measured ${t.actual ?? 'nothing'})`,
+    ),
+    v.passed
+      ? 'verdict: PASSED'
+      : `verdict: FAILED\n${v.failures.map((f) => `  - ${f}`).join('\n')}`,
+    `report: ${paths.json}  html: ${paths.html}  chart: ${paths.svg}`,
+  ].join('\n');
 }
 
 /** Registers `bench load` (creating the `bench` group when missing). */
@@ -151,12 +97,12 @@ export function registerBenchLoadCommand(program: Command): void {
   bench
     .command('load')
     .description(
-      'load-test an XMPP server with many real sessions (loopback targets only unless --allow-remote)',
+      'load-test an XMPP server with many real sessions (loopback targets only unless --allow-remote); exit 3 when the verdict fails',
     )
     .requiredOption('--domain <domain>', 'XMPP domain of the accounts')
     .option('--host <host>', 'server address', '127.0.0.1')
     .option('--port <port>', 'c2s port', '5222')
-    .option('--allow-remote', 'allow a target outside localhost / 127.0.0.0/8 / ::1')
+    .option('--allow-remote', 'allow a target (or metrics/controller address) outside loopback')
     .addOption(
       new Option('--tls <mode>', 'STARTTLS use')
         .choices(['off', 'optional', 'required'])
@@ -173,77 +119,76 @@ export function registerBenchLoadCommand(program: Command): void {
     .option('--no-register', 'do not register the accounts')
     .option('--cleanup', 'remove the accounts at the end (XEP-0077 <remove/>)')
     .option('--sessions <n>', 'target concurrent sessions (default: all accounts)')
-    .option('--login-rate <n>', 'logins per second', '50')
-    .option('--login-burst <n>', 'login burst', '1')
-    .option('--ramp-up <s>', 'ramp-up seconds', '0')
-    .option('--ramp-down <s>', 'ramp-down seconds', '0')
-    .option('--duration <s>', 'load phase seconds (ramps included)', '60')
-    .option('--settle <s>', 'seconds to wait for messages in flight at the end', '3')
-    .option('--scenario <file>', 'scenario module (default: the chat example)')
+    .option(
+      '--phase <plan>',
+      'arrival phases DURATION:rate=R[:sessions=N], comma-separated or repeated (e.g. 60s:rate=10,2m:rate=50:sessions=5000)',
+      collect,
+      [],
+    )
+    .option('--phase-loop <n>', 'repeat the phases n times', '1')
+    .option('--login-rate <n>', 'logins per second (without --phase)', '50')
+    .option('--login-burst <n>', 'login burst (default: 20 ms worth, at least 2)')
+    .option('--ramp-up <duration>', 'ramp-up (e.g. 10s)', '0')
+    .option('--ramp-down <duration>', 'ramp-down (e.g. 10s)', '0')
+    .option('--duration <duration>', 'load phase without --phase (e.g. 60s, 5m)', '60s')
+    .option('--settle <duration>', 'wait for messages in flight at the end', '3s')
+    .option(
+      '--scenario <file[:weight]>',
+      'scenario module, with an optional weight for a mix (repeatable; default: the chat example)',
+      collect,
+      [],
+    )
     .option('--param <key=value>', 'scenario parameter (repeatable)', collect, [])
     .option('--source-address <ip>', 'local address in 127.0.0.0/8 (repeatable)', collect, [])
-    .option('--report <base>', 'write <base>.json and <base>.svg', 'load-report')
+    .option(
+      '--threshold <limit>',
+      "pass/fail limit, e.g. 'login.p99<500ms', 'errors.rate<1%' (repeatable)",
+      collect,
+      [],
+    )
+    .option('--report <base>', 'write <base>.json, <base>.svg and <base>.html', 'load-report')
     .option('--seed <n>', 'random seed of the scenario')
-    .option('--no-progress', 'no live progress bar')
+    .option('--no-progress', 'no live numbers on the terminal')
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics on this port while running (0 = any)',
+    )
+    .option('--metrics-host <host>', 'address of the metrics endpoint', '127.0.0.1')
+    .option('--controller', 'coordinate `aviary bench worker` processes instead of generating load')
+    .option('--workers <n>', 'workers to wait for (with --controller)', '2')
+    .option('--listen <host:port>', 'controller address (with --controller)', '127.0.0.1:0')
+    .option('--token <token>', 'workers must present it (default: env AVIARY_LOAD_TOKEN or random)')
     .action(async (flags: BenchLoadFlags, command: Command) => {
       const global = globalOptions(command);
-      const scenario = await loadScenario(flags.scenario);
-      const handle = startLoadTest(optionsFromFlags(flags, scenario));
-      const live = flags.progress && !global.json && process.stderr.isTTY === true;
-      const bar = new cliProgress.SingleBar(
-        {
-          stream: process.stderr,
-          format:
-            '{phase} [{bar}] {value}/{total} | online {online} (want {desired}) | logins {logins} | msgs {sent}/{received} | errors {errors}',
-          hideCursor: true,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      const refresh = () => {
-        const p = handle.progress();
-        const c = p.counters;
-        const inLoad = p.phase === 'load';
-        const total = inLoad ? Math.round(p.durationMs / 1000) : p.accounts;
-        const value = inLoad ? Math.round(p.elapsedMs / 1000) : p.provisioned;
-        bar.setTotal(total);
-        bar.update(Math.min(value, total), {
-          phase: p.phase.padEnd(12),
-          online: c.sessions.online,
-          desired: p.desired,
-          logins: c.loginsOk,
-          sent: c.sent,
-          received: c.received,
-          errors: c.errors,
-        });
-      };
-      if (live) bar.start(1, 0, {});
-      const timer = live ? setInterval(refresh, 250) : undefined;
-      const onSignal = () => handle.stop();
-      process.once('SIGINT', onSignal);
-      let report: LoadReport;
-      try {
-        report = await handle.done;
-      } finally {
-        clearInterval(timer);
-        process.off('SIGINT', onSignal);
-        if (live) {
-          refresh();
-          bar.stop();
-        }
-      }
+      const spec = specFromFlags(flags);
+      const options = await optionsFromSpec(spec);
+      const run = flags.controller
+        ? await startController(spec, options, {
+            workers: number(flags.workers, 'workers', 1),
+            ...parseListen(flags.listen),
+            allowRemote: flags.allowRemote === true,
+            ...((flags.token ?? process.env.AVIARY_LOAD_TOKEN)
+              ? { token: (flags.token ?? process.env.AVIARY_LOAD_TOKEN) as string }
+              : {}),
+            onError: printFirstError,
+            onEvent: (line) => process.stderr.write(`${line}\n`),
+          })
+        : startLoadTest(options, { onError: printFirstError });
+      const report = await followRun(run, {
+        progress: flags.progress,
+        json: global.json,
+        ...(flags.metricsPort === undefined
+          ? {}
+          : { metricsPort: number(flags.metricsPort, 'metrics-port') }),
+        metricsHost: flags.metricsHost,
+        allowRemote: flags.allowRemote === true,
+      });
       const paths = writeLoadReport(report, resolve(flags.report));
-      emit(global.json, { ...report, files: paths }, () =>
-        [
-          `scenario ${report.scenario}: ${report.sessions.peakOnline} sessions at peak, ${report.logins.ok} logins ok / ${report.logins.failed} failed, login rate ${report.logins.measuredRatePerSecond ?? '-'}/s`,
-          `messages: ${report.messages.sent} sent, ${report.messages.received} delivered (${report.messages.perSecond}/s), ${report.messages.lost} lost`,
-          '',
-          renderTable(summaryRows(report)),
-          '',
-          Object.keys(report.errors).length === 0
-            ? 'errors: none'
-            : renderTable(Object.entries(report.errors).map(([kind, count]) => ({ kind, count }))),
-          `report: ${paths.json}  chart: ${paths.svg}`,
-        ].join('\n'),
-      );
+      emit(global.json, { ...report, files: paths }, () => humanReport(report, paths));
+      if (!report.verdict.passed)
+        throw new CliError(
+          `load test failed: ${report.verdict.failures.join('; ')}`,
+          VERDICT_FAILED_EXIT,
+        );
     });
 }

@@ -161,16 +161,6 @@ export class XmlStream {
     return this.#socket.writableLength;
   }
 
-  /** Stops reading the socket (TCP backpressure): no more data is parsed until `resume()`. */
-  pause(): void {
-    this.#socket.pause();
-  }
-
-  /** Reads the socket again after `pause()`. */
-  resume(): void {
-    this.#socket.resume();
-  }
-
   get closed(): boolean {
     return this.#closed;
   }

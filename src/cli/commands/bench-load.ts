@@ -186,9 +186,8 @@ export function registerBenchLoadCommand(program: Command): void {
       const paths = writeLoadReport(report, resolve(flags.report));
       emit(global.json, { ...report, files: paths }, () => humanReport(report, paths));
       if (!report.verdict.passed)
-        throw new CliError(
-          `load test failed: ${report.verdict.failures.join('; ')}`,
-          VERDICT_FAILED_EXIT,
-        );
+        throw new CliError(`load test failed: ${report.verdict.failures.join('; ')}`, {
+          exitCode: VERDICT_FAILED_EXIT,
+        });
     });
 }

@@ -160,6 +160,10 @@ export const ERROR_CATALOGUE = {
   'parser.timeout': { status: 504, meaning: 'a parser took too long' },
 
   // XMPP connections (src/xmpp, src/transport)
+  'xmpp.stanza-too-large': {
+    status: 500,
+    meaning: 'a reply from the XMPP server exceeded the stanza limit and was skipped',
+  },
   'xmpp.auth-failed': { status: 409, meaning: 'the server refused the credentials (RFC 6120 §6)' },
   'xmpp.bad-jid': { status: 400, meaning: 'not a user JID' },
   'xmpp.busy': { status: 409, meaning: 'the connection is already connecting' },

@@ -24,7 +24,10 @@ function limitReplies(harness: Harness): { largest: number; lost: number } {
     const bytes = page.items.reduce((sum, item) => sum + item.xml.length, 0);
     if (bytes > STANZA_LIMIT) {
       seen.lost++;
-      throw new AviaryError('xmpp.timeout', `reply of ${bytes} bytes exceeds the stanza limit`);
+      throw new AviaryError(
+        'xmpp.stanza-too-large',
+        `reply of ${bytes} bytes exceeds the stanza limit`,
+      );
     }
     seen.largest = Math.max(seen.largest, bytes);
     return page;

@@ -67,9 +67,12 @@ export const MIN_PAGE = 5;
 /** Page budget when the job gives none (half of a 256 KiB stanza limit). */
 export const DEFAULT_PAGE_BYTES = 128 * 1024;
 
-/** Whether a failed page request may succeed smaller: its reply never came (too large). */
+/** Whether a failed page request may succeed smaller: its reply was skipped as too large, or never came. */
 function retrySmaller(error: unknown): boolean {
-  return error instanceof AviaryError && error.code === 'xmpp.timeout';
+  return (
+    error instanceof AviaryError &&
+    (error.code === 'xmpp.timeout' || error.code === 'xmpp.stanza-too-large')
+  );
 }
 
 /** Runs the sync; throws (AviaryError) on any failure, leaving cleanup to the caller. */

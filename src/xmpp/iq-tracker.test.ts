@@ -1,5 +1,6 @@
 import xml, { type Element } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
+import { AviaryError } from '../errors.js';
 import { SimulatedClock } from '../util/clock.js';
 import { createIqTracker } from './iq-tracker.js';
 
@@ -67,5 +68,19 @@ describe('createIqTracker', () => {
     await clock.advance(500);
     await timedOut;
     expect(tracker.pending).toBe(0);
+  });
+
+  it('fails the request whose reply was skipped, with the given error, and only from its addressee', async () => {
+    const { sent, tracker } = setup();
+    const reply = tracker.request(xml('iq', { type: 'get', to: 'pubsub.example.org' }, xml('q')));
+    await Promise.resolve();
+    const id = sent[0]?.attrs.id;
+    const tooLarge = new AviaryError('xmpp.stanza-too-large', 'too large');
+    expect(tracker.failReply({ id, from: 'mallory@example.org' }, tooLarge)).toBe(false);
+    expect(tracker.pending).toBe(1);
+    expect(tracker.failReply({ id, from: 'pubsub.example.org' }, tooLarge)).toBe(true);
+    await expect(reply).rejects.toMatchObject({ code: 'xmpp.stanza-too-large' });
+    expect(tracker.pending).toBe(0);
+    expect(tracker.failReply({ id, from: 'pubsub.example.org' }, tooLarge)).toBe(false);
   });
 });

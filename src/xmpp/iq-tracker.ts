@@ -16,6 +16,14 @@ export interface IqTracker {
   request(iq: Element, timeoutMs?: number): Promise<Element>;
   /** Routes an incoming `result`/`error`; returns false when no request waits for it. */
   handleReply(iq: Element): boolean;
+  /**
+   * Fails the request a reply was meant for when that reply could not be read (it was skipped
+   * for its size, say): same id and sender checks as {@link handleReply}; false when none waits.
+   */
+  failReply(
+    reply: { readonly id: string | undefined; readonly from: string | undefined },
+    error: AviaryError,
+  ): boolean;
   /** Rejects every pending request (connection lost). */
   failAll(error: AviaryError): void;
   readonly pending: number;
@@ -69,6 +77,17 @@ export function createIqTracker(deps: {
       cancel: () => void;
     }
   >();
+  /** Removes and returns the request waiting for a reply with this id from this sender. */
+  const take = (id: string | undefined, from: string | undefined) => {
+    const entry = id === undefined ? undefined : waiting.get(id);
+    if (entry === undefined || id === undefined) return undefined;
+    const expected =
+      entry.to === undefined ? isLocal(from) : from?.toLowerCase() === entry.to.toLowerCase();
+    if (!expected) return undefined;
+    waiting.delete(id);
+    entry.cancel();
+    return entry;
+  };
   return {
     async request(iq, timeoutMs = deps.defaultTimeoutMs) {
       iq.attrs.id ??= `${prefix}-${(sequence++).toString(36)}`;
@@ -90,18 +109,16 @@ export function createIqTracker(deps: {
       return reply;
     },
     handleReply(iq) {
-      const id = iq.attrs.id;
-      const entry = id === undefined ? undefined : waiting.get(id);
-      if (entry === undefined || id === undefined) return false;
-      const from = iq.attrs.from;
-      const expected =
-        entry.to === undefined ? isLocal(from) : from?.toLowerCase() === entry.to.toLowerCase();
-      if (!expected) return false;
-      waiting.delete(id);
-      entry.cancel();
+      const entry = take(iq.attrs.id, iq.attrs.from);
+      if (entry === undefined) return false;
       if (iq.attrs.type === 'error') entry.reject(stanzaErrorFromElement(iq));
       else entry.resolve(iq);
       return true;
+    },
+    failReply(reply, error) {
+      const entry = take(reply.id, reply.from);
+      entry?.reject(error);
+      return entry !== undefined;
     },
     failAll(error) {
       for (const entry of waiting.values()) {

@@ -16,6 +16,7 @@ import { AviaryError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import { createElementQueue, type ElementQueue } from './element-queue.js';
 import { createIqTracker, type IqTracker } from './iq-tracker.js';
+import { type OversizeStanza, oversizeReply } from './oversize-stanza.js';
 import { createStanzaSurface, type StanzaSurface, withSurface } from './stanza-surface.js';
 import { XmlStream, type XmlStreamOptions } from './xml-stream.js';
 import type { XmppLog } from './xmpp-log.js';
@@ -119,6 +120,23 @@ export function createStreamConnection<S extends string>(
     else dispatch(element);
   };
 
+  // A skipped over-size reply fails its request at once (`xmpp.stanza-too-large`) instead of
+  // leaving it to time out, so a caller can ask again for less (smaller pubsub pages). Other
+  // skipped stanzas get what the stream does by default: an IQ get/set must be answered
+  // (RFC 6120 §8.2.3), a message or presence is dropped.
+  const onOversize = (stanza: OversizeStanza) => {
+    const reply = stanza.name === 'iq' && (stanza.type === 'result' || stanza.type === 'error');
+    const tooLarge = new AviaryError(
+      'xmpp.stanza-too-large',
+      `the reply to iq ${stanza.id ?? '?'} (${stanza.bytes} bytes) exceeds the ${options.maxStanzaBytes}-byte stanza limit`,
+      { details: { id: stanza.id ?? '', bytes: stanza.bytes, limit: stanza.limit } },
+    );
+    if (reply && iqs.failReply(stanza, tooLarge)) return;
+    log.warn({ ...stanza }, 'skipped an oversize stanza');
+    const answer = oversizeReply(stanza, options.stream.ns);
+    if (answer !== undefined) stream?.write(answer).catch(() => undefined);
+  };
+
   const onClose = (error: AviaryError | undefined) => {
     options.onClosed?.();
     stream = undefined;
@@ -152,7 +170,12 @@ export function createStreamConnection<S extends string>(
             maxStanzaBytes: options.maxStanzaBytes,
             log,
           },
-          { onHeader: (header) => options.onHeader?.(header, queue), onElement, onClose },
+          {
+            onHeader: (header) => options.onHeader?.(header, queue),
+            onElement,
+            onOversize,
+            onClose,
+          },
         );
         stream = s;
         await options.negotiate({

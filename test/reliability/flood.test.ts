@@ -13,6 +13,7 @@ import type { ClientConnection } from '../../src/xmpp/client-connection.js';
 import { type ProsodyFixture, startProsody } from '../helpers/prosody.js';
 import { quantile, rawPeer, sampleHeap } from '../helpers/reliability.js';
 import { prosodyAccount, startTestRuntime } from '../helpers/runtime.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const CAPACITY = 50;
 const FLOOD = Number(process.env.AVIARY_FLOOD_MESSAGES ?? 8_000);

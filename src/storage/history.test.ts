@@ -8,20 +8,22 @@ import { silentLog } from './storage-log.js';
 /** SQLite's default bound-variable ceiling in sql.js (SQLITE_MAX_VARIABLE_NUMBER). */
 const SQLITE_MAX_VARIABLES = 32_766;
 
-async function migrated(): Promise<HandlerContext> {
+async function migrated(): Promise<{ db: SqlDatabase; ctx: HandlerContext }> {
   const db = new SqlDatabase(await loadSqlJs());
   await migrateTo({ db, migrations: await loadMigrations(), log: silentLog, now: () => 0 });
-  return { db, now: () => 100 };
+  return { db, ctx: { db, now: () => 100 } };
 }
 
 describe('history queries', () => {
   it('return every message of a profile holding more messages than SQLite has variables', async () => {
-    const ctx = await migrated();
-    ctx.db.run("INSERT INTO profiles (name, jid, created) VALUES ('alice', 'alice@example.org', 0)");
+    const { db, ctx } = await migrated();
+    ctx.db.run(
+      "INSERT INTO profiles (name, jid, created) VALUES ('alice', 'alice@example.org', 0)",
+    );
     const total = SQLITE_MAX_VARIABLES + 1_234;
     // Bulk rows straight in SQL (a recursive CTE), then one message, subject and thread each
     // through the handler so the per-message joins have something to attach.
-    ctx.db.exec(
+    db.exec(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${total - 1})
        INSERT INTO history (uid, profile_id, source, dest, timestamp, type)
        SELECT 'bulk-' || i, (SELECT id FROM profiles WHERE name = 'alice'), 'bob@example.org',

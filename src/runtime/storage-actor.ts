@@ -10,6 +10,7 @@ import type { Behavior, ReplyTo } from '../actors/types.js';
 import { deserializeError } from '../errors.js';
 import type { StorageRequest } from '../storage/messages.js';
 import { StorageEngine, type StorageHealth } from '../storage/storage-engine.js';
+import type { StorageLog } from '../storage/storage-log.js';
 import type { StorageStats } from '../storage/storage-stats.js';
 
 export type StorageActorMessage =
@@ -34,24 +35,22 @@ export interface StorageActorArgs {
 export async function makeStorageActor(
   args: StorageActorArgs,
 ): Promise<Behavior<StorageActorMessage>> {
-  let log:
-    | ((
-        level: 'debug' | 'info' | 'warn' | 'error',
-        msg: string,
-        fields?: Readonly<Record<string, unknown>>,
-      ) => void)
-    | undefined;
+  // Recovery logs (dropped journal records, ignored files) are emitted while the engine opens,
+  // before the actor has a logger: they are held here and flushed first thing in `started`.
+  const early: Parameters<StorageLog>[] = [];
+  let sink: StorageLog | undefined;
   const engine = await StorageEngine.open({
     dataDir: args.dataDir,
     snapshot: {
       maxJournalBytes: args.snapshotJournalBytes,
       maxIntervalMs: args.snapshotIntervalMs,
     },
-    log: (level, msg, fields) => log?.(level, msg, fields),
+    log: (...entry) => (sink === undefined ? early.push(entry) : sink(...entry)),
   });
   const behavior: Behavior<StorageActorMessage> = {
     started(ctx) {
-      log = (level, msg, fields) => ctx.log[level]({ ...fields }, msg);
+      sink = (level, msg, fields) => ctx.log[level]({ ...fields }, msg);
+      for (const entry of early.splice(0)) sink(...entry);
     },
     receive(message, ctx) {
       return behavior.receiveBatch?.([message], ctx);

@@ -6,9 +6,10 @@
  * means "durable".
  */
 
-import type { Behavior, ReplyTo } from '../actors/types.js';
+import type { ActorContext, Behavior, ReplyTo } from '../actors/types.js';
 import { deserializeError } from '../errors.js';
 import type { StorageRequest } from '../storage/messages.js';
+import { isRefusal } from '../storage/recover.js';
 import { StorageEngine, type StorageHealth } from '../storage/storage-engine.js';
 import type { StorageLog } from '../storage/storage-log.js';
 import type { StorageStats } from '../storage/storage-stats.js';
@@ -39,19 +40,26 @@ export async function makeStorageActor(
   // before the actor has a logger: they are held here and flushed first thing in `started`.
   const early: Parameters<StorageLog>[] = [];
   let sink: StorageLog | undefined;
-  const engine = await StorageEngine.open({
-    dataDir: args.dataDir,
-    snapshot: {
-      maxJournalBytes: args.snapshotJournalBytes,
-      maxIntervalMs: args.snapshotIntervalMs,
-    },
-    log: (...entry) => (sink === undefined ? early.push(entry) : sink(...entry)),
-  });
+  const attach = (ctx: ActorContext<StorageActorMessage>) => {
+    sink = (level, msg, fields) => ctx.log[level]({ ...fields }, msg);
+    for (const entry of early.splice(0)) sink(...entry);
+  };
+  let engine: StorageEngine;
+  try {
+    engine = await StorageEngine.open({
+      dataDir: args.dataDir,
+      snapshot: {
+        maxJournalBytes: args.snapshotJournalBytes,
+        maxIntervalMs: args.snapshotIntervalMs,
+      },
+      log: (...entry) => (sink === undefined ? early.push(entry) : sink(...entry)),
+    });
+  } catch (error) {
+    if (!isRefusal(error)) throw error;
+    return refusedStorage(error, attach);
+  }
   const behavior: Behavior<StorageActorMessage> = {
-    started(ctx) {
-      sink = (level, msg, fields) => ctx.log[level]({ ...fields }, msg);
-      for (const entry of early.splice(0)) sink(...entry);
-    },
+    started: attach,
     receive(message, ctx) {
       return behavior.receiveBatch?.([message], ctx);
     },
@@ -82,4 +90,21 @@ export async function makeStorageActor(
     },
   };
   return behavior;
+}
+
+/**
+ * The store refused to open (missing or corrupt snapshot, manifest or journal). Restarting
+ * cannot help, so instead of failing (and being restarted) the actor answers every ask with
+ * the refusal: the runtime's start-up reports it once, with its advice.
+ */
+function refusedStorage(
+  refusal: unknown,
+  attach: (ctx: ActorContext<StorageActorMessage>) => void,
+): Behavior<StorageActorMessage> {
+  return {
+    started: attach,
+    receive(message, ctx) {
+      ctx.replyError(message.replyTo, refusal);
+    },
+  };
 }

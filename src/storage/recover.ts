@@ -48,6 +48,21 @@ export interface Recovered {
   readonly report: RecoveryReport;
 }
 
+const REFUSALS: ReadonlySet<string> = new Set([
+  'storage.snapshot-missing',
+  'storage.snapshot-corrupt',
+  'storage.manifest-missing',
+  'storage.manifest-corrupt',
+  'storage.journal-missing',
+  'storage.journal-corrupt',
+  'storage.replay-failed',
+]);
+
+/** True for a start-up refusal: the files are damaged, and retrying cannot help. */
+export function isRefusal(error: unknown): error is AviaryError {
+  return error instanceof AviaryError && REFUSALS.has(error.code);
+}
+
 export interface RecoverOptions {
   readonly fs: FsOps;
   readonly dir: string;

@@ -149,3 +149,19 @@ export function acquireDataDirLock(dataDir: string, pid = process.pid): () => vo
   if (rival !== undefined) throw new DataDirLockedError(dataDir, rival);
   throw new AviaryError('runtime.lock-failed', `could not take the lock in ${dataDir}`);
 }
+
+/**
+ * Runs `task` while holding the data folder lock (for offline commands that read or write the
+ * store); throws {@link DataDirLockedError} when a runtime or another command holds it.
+ *
+ * @example
+ * await withDataDirLock(dataDir, () => dbStatus(dataDir));
+ */
+export async function withDataDirLock<T>(dataDir: string, task: () => Promise<T>): Promise<T> {
+  const release = acquireDataDirLock(dataDir);
+  try {
+    return await task();
+  } finally {
+    release();
+  }
+}

@@ -1,21 +1,20 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { processAlive, readLockPid } from '../../runtime/data-dir-lock.js';
-import { createRevision, dbDowngrade, dbStatus, dbUpgrade } from '../../storage/db-commands.js';
+import { withDataDirLock } from '../../runtime/data-dir-lock.js';
+import { dbCheck } from '../../storage/db-check.js';
+import {
+  createRevision,
+  type DbRecoverResult,
+  dbDowngrade,
+  dbRecover,
+  dbStatus,
+  dbUpgrade,
+} from '../../storage/db-commands.js';
 import type { MigrationResult } from '../../storage/migrator.js';
 import { projectRoot } from '../../util/worker-entry.js';
 import { globalOptions } from '../context.js';
 import { CliError, emit, renderTable } from '../output.js';
-
-function refuseWhileRunning(dataDir: string): void {
-  const pid = readLockPid(dataDir);
-  if (pid !== undefined && processAlive(pid)) {
-    throw new CliError(
-      `a runtime (pid ${pid}) owns the database in ${dataDir}; stop it before changing the schema`,
-    );
-  }
-}
 
 const revision = (value: string) => {
   const n = Number.parseInt(value, 10);
@@ -32,13 +31,14 @@ function report(json: boolean, results: MigrationResult[]): void {
 }
 
 export function registerDbCommands(program: Command): void {
-  const db = program.command('db').description('database schema: status and migrations');
+  const db = program
+    .command('db')
+    .description('database schema and integrity: status, migrations, check, recover');
   db.command('status')
-    .description('applied and pending migrations')
+    .description('applied and pending migrations (read-only: changes no file)')
     .action(async (_o: unknown, command: Command) => {
       const global = globalOptions(command);
-      refuseWhileRunning(global.dataDir);
-      const status = await dbStatus(global.dataDir);
+      const status = await withDataDirLock(global.dataDir, () => dbStatus(global.dataDir));
       emit(global.json, status, () =>
         [
           `current revision: ${status.current}`,
@@ -50,18 +50,47 @@ export function registerDbCommands(program: Command): void {
     .description('migrate up to REV (default: newest)')
     .action(async (rev: string | undefined, _o: unknown, command: Command) => {
       const global = globalOptions(command);
-      refuseWhileRunning(global.dataDir);
+      const target = rev === undefined ? undefined : revision(rev);
       report(
         global.json,
-        await dbUpgrade(global.dataDir, rev === undefined ? undefined : revision(rev)),
+        await withDataDirLock(global.dataDir, () => dbUpgrade(global.dataDir, target)),
       );
     });
   db.command('downgrade <rev>')
     .description('migrate down to REV (0 = empty schema)')
     .action(async (rev: string, _o: unknown, command: Command) => {
       const global = globalOptions(command);
-      refuseWhileRunning(global.dataDir);
-      report(global.json, await dbDowngrade(global.dataDir, revision(rev)));
+      const target = revision(rev);
+      report(
+        global.json,
+        await withDataDirLock(global.dataDir, () => dbDowngrade(global.dataDir, target)),
+      );
+    });
+  db.command('check')
+    .description(
+      'integrity check (manifest, snapshot headers and checksums, journal CRCs, PRAGMA integrity_check); exit 1 on any failure; changes no file',
+    )
+    .action(async (_o: unknown, command: Command) => {
+      const global = globalOptions(command);
+      const result = await withDataDirLock(global.dataDir, () => dbCheck(global.dataDir));
+      emit(global.json, result, () =>
+        [
+          renderTable(result.items.map((i) => ({ ...i }))),
+          result.ok ? 'check passed' : 'check FAILED',
+        ].join('\n'),
+      );
+      if (!result.ok) process.exitCode = 1;
+    });
+  db.command('recover')
+    .description(
+      'start the store from an earlier snapshot (default: the newest that verifies) when start-up refuses; replays what the journals still hold, keeps damaged files as *.damaged and says what is lost',
+    )
+    .option('--from <generation>', 'the snapshot generation to start from (start-up names it)')
+    .action(async (o: { from?: string }, command: Command) => {
+      const global = globalOptions(command);
+      const from = o.from === undefined ? undefined : revision(o.from);
+      const result = await withDataDirLock(global.dataDir, () => dbRecover(global.dataDir, from));
+      emit(global.json, result, () => describeRecovery(result));
     });
   db.command('revision')
     .description('create the next numbered migration file from a template (then npm run build)')
@@ -76,4 +105,26 @@ export function registerDbCommands(program: Command): void {
         () => `created ${path}; fill in up() and down(), then run "npm run build"`,
       );
     });
+}
+
+function describeRecovery(result: DbRecoverResult): string {
+  const lines = [
+    `started from ${result.snapshot === null ? 'an empty database (no snapshot verified)' : `snapshot generation ${result.snapshot}`}`,
+    ...result.journals.map(
+      (j) => `replayed journal generation ${j.generation}: ${j.records} records`,
+    ),
+    ...result.dropped.map(
+      (d) =>
+        `dropped the end of ${String(d.file)} at byte ${String(d.offset)}: ${String(d.reason)}`,
+    ),
+    ...result.notes,
+    `new current snapshot: generation ${result.newSnapshot}`,
+  ];
+  const lost = result.dropped.length > 0 || result.notes.some((n) => n.includes('lost'));
+  lines.push(
+    lost
+      ? 'some writes were lost: see the lines above'
+      : 'no journal record was lost',
+  );
+  return lines.join('\n');
 }

@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { AviaryError } from '../errors.js';
 import type { FsOps } from './fs-ops.js';
 import type { SnapshotRef } from './manifest.js';
-import { type DecodedSnapshot, decodeSnapshot, encodeSnapshot } from './snapshot-header.js';
+import {
+  type DecodedSnapshot,
+  decodeSnapshot,
+  SNAPSHOT_HEADER_BYTES,
+  snapshotHeader,
+} from './snapshot-header.js';
 
 const SNAPSHOT = /^snapshot-(\d{8})\.db$/;
 const JOURNAL = /^journal-(\d{8})\.log$/;
@@ -57,7 +62,8 @@ export async function writeSnapshot(
     const file = await fs.openFile(temp);
     try {
       await file.truncate(0);
-      await file.write(encodeSnapshot(gen, image), 0);
+      await file.write(snapshotHeader(gen, image), 0);
+      await file.write(image, SNAPSHOT_HEADER_BYTES);
       await file.datasync();
     } finally {
       await file.close();

@@ -35,13 +35,14 @@ const startsWith = (bytes: Uint8Array, prefix: Uint8Array) =>
   bytes.length >= prefix.length && prefix.every((b, i) => bytes[i] === b);
 
 /**
- * Prefixes `image` with its header.
+ * The header for `image` (written before it, so the image itself is never copied).
  *
  * @example
- * const file = encodeSnapshot(7, db.export());
+ * await file.write(snapshotHeader(7, image), 0);
+ * await file.write(image, SNAPSHOT_HEADER_BYTES);
  */
-export function encodeSnapshot(generation: number, image: Uint8Array): Uint8Array {
-  const out = new Uint8Array(SNAPSHOT_HEADER_BYTES + image.length);
+export function snapshotHeader(generation: number, image: Uint8Array): Uint8Array {
+  const out = new Uint8Array(SNAPSHOT_HEADER_BYTES);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
   view.setUint32(16, FORMAT, true);
@@ -49,7 +50,6 @@ export function encodeSnapshot(generation: number, image: Uint8Array): Uint8Arra
   view.setBigUint64(24, BigInt(image.length), true);
   view.setUint32(32, crc32(image), true);
   view.setUint32(36, crc32(out, 0, 36), true);
-  out.set(image, SNAPSHOT_HEADER_BYTES);
   return out;
 }
 

@@ -174,4 +174,27 @@ describe('start-up refuses to roll back silently', () => {
     expect(await names(engine)).toEqual(['b1', 'b2']);
     await engine.close();
   });
+
+  it('a journal from another generation (files swapped) refuses: sequence numbers do not follow', async () => {
+    const d = dir();
+    const engine = await StorageEngine.open({ dataDir: d, snapshotOnClose: false });
+    await engine.applyBatch([profile('s1')]);
+    await engine.snapshotNow();
+    await engine.applyBatch([profile('s2')]);
+    await engine.snapshotNow();
+    await engine.applyBatch([profile('s3')]);
+    await engine.close();
+    const journals = readdirSync(d)
+      .filter((f) => f.startsWith('journal-'))
+      .sort();
+    const older = journals[journals.length - 2] as string;
+    const newest = journals[journals.length - 1] as string;
+    const olderBytes = readFileSync(join(d, older));
+    writeFileSync(join(d, older), readFileSync(join(d, newest)));
+    writeFileSync(join(d, newest), olderBytes);
+    await expect(StorageEngine.open({ dataDir: d })).rejects.toMatchObject({
+      code: 'storage.journal-corrupt',
+      message: expect.stringContaining('starts at record'),
+    });
+  });
 });

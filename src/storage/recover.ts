@@ -169,7 +169,11 @@ export async function recover(opts: RecoverOptions): Promise<Recovered> {
   const journals: { generation: number; records: number }[] = [];
   let journal: Journal | undefined;
   let generation = base;
-  let seq = 0;
+  // Sequence numbers are global: each journal's first record must follow the snapshot's last
+  // (or the previous journal's). Unknown only for a legacy snapshot or a legacy journals-only
+  // folder not starting at generation 0.
+  let seq = choice.decoded?.seq ?? 0;
+  let known = choice.decoded === undefined ? base === 0 : !choice.legacy;
   try {
     for (let gen = base; gen <= newestKnown; gen++) {
       if (!files.journals.includes(gen)) {
@@ -210,6 +214,27 @@ export async function recover(opts: RecoverOptions): Promise<Recovered> {
         records = opened.records;
         tail = opened.dropped;
       }
+      const first = records[0]?.seq;
+      if (known && first !== undefined && first !== seq + 1) {
+        const reason = `${journalName(gen)} starts at record ${first} but the state before it ends at record ${seq}: records are missing or the file belongs to another generation`;
+        if (!recovering) {
+          throw new AviaryError(
+            'storage.journal-corrupt',
+            `${reason}; refusing to start. "aviary db recover" starts from what is left and says what is lost.`,
+            { details: { file: journalName(gen), first, expected: seq + 1 } },
+          );
+        }
+        for (const g of files.journals.filter((x) => x >= gen)) {
+          await setAside(
+            opts,
+            journalName(g),
+            notes,
+            `not replayed (${reason}): its writes are lost`,
+          );
+        }
+        break;
+      }
+      known = true;
       generation = gen;
       if (tail !== undefined) dropped.push(tail);
       seq = replay(db, records, gen, seq);

@@ -56,13 +56,14 @@ export async function writeSnapshot(
   dir: string,
   gen: number,
   image: Uint8Array,
+  seq: number,
 ): Promise<SnapshotRef> {
   const temp = join(dir, `${snapshotName(gen)}.tmp`);
   try {
     const file = await fs.openFile(temp);
     try {
       await file.truncate(0);
-      await file.write(snapshotHeader(gen, image), 0);
+      await file.write(snapshotHeader(gen, image, seq), 0);
       await file.write(image, SNAPSHOT_HEADER_BYTES);
       await file.datasync();
     } finally {

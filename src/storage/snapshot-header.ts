@@ -7,8 +7,12 @@
  *   bytes 20..23  u32 LE generation (must match the file name)
  *   bytes 24..31  u64 LE image length
  *   bytes 32..35  u32 LE CRC-32 of the image
- *   bytes 36..39  u32 LE CRC-32 of bytes 0..35 (the header itself)
- *   bytes 40..    the SQLite image (`db.export()`)
+ *   bytes 36..43  u64 LE sequence number of the last journal record the image contains
+ *   bytes 44..47  u32 LE CRC-32 of bytes 0..43 (the header itself)
+ *   bytes 48..    the SQLite image (`db.export()`)
+ *
+ * The sequence number lets start-up check that the first record of the snapshot's journal
+ * follows it (a journal swapped in from another generation is caught).
  *
  * Files written before headers existed start with SQLite's own magic ("SQLite format 3\0");
  * {@link decodeSnapshot} reports them as `legacy` so that start-up can adopt them once.
@@ -16,7 +20,7 @@
 import { AviaryError } from '../errors.js';
 import { crc32 } from './crc32.js';
 
-export const SNAPSHOT_HEADER_BYTES = 40;
+export const SNAPSHOT_HEADER_BYTES = 48;
 const MAGIC = new TextEncoder().encode('aviary snapshot\n');
 const SQLITE_MAGIC = new TextEncoder().encode('SQLite format 3\0');
 const FORMAT = 1;
@@ -27,6 +31,8 @@ export interface DecodedSnapshot {
   readonly generation: number | undefined;
   /** CRC-32 of the image (from the header, verified; computed for a legacy file). */
   readonly crc32: number;
+  /** Last journal record in the image; undefined for a legacy file. */
+  readonly seq: number | undefined;
   readonly image: Uint8Array;
   readonly legacy: boolean;
 }
@@ -38,10 +44,10 @@ const startsWith = (bytes: Uint8Array, prefix: Uint8Array) =>
  * The header for `image` (written before it, so the image itself is never copied).
  *
  * @example
- * await file.write(snapshotHeader(7, image), 0);
+ * await file.write(snapshotHeader(7, image, lastSeq), 0);
  * await file.write(image, SNAPSHOT_HEADER_BYTES);
  */
-export function snapshotHeader(generation: number, image: Uint8Array): Uint8Array {
+export function snapshotHeader(generation: number, image: Uint8Array, seq: number): Uint8Array {
   const out = new Uint8Array(SNAPSHOT_HEADER_BYTES);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
@@ -49,7 +55,8 @@ export function snapshotHeader(generation: number, image: Uint8Array): Uint8Arra
   view.setUint32(20, generation, true);
   view.setBigUint64(24, BigInt(image.length), true);
   view.setUint32(32, crc32(image), true);
-  view.setUint32(36, crc32(out, 0, 36), true);
+  view.setBigUint64(36, BigInt(seq), true);
+  view.setUint32(44, crc32(out, 0, 44), true);
   return out;
 }
 
@@ -69,13 +76,19 @@ export function decodeSnapshot(
   expectedGeneration?: number,
 ): DecodedSnapshot {
   if (startsWith(bytes, SQLITE_MAGIC)) {
-    return { generation: undefined, crc32: crc32(bytes), image: bytes, legacy: true };
+    return {
+      generation: undefined,
+      crc32: crc32(bytes),
+      seq: undefined,
+      image: bytes,
+      legacy: true,
+    };
   }
   if (bytes.length < SNAPSHOT_HEADER_BYTES || !startsWith(bytes, MAGIC)) {
     throw corrupt(name, `no snapshot header (${bytes.length} bytes, neither Aviary nor SQLite)`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(36, true) !== crc32(bytes, 0, 36)) {
+  if (view.getUint32(44, true) !== crc32(bytes, 0, 44)) {
     throw corrupt(name, 'header checksum mismatch');
   }
   const format = view.getUint32(16, true);
@@ -92,5 +105,11 @@ export function decodeSnapshot(
   const image = bytes.subarray(SNAPSHOT_HEADER_BYTES);
   const expected = view.getUint32(32, true);
   if (crc32(image) !== expected) throw corrupt(name, 'image checksum mismatch');
-  return { generation, crc32: expected, image, legacy: false };
+  return {
+    generation,
+    crc32: expected,
+    seq: Number(view.getBigUint64(36, true)),
+    image,
+    legacy: false,
+  };
 }

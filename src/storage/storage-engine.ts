@@ -267,6 +267,7 @@ export class StorageEngine {
   async #beginSnapshot(): Promise<void> {
     const exportStarted = performance.now();
     const image = this.#db.export();
+    const seq = this.#seq;
     const gen = this.#generation + 1;
     let opened: Journal | undefined;
     try {
@@ -294,15 +295,20 @@ export class StorageEngine {
     this.#generation = gen;
     await previous.close();
     const pauseMs = performance.now() - exportStarted;
-    this.#snapshotting = this.#writeSnapshot(gen, image, pauseMs).finally(() => {
+    this.#snapshotting = this.#writeSnapshot(gen, image, seq, pauseMs).finally(() => {
       this.#snapshotting = undefined;
     });
   }
 
-  async #writeSnapshot(gen: number, image: Uint8Array, pauseMs: number): Promise<void> {
+  async #writeSnapshot(
+    gen: number,
+    image: Uint8Array,
+    seq: number,
+    pauseMs: number,
+  ): Promise<void> {
     const writeStarted = performance.now();
     try {
-      const ref = await writeSnapshot(this.#fs, this.#dir, gen, image);
+      const ref = await writeSnapshot(this.#fs, this.#dir, gen, image, seq);
       const manifest: Manifest = {
         snapshot: ref,
         previous: this.#manifest.snapshot,

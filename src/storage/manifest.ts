@@ -26,6 +26,17 @@ export interface Manifest {
   readonly previous: SnapshotRef | null;
   /** Newest journal generation opened: every journal from the snapshot's up to it must exist. */
   readonly journal: number;
+  /**
+   * Final sizes of the closed journals still kept: a closed journal cut exactly at a record
+   * boundary is otherwise indistinguishable from a shorter one.
+   */
+  readonly sealed: readonly SealedJournal[];
+}
+
+/** A journal that takes no more appends, with its final size in bytes. */
+export interface SealedJournal {
+  readonly generation: number;
+  readonly bytes: number;
 }
 
 const FORMAT = 1;
@@ -36,6 +47,7 @@ function body(m: Manifest): string {
     snapshot: m.snapshot && { generation: m.snapshot.generation, crc32: m.snapshot.crc32 },
     previous: m.previous && { generation: m.previous.generation, crc32: m.previous.crc32 },
     journal: m.journal,
+    sealed: m.sealed.map((j) => ({ generation: j.generation, bytes: j.bytes })),
   });
 }
 
@@ -64,7 +76,15 @@ export function parseManifest(text: string): Manifest {
   if (
     !(m.snapshot === null || isRef(m.snapshot)) ||
     !(m.previous === null || isRef(m.previous)) ||
-    !Number.isInteger(m.journal)
+    !Number.isInteger(m.journal) ||
+    !Array.isArray(m.sealed) ||
+    !m.sealed.every(
+      (j: unknown) =>
+        typeof j === 'object' &&
+        j !== null &&
+        Number.isInteger((j as SealedJournal).generation) &&
+        Number.isInteger((j as SealedJournal).bytes),
+    )
   ) {
     throw corrupt('missing or malformed fields');
   }
@@ -72,6 +92,7 @@ export function parseManifest(text: string): Manifest {
     snapshot: m.snapshot,
     previous: m.previous,
     journal: m.journal as number,
+    sealed: m.sealed as SealedJournal[],
   };
   if (m.check !== crc32(new TextEncoder().encode(body(manifest)))) {
     throw corrupt('checksum mismatch');

@@ -197,4 +197,54 @@ describe('start-up refuses to roll back silently', () => {
       message: expect.stringContaining('starts at record'),
     });
   });
+
+  it('a closed journal cut exactly at a record boundary refuses (its size is sealed in the manifest)', async () => {
+    const d = dir();
+    let failRename = false;
+    const fs: FsOps = {
+      ...nodeFsOps,
+      rename: async (from, to) => {
+        if (failRename && from.endsWith('.db.tmp'))
+          throw Object.assign(new Error('EIO'), { code: 'EIO' });
+        return nodeFsOps.rename(from, to);
+      },
+    };
+    const engine = await StorageEngine.open({ dataDir: d, fs, snapshotOnClose: false });
+    await engine.applyBatch([profile('c1')]);
+    await engine.snapshotNow();
+    const current = engine.health().generation;
+    await engine.applyBatch([profile('c2')]);
+    await engine.applyBatch([profile('c3')]);
+    failRename = true;
+    await engine.snapshotNow(); // closes (seals) the journal holding c2, c3; the snapshot fails
+    await engine.applyBatch([profile('c4')]);
+    await engine.close();
+    const manifest = await readManifest(nodeFsOps, d);
+    expect(manifest?.snapshot?.generation).toBe(current);
+    expect(manifest?.sealed.map((j) => j.generation)).toContain(current);
+    const path = join(d, `journal-${String(current).padStart(8, '0')}.log`);
+    const bytes = readFileSync(path);
+    writeFileSync(path, bytes.subarray(0, bytes.readUInt32LE(0) + 8)); // c2 only: still valid
+    await expect(StorageEngine.open({ dataDir: d })).rejects.toMatchObject({
+      code: 'storage.journal-corrupt',
+      message: expect.stringContaining('acknowledged records are missing'),
+    });
+  });
+
+  it('an older manifest put back next to newer files refuses as stale', async () => {
+    const d = dir();
+    const engine = await StorageEngine.open({ dataDir: d, snapshotOnClose: false });
+    await engine.applyBatch([profile('m1')]);
+    await engine.snapshotNow();
+    const old = readFileSync(join(d, MANIFEST_FILE));
+    await engine.applyBatch([profile('m2')]);
+    await engine.snapshotNow();
+    await engine.applyBatch([profile('m3')]);
+    await engine.snapshotNow();
+    await engine.close();
+    writeFileSync(join(d, MANIFEST_FILE), old);
+    await expect(StorageEngine.open({ dataDir: d })).rejects.toMatchObject({
+      code: 'storage.manifest-stale',
+    });
+  });
 });

@@ -53,6 +53,7 @@ const REFUSALS: ReadonlySet<string> = new Set([
   'storage.snapshot-corrupt',
   'storage.manifest-missing',
   'storage.manifest-corrupt',
+  'storage.manifest-stale',
   'storage.journal-missing',
   'storage.journal-corrupt',
   'storage.replay-failed',
@@ -136,6 +137,7 @@ export async function recover(opts: RecoverOptions): Promise<Recovered> {
   const files = await listing(fs, dir, readOnly);
   if (!readOnly) for (const temp of files.temps) await fs.unlink(join(dir, temp));
   const manifest = await manifestOrNote(opts, notes);
+  if (manifest !== undefined && !recovering) checkFresh(manifest, files);
   const choice = recovering
     ? await chooseRecoverySnapshot({
         fs,
@@ -199,6 +201,10 @@ export async function recover(opts: RecoverOptions): Promise<Recovered> {
         break;
       }
       const path = join(dir, journalName(gen));
+      const sealed = recovering ? undefined : manifest?.sealed.find((j) => j.generation === gen);
+      // Checked before the journal is opened (which would cut a damaged tail): a refusal
+      // leaves every file as it was.
+      if (sealed !== undefined) await checkSealed(fs, path, gen, sealed.bytes);
       let records: JournalRecord[];
       let tail: Record<string, unknown> | undefined;
       if (readOnly) {
@@ -273,6 +279,7 @@ export async function recover(opts: RecoverOptions): Promise<Recovered> {
         : { generation: choice.generation, crc32: choice.decoded.crc32 },
     previous: recovering ? null : (manifest?.previous ?? null),
     journal: generation,
+    sealed: recovering ? [] : (manifest?.sealed ?? []),
   };
   if (!readOnly) {
     await fs.syncDir(dir);
@@ -301,10 +308,39 @@ export async function recover(opts: RecoverOptions): Promise<Recovered> {
                 ? manifest.previous
                 : manifest.snapshot,
             journal: generation,
+            sealed: manifest.sealed,
           },
     needsSnapshot,
     report: { snapshot: choice.generation ?? null, journals, dropped, notes },
   };
+}
+
+/**
+ * The manifest names the newest journal generation ever opened (written before a snapshot of
+ * that generation starts). A crash can leave at most a snapshot of that generation and an empty
+ * journal one above it; anything newer means an older manifest was put back.
+ */
+function checkFresh(manifest: Manifest, files: { snapshots: number[]; journals: number[] }) {
+  const snapshot = files.snapshots[files.snapshots.length - 1] ?? -1;
+  const journal = files.journals[files.journals.length - 1] ?? -1;
+  if (snapshot <= manifest.journal && journal <= manifest.journal + 1) return;
+  const newer = snapshot > manifest.journal ? snapshotName(snapshot) : journalName(journal);
+  throw new AviaryError(
+    'storage.manifest-stale',
+    `manifest.json is older than the files next to it: ${newer} is newer than generation ${manifest.journal}, the newest it knows (an older copy was put back); refusing to start. "aviary db recover" rebuilds it from the newest verified snapshot.`,
+    { details: { file: newer, manifestJournal: manifest.journal } },
+  );
+}
+
+/** A closed journal must still hold exactly the records it was closed with. */
+async function checkSealed(fs: FsOps, path: string, gen: number, sealedBytes: number) {
+  const { validBytes } = scanJournal(await fs.readFile(path), path);
+  if (validBytes === sealedBytes) return;
+  throw new AviaryError(
+    'storage.journal-corrupt',
+    `${journalName(gen)} was closed with ${sealedBytes} bytes of records but holds ${validBytes}: ${validBytes < sealedBytes ? 'acknowledged records are missing' : 'it holds records that were never acknowledged'}; refusing to start. "aviary db recover" starts from what is left and says what is lost.`,
+    { details: { file: journalName(gen), sealedBytes, validBytes } },
+  );
 }
 
 /** Replays one journal's records in one transaction (FTS4 merges its pending terms once). */

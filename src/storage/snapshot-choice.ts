@@ -103,10 +103,11 @@ export async function chooseSnapshot(deps: {
     return { generation: newest, decoded: read, legacy: true, rejected };
   }
   const named = manifest.snapshot?.generation;
-  // A snapshot newer than the manifest's was renamed into place just before a crash: it is
-  // whole if it verifies (its journal is there too), and ignored otherwise.
+  // A snapshot newer than the manifest's was renamed into place just before a crash (its
+  // generation is the manifest's newest journal): whole if it verifies, ignored otherwise.
   for (const gen of [...snapshots].reverse()) {
     if (named !== undefined && gen <= named) break;
+    if (gen !== manifest.journal) continue; // only the snapshot being written can be newer
     const read = await tryRead(fs, dir, gen);
     if (read instanceof AviaryError) {
       rejected.push({ generation: gen, reason: read.message });

@@ -279,7 +279,15 @@ export class StorageEngine {
         })
       ).journal;
       await this.#fs.syncDir(this.#dir);
-      const manifest = { ...this.#manifest, journal: gen };
+      // The journal being closed takes no more appends: its size is sealed in the manifest.
+      const manifest: Manifest = {
+        ...this.#manifest,
+        journal: gen,
+        sealed: [
+          ...this.#manifest.sealed.filter((j) => j.generation !== this.#generation),
+          { generation: this.#generation, bytes: this.#journal.size },
+        ],
+      };
       await writeManifest(this.#fs, this.#dir, manifest);
       this.#manifest = manifest;
     } catch (error) {
@@ -309,14 +317,17 @@ export class StorageEngine {
     const writeStarted = performance.now();
     try {
       const ref = await writeSnapshot(this.#fs, this.#dir, gen, image, seq);
+      const previous = this.#manifest.snapshot;
+      const keepFrom = previous?.generation ?? gen;
       const manifest: Manifest = {
         snapshot: ref,
-        previous: this.#manifest.snapshot,
+        previous,
         journal: this.#generation,
+        sealed: this.#manifest.sealed.filter((j) => j.generation >= keepFrom),
       };
       await writeManifest(this.#fs, this.#dir, manifest);
       this.#manifest = manifest;
-      await this.#dropOlderThan(manifest.previous?.generation ?? gen);
+      await this.#dropOlderThan(keepFrom);
       this.#lastSnapshotAt = this.#clock.now();
       this.#stats.recordSnapshot(image.length, pauseMs, performance.now() - writeStarted);
       this.#log('info', 'storage: snapshot written', {

@@ -338,6 +338,9 @@ describe('StorageEngine', () => {
     expect(engine.health().generation).toBe(generation);
     await clock.advance(61_000);
     await engine.applyBatch([msg('t2', 'b', 101)]);
+    // The snapshot starts right after the batch that made it due (its replies do not wait):
+    // the next batch runs after the cut.
+    await engine.applyBatch([{ type: 'profile.list' }]);
     expect(engine.health().generation).toBe(generation + 1);
     // A non-idempotent write (a second replay would hit the unique profile name).
     await engine.applyBatch([{ type: 'profile.create', name: 'carol', jid: 'carol@example.org' }]);

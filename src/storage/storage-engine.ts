@@ -81,6 +81,7 @@ export class StorageEngine {
   #seq: number;
   #chain: Promise<unknown> = Promise.resolve();
   #snapshotting: Promise<void> | undefined;
+  #snapshotQueued = false;
   #lastSnapshotAt: number | undefined;
   #snapshotClockStart: number;
   #failure: string | undefined;
@@ -244,12 +245,20 @@ export class StorageEngine {
       writes.filter(Boolean).length,
       performance.now() - started,
     );
-    if (this.#snapshotDue()) await this.#beginSnapshot();
+    if (this.#snapshotDue()) {
+      // The batch is durable already: its replies do not wait for the export. The snapshot
+      // starts as the next serial task, so it still cuts between two batches.
+      this.#snapshotQueued = true;
+      void this.#serial(async () => {
+        this.#snapshotQueued = false;
+        if (!this.#closed) await this.#beginSnapshot();
+      });
+    }
     return outcomes;
   }
 
   #snapshotDue(): boolean {
-    if (this.#snapshotting !== undefined) return false;
+    if (this.#snapshotting !== undefined || this.#snapshotQueued) return false;
     const since = this.#clock.now() - (this.#lastSnapshotAt ?? this.#snapshotClockStart);
     return (
       this.#journal.size >= this.#maxJournalBytes ||

@@ -121,10 +121,6 @@ function describeRecovery(result: DbRecoverResult): string {
     `new current snapshot: generation ${result.newSnapshot}`,
   ];
   const lost = result.dropped.length > 0 || result.notes.some((n) => n.includes('lost'));
-  lines.push(
-    lost
-      ? 'some writes were lost: see the lines above'
-      : 'no journal record was lost',
-  );
+  lines.push(lost ? 'some writes were lost: see the lines above' : 'no journal record was lost');
   return lines.join('\n');
 }

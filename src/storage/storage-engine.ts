@@ -151,13 +151,15 @@ export class StorageEngine {
     if (recovered.needsSnapshot) {
       // A legacy folder gets its first headered snapshot and manifest; a recovery makes its
       // outcome the new current state, so that the next start is a normal one.
+      const before = engine.#manifest.snapshot?.generation;
       try {
         await engine.snapshotNow();
       } catch (error) {
         await engine.close();
         throw error;
       }
-      if (engine.#manifest.snapshot === null) {
+      const after = engine.#manifest.snapshot?.generation;
+      if (after === undefined || after === before) {
         await engine.close();
         throw new AviaryError('storage.snapshot-failed', 'cannot write the first snapshot');
       }

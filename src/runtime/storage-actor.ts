@@ -7,10 +7,12 @@
  * sent — a write's reply means "durable".
  */
 
-import type { Behavior, ReplyTo } from '../actors/types.js';
+import type { ActorContext, Behavior, ReplyTo } from '../actors/types.js';
 import { deserializeError } from '../errors.js';
 import { type BackendHealth, openStorageBackend } from '../storage/backend.js';
 import type { StorageRequest } from '../storage/messages.js';
+import { isRefusal } from '../storage/recover.js';
+import type { StorageLog } from '../storage/storage-log.js';
 import type { StorageStats } from '../storage/storage-stats.js';
 
 export type StorageActorMessage =
@@ -37,26 +39,31 @@ export interface StorageActorArgs {
 export async function makeStorageActor(
   args: StorageActorArgs,
 ): Promise<Behavior<StorageActorMessage>> {
-  let log:
-    | ((
-        level: 'debug' | 'info' | 'warn' | 'error',
-        msg: string,
-        fields?: Readonly<Record<string, unknown>>,
-      ) => void)
-    | undefined;
-  const engine = await openStorageBackend({
-    dataDir: args.dataDir,
-    url: args.url,
-    snapshot: {
-      maxJournalBytes: args.snapshotJournalBytes,
-      maxIntervalMs: args.snapshotIntervalMs,
-    },
-    log: (level, msg, fields) => log?.(level, msg, fields),
-  });
+  // Recovery logs (dropped journal records, ignored files) are emitted while the engine opens,
+  // before the actor has a logger: they are held here and flushed first thing in `started`.
+  const early: Parameters<StorageLog>[] = [];
+  let sink: StorageLog | undefined;
+  const attach = (ctx: ActorContext<StorageActorMessage>) => {
+    sink = (level, msg, fields) => ctx.log[level]({ ...fields }, msg);
+    for (const entry of early.splice(0)) sink(...entry);
+  };
+  let engine: Awaited<ReturnType<typeof openStorageBackend>>;
+  try {
+    engine = await openStorageBackend({
+      dataDir: args.dataDir,
+      url: args.url,
+      snapshot: {
+        maxJournalBytes: args.snapshotJournalBytes,
+        maxIntervalMs: args.snapshotIntervalMs,
+      },
+      log: (...entry) => (sink === undefined ? early.push(entry) : sink(...entry)),
+    });
+  } catch (error) {
+    if (!isRefusal(error)) throw error;
+    return refusedStorage(error, attach);
+  }
   const behavior: Behavior<StorageActorMessage> = {
-    started(ctx) {
-      log = (level, msg, fields) => ctx.log[level]({ ...fields }, msg);
-    },
+    started: attach,
     receive(message, ctx) {
       return behavior.receiveBatch?.([message], ctx);
     },
@@ -87,4 +94,21 @@ export async function makeStorageActor(
     },
   };
   return behavior;
+}
+
+/**
+ * The store refused to open (missing or corrupt snapshot, manifest or journal). Restarting
+ * cannot help, so instead of failing (and being restarted) the actor answers every ask with
+ * the refusal: the runtime's start-up reports it once, with its advice.
+ */
+function refusedStorage(
+  refusal: unknown,
+  attach: (ctx: ActorContext<StorageActorMessage>) => void,
+): Behavior<StorageActorMessage> {
+  return {
+    started: attach,
+    receive(message, ctx) {
+      ctx.replyError(message.replyTo, refusal);
+    },
+  };
 }

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRevision, dbDowngrade, dbStatus, dbUpgrade } from './db-commands.js';
+import { dbCheck } from './db-check.js';
+import { createRevision, dbDowngrade, dbRecover, dbStatus, dbUpgrade } from './db-commands.js';
 import type { StorageOutcome } from './messages.js';
 import { StorageEngine } from './storage-engine.js';
 
@@ -124,5 +125,84 @@ describe('db commands and migrations', () => {
     const [p] = await engine.applyBatch([{ type: 'profile.list' }]);
     expect(ok(p)).toEqual([]);
     await engine.close();
+  });
+
+  it('db status is read-only: every file keeps its bytes, even with a torn journal tail', async () => {
+    const d = dir();
+    const engine = await StorageEngine.open({ dataDir: d, snapshotOnClose: false });
+    await engine.applyBatch([{ type: 'profile.create', name: 'a', jid: 'a@example.org' }]);
+    await engine.close();
+    const journal = readdirSync(d).find((f) => f.startsWith('journal-')) as string;
+    writeFileSync(
+      join(d, journal),
+      Buffer.concat([readFileSync(join(d, journal)), Buffer.from([7, 0, 0])]),
+    );
+    const files = () =>
+      Object.fromEntries(readdirSync(d).map((f) => [f, readFileSync(join(d, f)).toString('hex')]));
+    const before = files();
+    expect((await dbStatus(d)).current).toBe(3);
+    expect(files()).toEqual(before);
+    const check = await dbCheck(d);
+    expect(files()).toEqual(before);
+    expect(check.ok).toBe(true);
+    expect(check.items.find((i) => i.check === journal)).toMatchObject({
+      status: 'warning',
+      detail: expect.stringContaining('record header cut'),
+    });
+    expect(check.items.find((i) => i.check === 'integrity_check')?.status).toBe('ok');
+  });
+
+  it('db check fails on a flipped snapshot byte or a corrupt journal record; db recover repairs', async () => {
+    const d = dir();
+    const engine = await StorageEngine.open({ dataDir: d });
+    await engine.applyBatch([{ type: 'profile.create', name: 'a', jid: 'a@example.org' }]);
+    await engine.snapshotNow();
+    await engine.applyBatch([{ type: 'profile.create', name: 'b', jid: 'b@example.org' }]);
+    await engine.close();
+    expect((await dbCheck(d)).ok).toBe(true);
+    const snapshots = readdirSync(d)
+      .filter((f) => f.startsWith('snapshot-'))
+      .sort();
+    const newest = snapshots[snapshots.length - 1] as string;
+    const bytes = readFileSync(join(d, newest));
+    bytes[bytes.length - 100] = (bytes[bytes.length - 100] as number) ^ 0x04;
+    writeFileSync(join(d, newest), bytes);
+    const check = await dbCheck(d);
+    expect(check.ok).toBe(false);
+    expect(check.items.find((i) => i.check === newest)).toMatchObject({
+      status: 'failed',
+      detail: expect.stringContaining('checksum mismatch'),
+    });
+    expect(check.items.find((i) => i.check === 'load')?.detail).toContain('db recover --from');
+    const result = await dbRecover(d);
+    expect(result.snapshot).toBe(Number(snapshots[0]?.slice(9, 17)));
+    expect(result.notes.join('\n')).toContain(`${newest} not used`);
+    expect(readdirSync(d)).toContain(`${newest}.damaged`);
+    const after = await dbCheck(d);
+    expect(after.ok, JSON.stringify(after.items)).toBe(true);
+    const reopened = await StorageEngine.open({ dataDir: d });
+    const [list] = await reopened.applyBatch([{ type: 'profile.list' }]);
+    expect((ok(list) as { name: string }[]).map((p) => p.name).sort()).toEqual(['a', 'b']);
+    await reopened.close();
+    // A journal record flipped in the middle is corruption, not a torn write.
+    const journal = readdirSync(d)
+      .filter((f) => f.endsWith('.log'))
+      .sort()
+      .pop() as string;
+    const j = join(d, journal);
+    const engine2 = await StorageEngine.open({ dataDir: d, snapshotOnClose: false });
+    await engine2.applyBatch([{ type: 'profile.create', name: 'c', jid: 'c@example.org' }]);
+    await engine2.applyBatch([{ type: 'profile.create', name: 'e', jid: 'e@example.org' }]);
+    await engine2.close();
+    const jb = readFileSync(j);
+    jb[12] = (jb[12] as number) ^ 0xff;
+    writeFileSync(j, jb);
+    const bad = await dbCheck(d);
+    expect(bad.items.find((i) => i.check === journal)?.status).toBe('failed');
+    expect(bad.ok).toBe(false);
+    unlinkSync(j);
+    expect((await dbCheck(d)).items.find((i) => i.check === 'load')?.detail).toContain(
+      'journal-missing',
+    );
   });
 });

@@ -1,13 +1,20 @@
 /**
- * Database commands for the CLI (`aviary db status|upgrade|downgrade|revision`). They return
- * result values (per migration Success | Error | NotExecuted, as kysely) instead of printing.
+ * Database commands for the CLI (`aviary db status|upgrade|downgrade|recover|revision`). They
+ * return result values (per migration Success | Error | NotExecuted, as kysely) instead of
+ * printing. The caller holds the data folder lock. `dbStatus` is read-only: it loads the store
+ * in memory and never snapshots, cuts or deletes a file.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { systemClock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
-import { loadMigrations, type MigrationResult } from './migrator.js';
+import { nodeFsOps } from './fs-ops.js';
+import { appliedVersions, loadMigrations, type MigrationResult } from './migrator.js';
+import { type RecoveryReport, recover } from './recover.js';
+import { loadSqlJs } from './sql-database.js';
 import { StorageEngine, type StorageEngineOptions } from './storage-engine.js';
+import { silentLog } from './storage-log.js';
 
 type Extra = Omit<StorageEngineOptions, 'dataDir' | 'autoMigrate'>;
 
@@ -29,15 +36,58 @@ async function withEngine<T>(
   }
 }
 
-/** Applied and pending migrations of the database in `dataDir`. */
-export function dbStatus(dataDir: string, extra: Extra = {}): Promise<DbStatus> {
-  return withEngine(dataDir, extra, async (engine) => {
-    const { applied, migrations } = await engine.migrationStatus();
+/** Applied and pending migrations of the database in `dataDir` (read-only). */
+export async function dbStatus(dataDir: string, extra: Extra = {}): Promise<DbStatus> {
+  const { db } = await recover({
+    fs: extra.fs ?? nodeFsOps,
+    dir: dataDir,
+    sql: extra.sqlJs ?? (await loadSqlJs()),
+    clock: extra.clock ?? systemClock,
+    log: extra.log ?? silentLog,
+    readOnly: true,
+  });
+  try {
+    const applied = appliedVersions(db);
+    const migrations = await loadMigrations(extra.migrationsDir);
     return {
       current: applied[applied.length - 1] ?? 0,
-      migrations: migrations.map((m) => ({ ...m, applied: applied.includes(m.version) })),
+      migrations: migrations.map((m) => ({
+        version: m.version,
+        name: m.name,
+        applied: applied.includes(m.version),
+      })),
     };
+  } finally {
+    db.close();
+  }
+}
+
+/** What `db recover` did: where it started, what it replayed, and what is lost. */
+export interface DbRecoverResult extends RecoveryReport {
+  /** The generation of the fresh snapshot that is now the current state. */
+  readonly newSnapshot: number;
+}
+
+/**
+ * Starts the store from snapshot `from` (default: the newest that verifies), replays what the
+ * journals still hold, sets damaged files aside and writes a fresh snapshot and manifest.
+ */
+export async function dbRecover(
+  dataDir: string,
+  from?: number,
+  extra: Extra = {},
+): Promise<DbRecoverResult> {
+  const engine = await StorageEngine.open({
+    ...extra,
+    dataDir,
+    autoMigrate: false,
+    recovery: from === undefined ? {} : { from },
   });
+  try {
+    return { ...engine.recoveryReport(), newSnapshot: engine.health().generation };
+  } finally {
+    await engine.close();
+  }
 }
 
 /** Upgrades to `rev` (default: newest). */

@@ -168,13 +168,16 @@ export function queryHistory(ctx: HandlerContext, req: Of<'history.query'>): His
     [...params, limit],
   );
   if (rows.length === 0) return [];
-  const uids = rows.map((r) => r.uid as string);
-  const inList = placeholders(uids.length);
+  // The uids travel as ONE bound JSON array read back with json_each: an IN list of one
+  // placeholder per row would hit SQLite's bound-variable ceiling (32,766) on large histories
+  // and cache a new prepared statement per distinct row count.
+  const uidsAsJson = [JSON.stringify(rows.map((r) => r.uid as string))];
+  const inList = 'SELECT value FROM json_each(?)';
   const messages = new Map<string, Record<string, string>>();
   const subjects = new Map<string, Record<string, string>>();
   for (const m of ctx.db.all(
     `SELECT history_uid, message, language FROM message WHERE history_uid IN (${inList}) ORDER BY id`,
-    uids,
+    uidsAsJson,
   )) {
     const map = messages.get(m.history_uid as string) ?? {};
     map[String(m.language)] = String(m.message);
@@ -182,7 +185,7 @@ export function queryHistory(ctx: HandlerContext, req: Of<'history.query'>): His
   }
   for (const s of ctx.db.all(
     `SELECT history_uid, subject, language FROM subject WHERE history_uid IN (${inList}) ORDER BY id`,
-    uids,
+    uidsAsJson,
   )) {
     const map = subjects.get(s.history_uid as string) ?? {};
     map[String(s.language)] = String(s.subject);
@@ -192,7 +195,7 @@ export function queryHistory(ctx: HandlerContext, req: Of<'history.query'>): His
     ctx.db
       .all(
         `SELECT history_uid, thread_id, parent_id FROM thread WHERE history_uid IN (${inList})`,
-        uids,
+        uidsAsJson,
       )
       .map((t) => [
         t.history_uid as string,

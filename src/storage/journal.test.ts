@@ -75,19 +75,79 @@ describe('Journal', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'aviary-journal-')), 'journal.log');
     const { out, lengths } = image(3);
     writeFileSync(path, out.subarray(0, out.length - 4));
-    const logged: string[] = [];
+    const logged: { level: string; msg: string; fields: unknown }[] = [];
     const { journal, records } = await Journal.open({
       fs: nodeFsOps,
       path,
-      log: (_l, msg) => logged.push(msg),
+      log: (level, msg, fields) => logged.push({ level, msg, fields }),
     });
     expect(records.length).toBe(2);
-    expect(logged).toEqual(['journal: dropped torn tail']);
+    // The dropped record is logged with its position and why it was dropped.
+    const kept = out.length - (lengths[2] as number);
+    expect(logged).toEqual([
+      {
+        level: 'warn',
+        msg: 'journal: dropped a torn or damaged last record',
+        fields: {
+          file: path,
+          offset: kept,
+          droppedBytes: (lengths[2] as number) - 4,
+          reason: expect.stringContaining('record cut'),
+          lastKeptSeq: 2,
+        },
+      },
+    ]);
     expect(statSync(path).size).toBe(out.length - (lengths[2] as number));
     await journal.append(rec(3));
     await journal.close();
     expect(scanJournal(new Uint8Array(readFileSync(path))).records.map((r) => r.seq)).toEqual([
       1, 2, 3,
     ]);
+  });
+
+  it('logs a last record with a flipped byte as dropped, with its offset and the reason', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'aviary-journal-')), 'journal.log');
+    const { out, lengths } = image(3);
+    const flipped = new Uint8Array(out);
+    flipped[out.length - 2] = (flipped[out.length - 2] as number) ^ 0x01;
+    writeFileSync(path, flipped);
+    const logged: { msg: string; fields: unknown }[] = [];
+    const { journal, records, dropped } = await Journal.open({
+      fs: nodeFsOps,
+      path,
+      log: (_level, msg, fields) => logged.push({ msg, fields }),
+    });
+    await journal.close();
+    expect(records.map((r) => r.seq)).toEqual([1, 2]);
+    expect(dropped).toMatchObject({
+      offset: out.length - (lengths[2] as number),
+      reason: 'checksum mismatch',
+      lastKeptSeq: 2,
+    });
+    expect(logged).toEqual([{ msg: expect.stringContaining('dropped'), fields: dropped }]);
+  });
+
+  it('salvage keeps the valid prefix of a corrupt journal and a copy of the original', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'aviary-journal-')), 'journal.log');
+    const { out, lengths } = image(3);
+    const flipped = new Uint8Array(out);
+    const second = (lengths[0] as number) + 10;
+    flipped[second] = (flipped[second] as number) ^ 0xff;
+    writeFileSync(path, flipped);
+    await expect(Journal.open({ fs: nodeFsOps, path, log: () => undefined })).rejects.toMatchObject(
+      {
+        code: 'storage.journal-corrupt',
+      },
+    );
+    const { journal, records, dropped } = await Journal.open({
+      fs: nodeFsOps,
+      path,
+      log: () => undefined,
+      salvage: true,
+    });
+    await journal.close();
+    expect(records.map((r) => r.seq)).toEqual([1]);
+    expect(String(dropped?.reason)).toContain('corruption');
+    expect(new Uint8Array(readFileSync(`${path}.damaged`))).toEqual(flipped);
   });
 });

@@ -53,13 +53,19 @@ export function encodeRecord(record: JournalRecord): Uint8Array {
   return out;
 }
 
-function validAt(bytes: Uint8Array, at: number): number | undefined {
-  if (at + HEADER > bytes.length) return undefined;
+/** Length of the valid record at `at`, or why there is none. */
+function validAt(bytes: Uint8Array, at: number): number | string {
+  if (at + HEADER > bytes.length)
+    return `record header cut (${bytes.length - at} of ${HEADER} bytes)`;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const length = view.getUint32(at, true);
-  if (length === 0 || length > MAX_RECORD || at + HEADER + length > bytes.length) return undefined;
+  if (length === 0) return 'zero length (unwritten space)';
+  if (length > MAX_RECORD) return `length ${length} beyond the record limit`;
+  if (at + HEADER + length > bytes.length) {
+    return `record cut: ${length} payload bytes announced, ${bytes.length - at - HEADER} present`;
+  }
   if (crc32(bytes, at + HEADER, at + HEADER + length) !== view.getUint32(at + 4, true)) {
-    return undefined;
+    return 'checksum mismatch';
   }
   return length;
 }
@@ -69,21 +75,35 @@ export interface JournalScan {
   readonly records: JournalRecord[];
   /** Bytes of valid records from the start; everything after is a torn tail. */
   readonly validBytes: number;
+  /** Why the bytes after `validBytes` were not a record (absent when there are none). */
+  readonly tailReason?: string;
 }
 
 /**
  * Parses a journal image. Throws `storage.journal-corrupt` when an invalid record is followed
  * by a valid one (or sequence numbers jump), which a crash alone cannot produce.
  */
-export function scanJournal(bytes: Uint8Array, name = 'journal'): JournalScan {
+export function scanJournal(
+  bytes: Uint8Array,
+  name = 'journal',
+  options: { salvage?: boolean } = {},
+): JournalScan {
   const records: JournalRecord[] = [];
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let at = 0;
+  let tailReason: string | undefined;
   while (at < bytes.length) {
     const length = validAt(bytes, at);
-    if (length === undefined) {
+    if (typeof length === 'string') {
       for (let probe = at + 1; probe + HEADER < bytes.length; probe++) {
-        if (validAt(bytes, probe) !== undefined) {
+        if (typeof validAt(bytes, probe) === 'number') {
+          if (options.salvage) {
+            return {
+              records,
+              validBytes: at,
+              tailReason: `invalid record (${length}) followed by a valid record at byte ${probe}: corruption, not a torn write`,
+            };
+          }
           throw new AviaryError(
             'storage.journal-corrupt',
             `${name}: invalid record at byte ${at} followed by a valid record at byte ${probe}`,
@@ -91,6 +111,7 @@ export function scanJournal(bytes: Uint8Array, name = 'journal'): JournalScan {
           );
         }
       }
+      tailReason = length;
       break;
     }
     const body = JSON.parse(decoder.decode(bytes.subarray(at + HEADER, at + HEADER + length))) as {
@@ -100,6 +121,13 @@ export function scanJournal(bytes: Uint8Array, name = 'journal'): JournalScan {
     };
     const previous = records[records.length - 1];
     if (previous !== undefined && body.s !== previous.seq + 1) {
+      if (options.salvage) {
+        return {
+          records,
+          validBytes: at,
+          tailReason: `record sequence jumps from ${previous.seq} to ${body.s}`,
+        };
+      }
       throw new AviaryError(
         'storage.journal-corrupt',
         `${name}: record sequence jumps from ${previous.seq} to ${body.s} at byte ${at}`,
@@ -112,7 +140,36 @@ export function scanJournal(bytes: Uint8Array, name = 'journal'): JournalScan {
     });
     at += HEADER + length;
   }
-  return { records, validBytes: at };
+  return tailReason === undefined
+    ? { records, validBytes: at }
+    : { records, validBytes: at, tailReason };
+}
+
+/** The log fields describing a dropped tail: where, how much, why, after which record. */
+export function droppedTail(
+  file: string,
+  scan: JournalScan,
+  bytes: Uint8Array,
+): Record<string, unknown> {
+  return {
+    file,
+    offset: scan.validBytes,
+    droppedBytes: bytes.length - scan.validBytes,
+    reason: scan.tailReason ?? 'unknown',
+    lastKeptSeq: scan.records[scan.records.length - 1]?.seq ?? null,
+  };
+}
+
+/** Writes `bytes` to `path` durably (the evidence a salvage cuts away). */
+async function keepCopy(fs: FsOps, path: string, bytes: Uint8Array): Promise<void> {
+  const copy = await fs.openFile(path);
+  try {
+    await copy.truncate(0);
+    await copy.write(bytes, 0);
+    await copy.datasync();
+  } finally {
+    await copy.close();
+  }
 }
 
 /**
@@ -141,21 +198,31 @@ export class Journal {
     fs: FsOps;
     path: string;
     log: StorageLog;
-  }): Promise<{ journal: Journal; records: JournalRecord[] }> {
+    /** Keep the valid prefix of a corrupt journal instead of refusing (`db recover`). */
+    salvage?: boolean;
+  }): Promise<{
+    journal: Journal;
+    records: JournalRecord[];
+    /** What was cut off the end, if anything (log fields). */
+    dropped?: Record<string, unknown>;
+  }> {
     const { fs, path, log } = deps;
     const file = await fs.openFile(path);
     try {
       const size = await file.size();
       const bytes = size === 0 ? new Uint8Array(0) : await fs.readFile(path);
-      const scan = scanJournal(bytes, path);
+      const scan = scanJournal(bytes, path, { salvage: deps.salvage ?? false });
       if (scan.validBytes < bytes.length) {
+        const dropped = droppedTail(path, scan, bytes);
+        if (deps.salvage) await keepCopy(fs, `${path}.damaged`, bytes);
         await file.truncate(scan.validBytes);
         await file.datasync();
-        log('warn', 'journal: dropped torn tail', {
-          file: path,
-          validBytes: scan.validBytes,
-          droppedBytes: bytes.length - scan.validBytes,
-        });
+        log('warn', 'journal: dropped a torn or damaged last record', dropped);
+        return {
+          journal: new Journal(path, file, scan.validBytes),
+          records: scan.records,
+          dropped,
+        };
       }
       return { journal: new Journal(path, file, scan.validBytes), records: scan.records };
     } catch (error) {

@@ -247,7 +247,14 @@ describe('StorageEngine', () => {
     expect((value(q2) as unknown[]).length).toBe(20);
     for (let i = 0; i < 3; i++) await engine.applyBatch([msg(`c${i}`, 'y', 200 + i)]);
     await engine.close();
-    const j = join(d, readdirSync(d).find((f) => f.startsWith('journal-')) as string);
+    // The newest journal is the one replayed (the previous generation's is kept as fallback).
+    const j = join(
+      d,
+      readdirSync(d)
+        .filter((f) => f.startsWith('journal-'))
+        .sort()
+        .pop() as string,
+    );
     const bytes = readFileSync(j);
     bytes[20] = (bytes[20] as number) ^ 0xff; // flip a payload byte of the first record
     writeFileSync(j, bytes);
@@ -314,14 +321,26 @@ describe('StorageEngine', () => {
     const files = readdirSync(d)
       .filter((f) => !f.endsWith('.tmp'))
       .sort();
-    expect(files.filter((f) => f.startsWith('snapshot-')).length).toBe(1);
-    expect(files.filter((f) => f.startsWith('journal-')).length).toBe(1);
+    // The current snapshot plus the previous one (the fallback), and the journals from the
+    // previous one on.
+    const snapshotGens = files
+      .filter((f) => f.startsWith('snapshot-'))
+      .map((f) => Number(f.slice(9, 17)));
+    expect(snapshotGens.length).toBe(2);
+    const journalGens = files
+      .filter((f) => f.startsWith('journal-'))
+      .map((f) => Number(f.slice(8, 16)));
+    expect(journalGens[0]).toBe(snapshotGens[0]);
+    expect(journalGens[journalGens.length - 1]).toBe(engine.health().generation);
     // Time policy: a small journal is snapshotted once maxIntervalMs has passed.
     const generation = engine.health().generation;
     await engine.applyBatch([msg('t1', 'a', 100)]);
     expect(engine.health().generation).toBe(generation);
     await clock.advance(61_000);
     await engine.applyBatch([msg('t2', 'b', 101)]);
+    // The snapshot starts right after the batch that made it due (its replies do not wait):
+    // the next batch runs after the cut.
+    await engine.applyBatch([{ type: 'profile.list' }]);
     expect(engine.health().generation).toBe(generation + 1);
     // A non-idempotent write (a second replay would hit the unique profile name).
     await engine.applyBatch([{ type: 'profile.create', name: 'carol', jid: 'carol@example.org' }]);
@@ -337,7 +356,8 @@ describe('StorageEngine', () => {
     const uids = (value(q) as { uid: string }[]).map((m) => m.uid);
     expect(uids.length).toBe(43);
     expect(new Set(uids).size).toBe(43);
-    expect(readdirSync(d).filter((f) => f.endsWith('.log')).length).toBe(1);
+    // The journals of the current snapshot and of the previous one (the fallback).
+    expect(readdirSync(d).filter((f) => f.endsWith('.log')).length).toBe(2);
     await engine.close();
   });
 

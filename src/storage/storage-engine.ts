@@ -12,6 +12,7 @@ import { executeBatch, runRequest } from './batch-execution.js';
 import { type FsOps, nodeFsOps } from './fs-ops.js';
 import type { HandlerContext } from './handler-context.js';
 import { Journal } from './journal.js';
+import { type Manifest, writeManifest } from './manifest.js';
 import { isWrite, type StorageOutcome, type StorageRequest } from './messages.js';
 import {
   appliedVersions,
@@ -20,7 +21,7 @@ import {
   type MigrationResult,
   migrateTo,
 } from './migrator.js';
-import { recover } from './recover.js';
+import { type RecoveryReport, recover } from './recover.js';
 import { journalName, listDataDir, snapshotName, writeSnapshot } from './snapshot-files.js';
 import { loadSqlJs, type SqlDatabase } from './sql-database.js';
 import { type StorageLog, silentLog } from './storage-log.js';
@@ -40,6 +41,11 @@ export interface StorageEngineOptions {
   readonly fs?: FsOps;
   readonly migrationsDir?: URL | string;
   readonly sqlJs?: SqlJsStatic;
+  /**
+   * `aviary db recover`: start from snapshot `from` (default: the newest that verifies)
+   * instead of refusing, salvage the journals, and write a fresh snapshot and manifest.
+   */
+  readonly recovery?: { readonly from?: number };
 }
 
 export interface StorageHealth {
@@ -68,11 +74,14 @@ export class StorageEngine {
   readonly #snapshotOnClose: boolean;
   readonly #ctx: HandlerContext;
   readonly #stats = new EngineStats();
+  readonly #recoveryReport: RecoveryReport;
   #journal: Journal;
+  #manifest: Manifest;
   #generation: number;
   #seq: number;
   #chain: Promise<unknown> = Promise.resolve();
   #snapshotting: Promise<void> | undefined;
+  #snapshotQueued = false;
   #lastSnapshotAt: number | undefined;
   #snapshotClockStart: number;
   #failure: string | undefined;
@@ -88,6 +97,8 @@ export class StorageEngine {
     journal: Journal;
     generation: number;
     seq: number;
+    manifest: Manifest;
+    report: RecoveryReport;
   }) {
     this.#dir = init.options.dataDir;
     this.#fs = init.fs;
@@ -96,6 +107,8 @@ export class StorageEngine {
     this.#db = init.db;
     this.#migrations = init.migrations;
     this.#journal = init.journal;
+    this.#manifest = init.manifest;
+    this.#recoveryReport = init.report;
     this.#generation = init.generation;
     this.#seq = init.seq;
     this.#maxJournalBytes = init.options.snapshot?.maxJournalBytes ?? 64 * 1024 * 1024;
@@ -111,13 +124,16 @@ export class StorageEngine {
     const clock = options.clock ?? systemClock;
     const log = options.log ?? silentLog;
     const sql = options.sqlJs ?? (await loadSqlJs());
-    const { db, journal, generation, seq } = await recover({
+    const recovered = await recover({
       fs,
       dir: options.dataDir,
       sql,
       clock,
       log,
+      ...(options.recovery === undefined ? {} : { recovery: options.recovery }),
     });
+    const { db, journal, generation, seq, manifest, report } = recovered;
+    if (journal === undefined) throw new Error('recovery opened no journal');
     const migrations = await loadMigrations(options.migrationsDir);
     const engine = new StorageEngine({
       options,
@@ -129,7 +145,25 @@ export class StorageEngine {
       journal,
       generation,
       seq,
+      manifest,
+      report,
     });
+    if (recovered.needsSnapshot) {
+      // A legacy folder gets its first headered snapshot and manifest; a recovery makes its
+      // outcome the new current state, so that the next start is a normal one.
+      const before = engine.#manifest.snapshot?.generation;
+      try {
+        await engine.snapshotNow();
+      } catch (error) {
+        await engine.close();
+        throw error;
+      }
+      const after = engine.#manifest.snapshot?.generation;
+      if (after === undefined || after === before) {
+        await engine.close();
+        throw new AviaryError('storage.snapshot-failed', 'cannot write the first snapshot');
+      }
+    }
     if (options.autoMigrate ?? true) {
       const results = await engine.migrate();
       const failed = results.find((r) => r.status === 'Error');
@@ -213,12 +247,20 @@ export class StorageEngine {
       writes.filter(Boolean).length,
       performance.now() - started,
     );
-    if (this.#snapshotDue()) await this.#beginSnapshot();
+    if (this.#snapshotDue()) {
+      // The batch is durable already: its replies do not wait for the export. The snapshot
+      // starts as the next serial task, so it still cuts between two batches.
+      this.#snapshotQueued = true;
+      void this.#serial(async () => {
+        this.#snapshotQueued = false;
+        if (!this.#closed) await this.#beginSnapshot();
+      });
+    }
     return outcomes;
   }
 
   #snapshotDue(): boolean {
-    if (this.#snapshotting !== undefined) return false;
+    if (this.#snapshotting !== undefined || this.#snapshotQueued) return false;
     const since = this.#clock.now() - (this.#lastSnapshotAt ?? this.#snapshotClockStart);
     return (
       this.#journal.size >= this.#maxJournalBytes ||
@@ -228,50 +270,102 @@ export class StorageEngine {
 
   /**
    * Cuts a snapshot at the current journal position: exports (synchronously, between batches),
-   * switches to a new journal generation, then writes the image in the background while
-   * batches go on into the new journal.
+   * switches to a new journal generation (recorded in the manifest first, so that start-up
+   * knows the journal must exist), then writes the image in the background while batches go
+   * on into the new journal. The manifest names the new snapshot only once it is read back and
+   * verified; the snapshot before it is kept (with its journals) as the fallback.
    */
   async #beginSnapshot(): Promise<void> {
     const exportStarted = performance.now();
     const image = this.#db.export();
+    const seq = this.#seq;
     const gen = this.#generation + 1;
-    const opened = await Journal.open({
-      fs: this.#fs,
-      path: join(this.#dir, journalName(gen)),
-      log: this.#log,
-    });
-    await this.#fs.syncDir(this.#dir);
+    let opened: Journal | undefined;
+    try {
+      opened = (
+        await Journal.open({
+          fs: this.#fs,
+          path: join(this.#dir, journalName(gen)),
+          log: this.#log,
+        })
+      ).journal;
+      await this.#fs.syncDir(this.#dir);
+      // The journal being closed takes no more appends: its size is sealed in the manifest.
+      const manifest: Manifest = {
+        ...this.#manifest,
+        journal: gen,
+        sealed: [
+          ...this.#manifest.sealed.filter((j) => j.generation !== this.#generation),
+          { generation: this.#generation, bytes: this.#journal.size },
+        ],
+      };
+      await writeManifest(this.#fs, this.#dir, manifest);
+      this.#manifest = manifest;
+    } catch (error) {
+      await opened?.close().catch(() => undefined);
+      this.#log('error', 'storage: snapshot not started; journal kept', {
+        generation: gen,
+        error: String(error),
+      });
+      return;
+    }
     const previous = this.#journal;
-    this.#journal = opened.journal;
+    this.#journal = opened;
     this.#generation = gen;
     await previous.close();
     const pauseMs = performance.now() - exportStarted;
-    this.#snapshotting = (async () => {
-      const writeStarted = performance.now();
-      try {
-        await writeSnapshot(this.#fs, this.#dir, gen, image);
-        const listing = await listDataDir(this.#fs, this.#dir);
-        for (const g of listing.journals.filter((g) => g < gen))
-          await this.#fs.unlink(join(this.#dir, journalName(g)));
-        for (const g of listing.snapshots.filter((g) => g < gen))
-          await this.#fs.unlink(join(this.#dir, snapshotName(g)));
-        await this.#fs.syncDir(this.#dir);
-        this.#lastSnapshotAt = this.#clock.now();
-        this.#stats.recordSnapshot(image.length, pauseMs, performance.now() - writeStarted);
-        this.#log('info', 'storage: snapshot written', {
-          generation: gen,
-          bytes: image.length,
-          pauseMs,
-        });
-      } catch (error) {
-        this.#log('error', 'storage: snapshot failed; journals kept', {
-          generation: gen,
-          error: String(error),
-        });
-      } finally {
-        this.#snapshotting = undefined;
+    this.#snapshotting = this.#writeSnapshot(gen, image, seq, pauseMs).finally(() => {
+      this.#snapshotting = undefined;
+    });
+  }
+
+  async #writeSnapshot(
+    gen: number,
+    image: Uint8Array,
+    seq: number,
+    pauseMs: number,
+  ): Promise<void> {
+    const writeStarted = performance.now();
+    try {
+      const ref = await writeSnapshot(this.#fs, this.#dir, gen, image, seq);
+      const previous = this.#manifest.snapshot;
+      const keepFrom = previous?.generation ?? gen;
+      const manifest: Manifest = {
+        snapshot: ref,
+        previous,
+        journal: this.#generation,
+        sealed: this.#manifest.sealed.filter((j) => j.generation >= keepFrom),
+      };
+      await writeManifest(this.#fs, this.#dir, manifest);
+      this.#manifest = manifest;
+      await this.#dropOlderThan(keepFrom);
+      this.#lastSnapshotAt = this.#clock.now();
+      this.#stats.recordSnapshot(image.length, pauseMs, performance.now() - writeStarted);
+      this.#log('info', 'storage: snapshot written', {
+        generation: gen,
+        bytes: image.length,
+        pauseMs,
+      });
+    } catch (error) {
+      if ((error as AviaryError).code === 'storage.snapshot-corrupt') {
+        // Renamed into place but not what was written: never leave it looking current.
+        await this.#fs.unlink(join(this.#dir, snapshotName(gen))).catch(() => undefined);
       }
-    })();
+      this.#log('error', 'storage: snapshot failed; journals kept', {
+        generation: gen,
+        error: String(error),
+      });
+    }
+  }
+
+  /** Deletes snapshots and journals older than `keepFrom` (the fallback snapshot's generation). */
+  async #dropOlderThan(keepFrom: number): Promise<void> {
+    const listing = await listDataDir(this.#fs, this.#dir);
+    for (const g of listing.journals.filter((g) => g < keepFrom))
+      await this.#fs.unlink(join(this.#dir, journalName(g)));
+    for (const g of listing.snapshots.filter((g) => g < keepFrom))
+      await this.#fs.unlink(join(this.#dir, snapshotName(g)));
+    await this.#fs.syncDir(this.#dir);
   }
 
   /**
@@ -316,6 +410,11 @@ export class StorageEngine {
       }
       return results;
     });
+  }
+
+  /** What start-up recovery found: loaded snapshot, replayed journals, dropped records, notes. */
+  recoveryReport(): RecoveryReport {
+    return this.#recoveryReport;
   }
 
   health(): StorageHealth {

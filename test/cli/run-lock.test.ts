@@ -1,7 +1,42 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCliRuntime, tempDataDir } from '../helpers/cli.js';
+
+const LOCK_MODULE = fileURLToPath(
+  new URL('../../dist/src/runtime/data-dir-lock.js', import.meta.url),
+);
+
+/**
+ * One contender: a separate process that waits for the common start instant, tries to take
+ * the lock, holds it for a while if it won, and prints `won` or the error code.
+ */
+function contend(dataDir: string, startAt: number): Promise<string> {
+  const script = `
+    const { acquireDataDirLock } = await import(${JSON.stringify(LOCK_MODULE)});
+    while (Date.now() < ${startAt}) await new Promise((r) => setTimeout(r, 1));
+    try {
+      const release = acquireDataDirLock(${JSON.stringify(dataDir)});
+      process.stdout.write('won');
+      await new Promise((r) => setTimeout(r, 1500));
+      release();
+    } catch (error) {
+      process.stdout.write(String(error.code));
+    }`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', () => resolve(out));
+  });
+}
 
 describe('aviary run: data folder lock, status, graceful stop', () => {
   it('refuses a second runtime on the same data folder and stops with exit 0 on SIGTERM', async () => {
@@ -43,6 +78,25 @@ describe('aviary run: data folder lock, status, graceful stop', () => {
       );
     } finally {
       expect(await runtime.stop('SIGINT')).toBe(0);
+    }
+  });
+
+  it('contenders racing over a stale lock: exactly one wins, the others are told who owns it', async () => {
+    const rounds = 8;
+    const contenders = 5;
+    for (let round = 0; round < rounds; round++) {
+      const dataDir = tempDataDir();
+      writeFileSync(join(dataDir, 'aviary.lock'), '999999999\n'); // a dead owner
+      const startAt = Date.now() + 1_500;
+      const results = await Promise.all(
+        Array.from({ length: contenders }, () => contend(dataDir, startAt)),
+      );
+      expect(results.filter((r) => r === 'won').length, `round ${round}: ${results}`).toBe(1);
+      expect(results.filter((r) => r !== 'won')).toEqual(
+        Array(contenders - 1).fill('runtime.data-dir-locked'),
+      );
+      // Everything released: no lock, no claim left behind.
+      expect(readdirSync(dataDir).filter((f) => f.startsWith('aviary.lock'))).toEqual([]);
     }
   });
 

@@ -2,10 +2,11 @@
  * Storage faults (issue 10, item 6): the data folder is a 4 MiB tmpfs that a filler file fills
  * up while profiles are being written (we run as root, so chmod would not stop writes). Nothing
  * is acknowledged that was not persisted, health goes red (`storageUnhealthy`), and once space
- * returns writes succeed again and every acknowledged write survives a restart.
+ * returns writes succeed again and every acknowledged write survives a restart. A snapshot that
+ * fails on the full disk removes its temp file.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -59,6 +60,10 @@ describe('storage faults', () => {
     }
     expect(failed.length, 'writes fail once the disk is full').toBeGreaterThan(0);
     expect(failed[0]).toMatch(/ENOSPC|space|storage|journal/i);
+    // A snapshot attempted on the full disk fails without leaving its temp file behind (the
+    // disk must not stay full until the next start).
+    await runtime.storage.snapshot().catch(() => undefined);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     await waitFor(() => runtime?.health().checks.storage?.ok === false, 10_000);
     expect(runtime.health().ok).toBe(false);
     await waitFor(() => events.some((e) => e.startsWith('unhealthy')), 10_000);

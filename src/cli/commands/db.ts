@@ -2,9 +2,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { withDataDirLock } from '../../runtime/data-dir-lock.js';
+import { dbCheck } from '../../storage/db-check.js';
+import {
+  createRevision,
+  type DbRecoverResult,
+  dbDowngrade,
+  dbRecover,
+  dbStatus,
+  dbUpgrade,
+} from '../../storage/db-commands.js';
 import { loadConfig } from '../../config/load-config.js';
-import { processAlive, readLockPid } from '../../runtime/data-dir-lock.js';
-import { createRevision, dbDowngrade, dbStatus, dbUpgrade } from '../../storage/db-commands.js';
 import type { MigrationResult } from '../../storage/migrator.js';
 import { copyToPostgres } from '../../storage/postgres/pg-copy.js';
 import { pgDbDowngrade, pgDbStatus, pgDbUpgrade } from '../../storage/postgres/pg-db-commands.js';
@@ -17,15 +25,6 @@ import { CliError, emit, renderTable } from '../output.js';
 function postgresUrl(global: { config?: string | undefined }): string | undefined {
   const url = loadConfig({ file: global.config, env: process.env }).storage.url;
   return isPostgresUrl(url) ? url : undefined;
-}
-
-function refuseWhileRunning(dataDir: string): void {
-  const pid = readLockPid(dataDir);
-  if (pid !== undefined && processAlive(pid)) {
-    throw new CliError(
-      `a runtime (pid ${pid}) owns the database in ${dataDir}; stop it before changing the schema`,
-    );
-  }
 }
 
 const revision = (value: string) => {
@@ -43,14 +42,18 @@ function report(json: boolean, results: MigrationResult[]): void {
 }
 
 export function registerDbCommands(program: Command): void {
-  const db = program.command('db').description('database schema: status and migrations');
+  const db = program
+    .command('db')
+    .description('database schema and integrity: status, migrations, check, recover');
   db.command('status')
-    .description('applied and pending migrations')
+    .description('applied and pending migrations (read-only: changes no file)')
     .action(async (_o: unknown, command: Command) => {
       const global = globalOptions(command);
       const url = postgresUrl(global);
-      if (url === undefined) refuseWhileRunning(global.dataDir);
-      const status = url === undefined ? await dbStatus(global.dataDir) : await pgDbStatus(url);
+      const status =
+        url === undefined
+          ? await withDataDirLock(global.dataDir, () => dbStatus(global.dataDir))
+          : await pgDbStatus(url);
       emit(global.json, status, () =>
         [
           `current revision: ${status.current}`,
@@ -63,12 +66,11 @@ export function registerDbCommands(program: Command): void {
     .action(async (rev: string | undefined, _o: unknown, command: Command) => {
       const global = globalOptions(command);
       const url = postgresUrl(global);
-      if (url === undefined) refuseWhileRunning(global.dataDir);
       const target = rev === undefined ? undefined : revision(rev);
       report(
         global.json,
         url === undefined
-          ? await dbUpgrade(global.dataDir, target)
+          ? await withDataDirLock(global.dataDir, () => dbUpgrade(global.dataDir, target))
           : await pgDbUpgrade(url, target),
       );
     });
@@ -77,13 +79,39 @@ export function registerDbCommands(program: Command): void {
     .action(async (rev: string, _o: unknown, command: Command) => {
       const global = globalOptions(command);
       const url = postgresUrl(global);
-      if (url === undefined) refuseWhileRunning(global.dataDir);
+      const target = revision(rev);
       report(
         global.json,
         url === undefined
-          ? await dbDowngrade(global.dataDir, revision(rev))
-          : await pgDbDowngrade(url, revision(rev)),
+          ? await withDataDirLock(global.dataDir, () => dbDowngrade(global.dataDir, target))
+          : await pgDbDowngrade(url, target),
       );
+    });
+  db.command('check')
+    .description(
+      'integrity check (manifest, snapshot headers and checksums, journal CRCs, PRAGMA integrity_check); exit 1 on any failure; changes no file',
+    )
+    .action(async (_o: unknown, command: Command) => {
+      const global = globalOptions(command);
+      const result = await withDataDirLock(global.dataDir, () => dbCheck(global.dataDir));
+      emit(global.json, result, () =>
+        [
+          renderTable(result.items.map((i) => ({ ...i }))),
+          result.ok ? 'check passed' : 'check FAILED',
+        ].join('\n'),
+      );
+      if (!result.ok) process.exitCode = 1;
+    });
+  db.command('recover')
+    .description(
+      'start the store from an earlier snapshot (default: the newest that verifies) when start-up refuses; replays what the journals still hold, keeps damaged files as *.damaged and says what is lost',
+    )
+    .option('--from <generation>', 'the snapshot generation to start from (start-up names it)')
+    .action(async (o: { from?: string }, command: Command) => {
+      const global = globalOptions(command);
+      const from = o.from === undefined ? undefined : revision(o.from);
+      const result = await withDataDirLock(global.dataDir, () => dbRecover(global.dataDir, from));
+      emit(global.json, result, () => describeRecovery(result));
     });
   db.command('revision')
     .description('create the next numbered migration file from a template (then npm run build)')
@@ -111,7 +139,6 @@ export function registerDbCommands(program: Command): void {
           `--to must be a postgres:// or postgresql:// URL, got ${redactUrl(o.to)}`,
         );
       }
-      refuseWhileRunning(global.dataDir);
       const bar =
         global.json || !process.stderr.isTTY
           ? undefined
@@ -121,7 +148,8 @@ export function registerDbCommands(program: Command): void {
             );
       let started = false;
       try {
-        const result = await copyToPostgres({
+        const result = await withDataDirLock(global.dataDir, () =>
+          copyToPostgres({
           dataDir: global.dataDir,
           url: o.to,
           batchSize: Math.max(1, o.batch),
@@ -131,7 +159,8 @@ export function registerDbCommands(program: Command): void {
             started = true;
             bar.update(copied, { table });
           },
-        });
+        }),
+        );
         bar?.stop();
         emit(global.json, result, () =>
           [
@@ -144,4 +173,22 @@ export function registerDbCommands(program: Command): void {
         throw new CliError((error as Error).message);
       }
     });
+}
+
+function describeRecovery(result: DbRecoverResult): string {
+  const lines = [
+    `started from ${result.snapshot === null ? 'an empty database (no snapshot verified)' : `snapshot generation ${result.snapshot}`}`,
+    ...result.journals.map(
+      (j) => `replayed journal generation ${j.generation}: ${j.records} records`,
+    ),
+    ...result.dropped.map(
+      (d) =>
+        `dropped the end of ${String(d.file)} at byte ${String(d.offset)}: ${String(d.reason)}`,
+    ),
+    ...result.notes,
+    `new current snapshot: generation ${result.newSnapshot}`,
+  ];
+  const lost = result.dropped.length > 0 || result.notes.some((n) => n.includes('lost'));
+  lines.push(lost ? 'some writes were lost: see the lines above' : 'no journal record was lost');
+  return lines.join('\n');
 }

@@ -236,6 +236,8 @@ export async function copyToPostgres(options: {
     sql: await loadSqlJs(),
     clock: systemClock,
     log: silentLog,
+    // The source folder is only read: no snapshot, no journal truncation.
+    readOnly: true,
   });
   const source = recovered.db;
   const client = new pg.Client({ connectionString: options.url });
@@ -308,7 +310,7 @@ export async function copyToPostgres(options: {
     throw error;
   } finally {
     await client.end().catch(() => undefined);
-    await recovered.journal.close();
+    await recovered.journal?.close();
     source.close();
   }
 }

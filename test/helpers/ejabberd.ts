@@ -33,6 +33,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ejabberdConfig } from './ejabberd-config.js';
 import { freePort } from './ports.js';
+import { registerServerLog } from './server-logs.js';
 
 const EJABBERDCTL = '/usr/sbin/ejabberdctl';
 
@@ -285,10 +286,16 @@ async function startIn(
     const tail = (text: string) => text.split('\n').slice(-lines).join('\n');
     return `--- ejabberd.log ---\n${tail(log)}\n--- console ---\n${tail(output)}`;
   };
+  // Shown when a test fails (test/helpers/failure-logs.ts); unregistered before the folder goes.
+  const unregisterLogs = [
+    registerServerLog(`ejabberd ${domain}:${c2sPort} log`, join(logs, 'ejabberd.log')),
+    registerServerLog(`ejabberd ${domain}:${c2sPort} console`, () => output),
+  ];
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    for (const unregister of unregisterLogs) unregister();
     if (!exited) {
       await run(ctlScript, [...baseArgs, 'stop'], 15_000);
       await Promise.race([exit, sleep(10_000)]);

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from './ports.js';
+import { registerServerLog } from './server-logs.js';
 import { makeTestCertificates } from './tls-certs.js';
 
 const PROSODY = '/usr/bin/prosody';
@@ -190,6 +191,11 @@ Component ${luaString(componentDomain)}
   };
 
   await launch();
+  // Shown when a test fails (test/helpers/failure-logs.ts); unregistered before the folder goes.
+  const unregisterLogs = [
+    registerServerLog(`prosody ${domain}:${c2sPort} log`, logFile),
+    registerServerLog(`prosody ${domain}:${c2sPort} output`, () => output),
+  ];
   return {
     domain,
     c2sPort,
@@ -203,6 +209,7 @@ Component ${luaString(componentDomain)}
     logTail,
     async stop() {
       await terminate('SIGTERM');
+      for (const unregister of unregisterLogs) unregister();
       rmSync(dir, { recursive: true, force: true });
     },
     kill: () => terminate('SIGKILL'),

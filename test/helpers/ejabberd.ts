@@ -32,7 +32,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ejabberdConfig } from './ejabberd-config.js';
-import { freePort } from './ports.js';
+import { freePort, groupListensOn } from './ports.js';
 import { registerServerLog } from './server-logs.js';
 
 const EJABBERDCTL = '/usr/sbin/ejabberdctl';
@@ -312,7 +312,8 @@ async function startIn(
       if (exited) throw new Error(`ejabberd exited during start-up\n${await logTail()}`);
       if (Date.now() > deadline)
         throw new Error(`ejabberd did not start in time\n${await logTail()}`);
-      if (await canConnect(c2sPort)) {
+      // The port must be this node's: another test run may have taken the "free" port first.
+      if ((await canConnect(c2sPort)) && groupListensOn(child.pid ?? -1, c2sPort)) {
         const status = await run(ctlScript, [...baseArgs, 'status'], 15_000);
         if (status.code === 0) break;
       }

@@ -64,3 +64,20 @@ export function listensOn(pid: number, port: number): boolean {
     return false; // the process is gone
   }
 }
+
+/** Whether a process of process group `pgid` (e.g. a detached child and its descendants) listens on `port`. */
+export function groupListensOn(pgid: number, port: number): boolean {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command name (which may hold spaces): state, ppid, pgrp, ...
+    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    if (pgrp === pgid && listensOn(Number(entry), port)) return true;
+  }
+  return false;
+}

@@ -73,7 +73,7 @@ export async function startCliRuntime(
   const unregister = registerServerLog(`aviary run ${dataDir} output`, () => output);
   const exited = new Promise<number | null>((resolve) =>
     child.on('exit', (code) => {
-      unregister();
+      void unregister();
       resolve(code);
     }),
   );

@@ -295,7 +295,7 @@ async function startIn(
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    for (const unregister of unregisterLogs) unregister();
+    await Promise.all(unregisterLogs.map((unregister) => unregister()));
     if (!exited) {
       await run(ctlScript, [...baseArgs, 'stop'], 15_000);
       await Promise.race([exit, sleep(10_000)]);

@@ -218,7 +218,7 @@ Component ${luaString(componentDomain)}
     logTail,
     async stop() {
       await terminate('SIGTERM');
-      for (const unregister of unregisterLogs) unregister();
+      await Promise.all(unregisterLogs.map((unregister) => unregister()));
       rmSync(dir, { recursive: true, force: true });
     },
     kill: () => terminate('SIGKILL'),

@@ -15,7 +15,7 @@ import { registerServerLog } from './server-logs.js';
  * A logger writing to a file of its own, registered so a failing test prints its tail
  * (test/helpers/failure-logs.ts). Level: AVIARY_TEST_LOG, default `info`.
  */
-function fileLogger(label: string): { log: Logger; release: () => void } {
+function fileLogger(label: string): { log: Logger; release: () => Promise<void> } {
   const dir = mkdtempSync(join(tmpdir(), 'aviary-rt-log-'));
   const file = join(dir, 'runtime.log');
   const log = createLogger({
@@ -28,8 +28,8 @@ function fileLogger(label: string): { log: Logger; release: () => void } {
   const unregister = registerServerLog(label, read);
   return {
     log,
-    release: () => {
-      unregister();
+    release: async () => {
+      await unregister();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -76,7 +76,7 @@ export async function startTestRuntime(
     const stop = runtime.stop.bind(runtime);
     runtime.stop = async () => {
       await stop();
-      logging.release();
+      await logging.release();
     };
   }
   await runtime.start();

@@ -21,6 +21,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          // On a failing test, prints (and with AVIARY_TEST_ARTIFACTS, keeps) its servers' logs.
+          setupFiles: ['test/helpers/failure-logs.ts'],
         },
       },
     ],

@@ -10,5 +10,7 @@ export default defineConfig({
     fileParallelism: false,
     pool: 'forks',
     execArgv: ['--expose-gc'],
+    // On a failing test, prints (and with AVIARY_TEST_ARTIFACTS, keeps) its servers' logs.
+    setupFiles: ['test/helpers/failure-logs.ts'],
   },
 });

@@ -15,7 +15,7 @@ const spec = (args: unknown = {}) => ({
 async function waitFor(predicate: () => boolean, ms = 5000): Promise<void> {
   const until = Date.now() + ms;
   while (!predicate()) {
-    if (Date.now() > until) throw new Error('condition not reached in time');
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${predicate}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }

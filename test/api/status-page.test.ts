@@ -141,7 +141,9 @@ describe('status page in headless Chromium', () => {
     expect(apiCalls.every((r) => r.auth === `Bearer ${token}`)).toBe(true);
     expect(requests.every((r) => r.url.startsWith(base))).toBe(true);
 
-    await page.screenshot({ path: '/tmp/status-page.png', fullPage: true });
+    // A folder of its own: concurrent runs must not share a fixed path.
+    const shot = join(tempDataDir('aviary-ui-shot-'), 'status-page.png');
+    await page.screenshot({ path: shot, fullPage: true });
     // Nothing failed but the missing cache endpoint (and the browser's favicon probe), and the
     // only other console errors are those 404s and the CSP report for the injected script.
     expect(failed.filter((f) => f !== '404 /cache/nodes' && f !== '404 /favicon.ico')).toEqual([]);

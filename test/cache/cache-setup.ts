@@ -30,6 +30,7 @@ import { StorageClient } from '../../src/runtime/storage-client.js';
 import type { StorageRequest, StorageResponse } from '../../src/storage/messages.js';
 import { StorageEngine } from '../../src/storage/storage-engine.js';
 import { workerEntry } from '../../src/util/worker-entry.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 export interface XmppClient {
   jid: { toString(): string; bare(): { toString(): string } } | null;
@@ -175,15 +176,11 @@ export async function startCache(options: {
   };
 }
 
-/** Polls `check` every 20 ms. */
-export async function waitUntil(
+/** Waits until `check` holds; after `ms` fails naming `what`. */
+export function waitUntil(
   check: () => boolean | Promise<boolean>,
   what: string,
   ms = 20_000,
 ): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return waitFor(check, { what, timeoutMs: ms, intervalMs: 20 });
 }

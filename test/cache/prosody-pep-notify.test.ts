@@ -126,14 +126,16 @@ describe('PEP notifications follow presence and +notify (Prosody)', () => {
       ...namespaces.map((n) => `${n}+notify`),
     ];
     const ver = capsVer(features);
-    (alice as unknown as { iqCallee: Callee }).iqCallee.get(DISCO_INFO, 'query', (ctx) =>
-      xml(
+    let capsQueried = false;
+    (alice as unknown as { iqCallee: Callee }).iqCallee.get(DISCO_INFO, 'query', (ctx) => {
+      capsQueried = true;
+      return xml(
         'query',
         { xmlns: DISCO_INFO, node: ctx.element.attrs.node },
         xml('identity', { category: 'client', type: 'pc', name: 'Aviary' }),
         ...features.map((f) => xml('feature', { var: f })),
-      ),
-    );
+      );
+    });
     await alice.send(
       xml(
         'presence',
@@ -142,8 +144,14 @@ describe('PEP notifications follow presence and +notify (Prosody)', () => {
       ),
     );
 
+    // Prosody learns the +notify interest from alice's disco#info answer (XEP-0115 §6.2). It
+    // reads alice's stream in order, so once a ping sent after that answer is answered, the
+    // interest is recorded and the publish below is notified.
+    await waitUntil(() => capsQueried, "Prosody's disco#info query for alice's caps");
+    await alice.iqCaller.request(
+      xml('iq', { type: 'get', to: prosody.domain }, xml('ping', { xmlns: 'urn:xmpp:ping' })),
+    );
     // Published after the sync: only a notification can bring it into the cache.
-    await new Promise((r) => setTimeout(r, 300));
     await carolPubsub.publish(carolJid, NS_MICROBLOG, [{ id: 'fresh', payload: benchEntry(77) }], {
       publishOptions: { 'pubsub#max_items': '1000' },
     });

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerServerLog } from './server-logs.js';
 
 /** The compiled CLI (tests run after `npm run build`). */
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
@@ -68,7 +69,14 @@ export async function startCliRuntime(
   child.stderr?.on('data', (d: Buffer) => {
     output += d.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Shown when a test fails while it runs (test/helpers/failure-logs.ts).
+  const unregister = registerServerLog(`aviary run ${dataDir} output`, () => output);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      void unregister();
+      resolve(code);
+    }),
+  );
   const deadline = Date.now() + 30_000;
   while (!output.includes('is running')) {
     if (child.exitCode !== null || Date.now() > deadline) {

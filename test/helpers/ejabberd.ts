@@ -31,8 +31,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { systemClock } from '../../src/actors/clock.js';
+import { registerAccount } from '../../src/loadtest/registration.js';
 import { ejabberdConfig } from './ejabberd-config.js';
-import { freePort } from './ports.js';
+import { freePort, groupListensOn } from './ports.js';
+import { registerServerLog } from './server-logs.js';
 
 const EJABBERDCTL = '/usr/sbin/ejabberdctl';
 
@@ -79,7 +82,7 @@ export interface EjabberdServer {
   readonly dir: string;
   /** Runs `ejabberdctl <args>` against this node; rejects with the output on a non-zero exit. */
   ctl(args: readonly string[]): Promise<string>;
-  /** Registers an account with `ejabberdctl register` (about 0.8 s each). */
+  /** Registers an account by in-band registration (XEP-0077) on the c2s port. */
   register(user: EjabberdUser): Promise<void>;
   /** The last lines of ejabberd's log and console output. */
   logTail(lines?: number): Promise<string>;
@@ -101,7 +104,8 @@ function run(
   return new Promise((resolve) => {
     execFile(file, [...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, output: `${stdout}${stderr}` });
+      const killed = error?.killed === true ? `\n(killed: no exit within ${timeoutMs} ms)` : '';
+      resolve({ code, output: `${stdout}${stderr}${killed}` });
     });
   });
 }
@@ -285,10 +289,31 @@ async function startIn(
     const tail = (text: string) => text.split('\n').slice(-lines).join('\n');
     return `--- ejabberd.log ---\n${tail(log)}\n--- console ---\n${tail(output)}`;
   };
+  // Shown when a test fails (test/helpers/failure-logs.ts); unregistered before the folder goes.
+  const unregisterLogs = [
+    registerServerLog(`ejabberd ${domain}:${c2sPort} log`, join(logs, 'ejabberd.log')),
+    registerServerLog(`ejabberd ${domain}:${c2sPort} console`, () => output),
+  ];
+  // In-band registration (XEP-0077) on the c2s port, not `ejabberdctl register`: each ctl call
+  // boots an Erlang VM, and on a loaded machine two at once overran their 30 s limit.
+  const register = async (user: EjabberdUser): Promise<void> => {
+    const outcome = await registerAccount({
+      host: '127.0.0.1',
+      port: c2sPort,
+      domain,
+      username: user.username,
+      password: user.password,
+      tls: 'off',
+      clock: systemClock,
+      timeoutMs: 30_000,
+    });
+    if (outcome === 'exists') throw new Error(`ejabberd account ${user.username} already exists`);
+  };
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    await Promise.all(unregisterLogs.map((unregister) => unregister()));
     if (!exited) {
       await run(ctlScript, [...baseArgs, 'stop'], 15_000);
       await Promise.race([exit, sleep(10_000)]);
@@ -305,15 +330,14 @@ async function startIn(
       if (exited) throw new Error(`ejabberd exited during start-up\n${await logTail()}`);
       if (Date.now() > deadline)
         throw new Error(`ejabberd did not start in time\n${await logTail()}`);
-      if (await canConnect(c2sPort)) {
+      // The port must be this node's: another test run may have taken the "free" port first.
+      if ((await canConnect(c2sPort)) && groupListensOn(child.pid ?? -1, c2sPort)) {
         const status = await run(ctlScript, [...baseArgs, 'status'], 15_000);
         if (status.code === 0) break;
       }
       await sleep(250);
     }
-    await Promise.all(
-      (options.users ?? []).map((u) => ctl(['register', u.username, domain, u.password])),
-    );
+    await Promise.all((options.users ?? []).map(register));
   } catch (error) {
     const tail = await logTail();
     await stop();
@@ -331,9 +355,7 @@ async function startIn(
     nodeName,
     dir,
     ctl,
-    register: async (user) => {
-      await ctl(['register', user.username, domain, user.password]);
-    },
+    register,
     logTail,
     stop,
   };

@@ -12,8 +12,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitForPort } from './ports.js';
+import { freePort, listensOn, waitForPort } from './ports.js';
+import { registerServerLog } from './server-logs.js';
 import { makeTestCertificates } from './tls-certs.js';
+import { waitFor } from './wait-for.js';
 
 const PROSODY = '/usr/bin/prosody';
 
@@ -168,6 +170,14 @@ Component ${luaString(componentDomain)}
       const alive = () => proc.exitCode === null && proc.signalCode === null;
       await waitForPort(c2sPort, 15_000, alive);
       await waitForPort(componentPort, 15_000, alive);
+      // The ports answer; make sure it is this Prosody and not another test run that took a
+      // "free" port first (Prosody logs a failed bind and runs on without that port).
+      const pid = proc.pid ?? -1;
+      await waitFor(() => listensOn(pid, c2sPort) && listensOn(pid, componentPort), {
+        timeoutMs: 15_000,
+        what: `Prosody (pid ${pid}) itself listening on ports ${c2sPort} and ${componentPort}`,
+        detail: () => logTail(5),
+      });
     } catch (error) {
       proc.kill('SIGKILL');
       throw new Error(
@@ -190,6 +200,11 @@ Component ${luaString(componentDomain)}
   };
 
   await launch();
+  // Shown when a test fails (test/helpers/failure-logs.ts); unregistered before the folder goes.
+  const unregisterLogs = [
+    registerServerLog(`prosody ${domain}:${c2sPort} log`, logFile),
+    registerServerLog(`prosody ${domain}:${c2sPort} output`, () => output),
+  ];
   return {
     domain,
     c2sPort,
@@ -203,6 +218,7 @@ Component ${luaString(componentDomain)}
     logTail,
     async stop() {
       await terminate('SIGTERM');
+      await Promise.all(unregisterLogs.map((unregister) => unregister()));
       rmSync(dir, { recursive: true, force: true });
     },
     kill: () => terminate('SIGKILL'),

@@ -9,6 +9,7 @@ import type { Logger } from '../../src/log.js';
 import { type ClientConnection, createClientConnection } from '../../src/xmpp/client-connection.js';
 import { createSaltedPasswordCache } from '../../src/xmpp/scram.js';
 import type { ProsodyFixture } from './prosody.js';
+import { registerServerLog } from './server-logs.js';
 
 /** A raw client (no runtime, no workflow) logged in to the test Prosody over verified STARTTLS. */
 export async function rawPeer(
@@ -68,6 +69,8 @@ export function capturingLogger(level = 'debug'): { log: Logger; lines: string[]
       done();
     },
   });
+  // Shown when a test fails (test/helpers/failure-logs.ts).
+  registerServerLog(`captured runtime log (${level})`, () => lines.join('\n'));
   return { log: pino({ level }, stream) as unknown as Logger, lines };
 }
 

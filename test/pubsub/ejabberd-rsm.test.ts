@@ -14,6 +14,7 @@ import {
   type XmlElement,
 } from '../../src/pubsub/index.js';
 import { type EjabberdServer, startEjabberd } from '../helpers/ejabberd.js';
+import { waitForValue } from '../helpers/wait-for.js';
 
 interface XmppClient {
   jid: { toString(): string } | null;
@@ -52,15 +53,8 @@ async function connect(ej: EjabberdServer, username: string): Promise<XmppClient
   return xmpp;
 }
 
-async function waitFor<T>(find: () => T | undefined, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const waitFor = <T>(find: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> =>
+  waitForValue(find, { what, timeoutMs });
 
 // ejabberd 23.01 stores pubsub in SQLite (node_flat_sql) or Mnesia (node_flat); both page with
 // RSM, they differ in what disco#info advertises and in how they order a `before` page.

@@ -20,6 +20,20 @@ afterAll(async () => {
   await prosody?.stop();
 });
 
+/** A simulated clock that counts the timers armed for `ms`. */
+class ArmCountingClock extends SimulatedClock {
+  armed = 0;
+  readonly #ms: number;
+  constructor(start: number, ms: number) {
+    super(start);
+    this.#ms = ms;
+  }
+  override setTimeout(fn: () => void, ms: number): () => void {
+    if (ms === this.#ms) this.armed++;
+    return super.setTimeout(fn, ms);
+  }
+}
+
 const make = (clock: SimulatedClock | typeof systemClock, pingIntervalMs?: number) =>
   createClientConnection({
     jid: `carol@${prosody.domain}`,
@@ -45,14 +59,21 @@ describe('SCRAM-SHA-256 and XEP-0199 pings against Prosody', () => {
   });
 
   it('periodic pings keep a live link and drop a silent one', async () => {
-    const clock = new SimulatedClock(Date.now());
+    const clock = new ArmCountingClock(Date.now(), 5_000);
     const c = make(clock, 5_000);
     const events: Array<AviaryError | undefined> = [];
     c.onStatus((status, error) => status === 'offline' && events.push(error));
     await c.connect();
-    for (let i = 0; i < 3; i++) {
+    // Timers of 5 s are the ping timer and each ping's reply timeout: armed once when online,
+    // then twice per answered ping (the timeout on sending, the next ping on the pong). Waiting
+    // for the count, not a fixed sleep, keeps a slow pong from meeting its simulated timeout.
+    await waitFor(() => clock.armed === 1, 'the first ping timer');
+    for (let i = 1; i <= 3; i++) {
       await clock.advance(5_000);
-      await new Promise((r) => setTimeout(r, 100));
+      await waitFor(() => clock.armed === 1 + 2 * i, {
+        what: `the pong to ping ${i} (the next ping timer armed)`,
+        detail: () => `${clock.armed} timers of 5 s armed, status ${c.status}`,
+      });
     }
     expect(c.status).toBe('online');
     prosody.pause();

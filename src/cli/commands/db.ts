@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { loadConfig } from '../../config/load-config.js';
 import { withDataDirLock } from '../../runtime/data-dir-lock.js';
 import { dbCheck } from '../../storage/db-check.js';
 import {
@@ -12,7 +13,6 @@ import {
   dbStatus,
   dbUpgrade,
 } from '../../storage/db-commands.js';
-import { loadConfig } from '../../config/load-config.js';
 import type { MigrationResult } from '../../storage/migrator.js';
 import { copyToPostgres } from '../../storage/postgres/pg-copy.js';
 import { pgDbDowngrade, pgDbStatus, pgDbUpgrade } from '../../storage/postgres/pg-db-commands.js';
@@ -150,16 +150,16 @@ export function registerDbCommands(program: Command): void {
       try {
         const result = await withDataDirLock(global.dataDir, () =>
           copyToPostgres({
-          dataDir: global.dataDir,
-          url: o.to,
-          batchSize: Math.max(1, o.batch),
-          onProgress: ({ table, copied, total }) => {
-            if (bar === undefined) return;
-            if (!started) bar.start(total, 0, { table });
-            started = true;
-            bar.update(copied, { table });
-          },
-        }),
+            dataDir: global.dataDir,
+            url: o.to,
+            batchSize: Math.max(1, o.batch),
+            onProgress: ({ table, copied, total }) => {
+              if (bar === undefined) return;
+              if (!started) bar.start(total, 0, { table });
+              started = true;
+              bar.update(copied, { table });
+            },
+          }),
         );
         bar?.stop();
         emit(global.json, result, () =>

@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// The reliability suite (issue 10): one file at a time, real Prosody, fault injection.
+// The reliability suite: one file at a time, real Prosody, fault injection.
 // `--expose-gc` lets the soak test force a collection before each heap sample.
 export default defineConfig({
   test: {

@@ -4,7 +4,7 @@
  * - ask (same thread): round trips/s with many asks in flight;
  * - ask (worker thread): round trips/s to an actor in a worker, with and without batching;
  * - mitt: the same message count through `emitter.emit` as the baseline.
- * Aims (issue 2): tell ≥ 1M/s, same-thread ask ≥ 300k/s, cross-thread ask ≥ 50k/s.
+ * Aims: tell ≥ 1M/s, same-thread ask ≥ 300k/s, cross-thread ask ≥ 50k/s.
  */
 import { ActorSystem } from '../src/actors/actor-system.js';
 import type { EchoMessage } from '../src/actors/test-fixtures/echo-actor.js';

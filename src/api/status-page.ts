@@ -105,7 +105,7 @@ function asset(path: string, body: string, contentType: string): Route {
 }
 
 /**
- * The status page (issue 8): `GET /ui` (the shell), `/ui/app.js` and `/ui/style.css`, all public
+ * The status page: `GET /ui` (the shell), `/ui/app.js` and `/ui/style.css`, all public
  * because they hold no data. The page takes the API token from the URL fragment
  * (`/ui#token=...`, never sent to the server) or a login form, keeps it in sessionStorage, reads
  * `/profiles`, `/components`, `/actors`, `/health` and `/cache/nodes` with the bearer header and

@@ -2,7 +2,7 @@
  * Strict, namespace-aware parsing of one pubsub item payload (XEP-0060 §7.1: the single child
  * element of `<item/>`, given as its XML text) into a small plain tree.
  *
- * Built on ltx's SAX tokenizer, with the checks ltx leaves out (FINDINGS.md):
+ * Built on ltx's SAX tokenizer, with the checks ltx leaves out (measured on ltx 3.1):
  * - a DOCTYPE (or any other `<!` declaration) is rejected: ltx would swallow the document;
  * - comments and processing instructions are removed and CDATA sections turned into escaped
  *   text before tokenizing, because ltx drops the text that follows them;

@@ -1,5 +1,5 @@
 /**
- * Bad input (issue 10, item 4): property-based fuzzing of the receive pipeline with in-process
+ * Bad input: property-based fuzzing of the receive pipeline with in-process
  * fakes (hostile XML text: missing attributes, wrong namespaces, invalid JIDs, deep nesting,
  * DTDs and entities), a real profile receiving hostile stanzas from a raw peer (an over-sized one
  * is skipped without closing its stream and is not stored), and hostile control-API bodies.

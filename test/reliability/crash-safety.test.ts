@@ -1,5 +1,5 @@
 /**
- * Crash safety (issue 10, item 1): a child process runs a whole runtime (library API, real
+ * Crash safety: a child process runs a whole runtime (library API, real
  * Prosody) and sends messages under load, printing each acknowledged (sent and stored) uid. It is
  * SIGKILLed at random moments over several rounds; after each round a fresh runtime opens the
  * data folder and every acknowledged history row is there.

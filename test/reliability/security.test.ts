@@ -1,5 +1,5 @@
 /**
- * Security checks (issue 10, item 8): the control API refuses requests without the right token;
+ * Security checks: the control API refuses requests without the right token;
  * passwords and secrets appear neither in logs (captured at debug level, no redaction) nor in
  * the database files; TLS certificate verification refuses an untrusted server unless the
  * profile opts out with `verifyTls: false`.

@@ -1,5 +1,5 @@
 /**
- * Server faults (issue 10, item 2): Prosody is SIGKILLed and restarted while many profiles are
+ * Server faults: Prosody is SIGKILLed and restarted while many profiles are
  * online and sending. Every profile comes back online, logins stay within the runtime-wide login
  * rate (token bucket), and reconnections are spread by jittered backoff instead of a storm.
  * The issue's number is 1,000 profiles; this 2-core machine (shared) runs PROFILES (default 100).

@@ -1,5 +1,5 @@
 /**
- * Soak (issue 10, item 7): mixed load (sends between profiles, history queries, reconnects) for
+ * Soak: mixed load (sends between profiles, history queries, reconnects) for
  * AVIARY_SOAK_SECONDS (default 30) with the heap sampled; reports heap growth per hour, computed
  * from the slope of the post-warm-up samples (aim: under 5 % per hour).
  */

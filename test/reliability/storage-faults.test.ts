@@ -1,5 +1,5 @@
 /**
- * Storage faults (issue 10, item 6): the data folder is a 4 MiB tmpfs that a filler file fills
+ * Storage faults: the data folder is a 4 MiB tmpfs that a filler file fills
  * up while profiles are being written (we run as root, so chmod would not stop writes). Nothing
  * is acknowledged that was not persisted, health goes red (`storageUnhealthy`), and once space
  * returns writes succeed again and every acknowledged write survives a restart. A snapshot that

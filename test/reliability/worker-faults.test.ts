@@ -1,5 +1,5 @@
 /**
- * Worker faults (issue 10, item 5): the storage worker thread dies (terminated from outside, as a
+ * Worker faults: the storage worker thread dies (terminated from outside, as a
  * crash would); supervision restarts it from snapshot + journal, callers in flight get errors
  * rather than silence, and every write acknowledged before the crash is still there.
  *

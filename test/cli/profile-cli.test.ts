@@ -1,5 +1,5 @@
 /**
- * Issue 4: `aviary profile|component|db` from the command line, both on a data folder (no runtime)
+ * `aviary profile|component|db` from the command line, both on a data folder (no runtime)
  * and against a running `aviary run` (through its control API); bad input fails with a message
  * that says what to do; every command has --help. No network: every entity is added with
  * `--no-autoconnect` and a loopback server address.

@@ -83,7 +83,7 @@ export function createScenarioSession(deps: ScenarioSessionDeps): {
   };
 
   const iq: PubsubIq = (request, timeoutMs) =>
-    timed('pubsub', () => connection.iq(request as unknown as Element, timeoutMs)) as never;
+    timed('pubsub', () => connection.iq(request, timeoutMs));
 
   const api: ScenarioSession = {
     index: account.index,

@@ -4,6 +4,7 @@
  * serve the same messages. Timestamps are seconds since the epoch (floats), as in Libervia.
  */
 import { deserializeError, type SerializedError } from '../errors.js';
+import type { MessageType } from '../workflow/message-data.js';
 
 /** A JSON value (private values, `extra`, parsed pubsub data). */
 export type Json =
@@ -15,7 +16,8 @@ export type Json =
   | { readonly [k: string]: Json };
 
 export type TlsPolicy = 'required' | 'optional' | 'disabled';
-export type MessageType = 'chat' | 'error' | 'groupchat' | 'headline' | 'normal' | 'info';
+/** The message model's type union (one definition, with the message model). */
+export type { MessageType };
 export type SyncState = 'IN_PROGRESS' | 'COMPLETED' | 'ERROR' | 'NO_SYNC';
 
 export interface ProfileInfo {

@@ -74,6 +74,10 @@ describe('aviary run on PostgreSQL survives kill -9', () => {
   let prosody: ProsodyFixture;
   let server: PostgresFixture;
   let peer: Aviary;
+  /** The `aviary run` of the current round, killed here if an assertion fails mid-round. */
+  let current: RunningCli | undefined;
+  /** Ends the send loops (also when an assertion failed mid-test). */
+  let stop = false;
   beforeAll(async () => {
     prosody = await startProsody({
       users: [
@@ -87,6 +91,9 @@ describe('aviary run on PostgreSQL survives kill -9', () => {
     await peer.waitForState('peer', 'online', 30_000);
   });
   afterAll(async () => {
+    stop = true;
+    if (current?.child.exitCode === null && current.child.signalCode === null)
+      await current.stop('SIGKILL');
     await peer?.stop();
     await server?.stop();
     await prosody?.stop();
@@ -98,7 +105,6 @@ describe('aviary run on PostgreSQL survives kill -9', () => {
     const caFile = join(dataDir, 'test-ca.pem');
     writeFileSync(caFile, prosody.caCertPem);
 
-    let stop = false;
     const sender = async (loop: number) => {
       for (let i = 0; !stop; i++) {
         await peer
@@ -127,6 +133,7 @@ describe('aviary run on PostgreSQL survives kill -9', () => {
 
     for (let round = 0; round <= ROUNDS; round++) {
       const { running, apiUrl } = await launch(dataDir, storageUrl, caFile);
+      current = running;
       const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
       const call = (method: string, path: string, body?: unknown) =>
         fetch(`${apiUrl}${path}`, {

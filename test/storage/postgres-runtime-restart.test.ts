@@ -19,6 +19,8 @@ describe('a live runtime while PostgreSQL restarts', () => {
   let prosody: ProsodyFixture;
   let server: PostgresFixture;
   let runtime: Aviary;
+  /** Ends the send loops (also when an assertion failed mid-test). */
+  let stop = false;
   beforeAll(async () => {
     prosody = await startProsody({
       users: [
@@ -32,6 +34,7 @@ describe('a live runtime while PostgreSQL restarts', () => {
     });
   });
   afterAll(async () => {
+    stop = true;
     await runtime?.stop();
     await server?.stop();
     await prosody?.stop();
@@ -56,7 +59,6 @@ describe('a live runtime while PostgreSQL restarts', () => {
     runtime.events.on('storageUnhealthy', () => signals.push('unhealthy'));
     runtime.events.on('storageHealthy', () => signals.push('healthy'));
 
-    let stop = false;
     const sender = async (loop: number) => {
       for (let i = 0; !stop; i++) {
         const body = `loop ${loop} message ${i}`;

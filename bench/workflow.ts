@@ -1,6 +1,9 @@
 /**
  * `npm run bench -- workflow [--pairs 100] [--rate 1000] [--seconds 10] [--inproc-messages 20000]
- *   [--window 2000] [--skip-prosody] [--skip-inproc]`
+ *   [--window 2000] [--skip-prosody] [--skip-inproc] [--backend sqljs|postgres]`
+ *
+ * `--backend postgres` keeps history in a throwaway PostgreSQL cluster (fsync on, on the same
+ * cores), a fresh database for each runtime; the default is the embedded sql.js store.
  *
  * (a) End to end through a local Prosody: `--pairs` profile pairs (a_i → b_i) in one runtime,
  * every message through the send pipeline, the wire, the receive pipeline and durable history on
@@ -19,6 +22,7 @@ import { createInProcessTransport } from '../src/transport/in-process.js';
 import { type ClientConnection, createClientConnection } from '../src/xmpp/client-connection.js';
 import { createSaltedPasswordCache } from '../src/xmpp/scram.js';
 import { tempDataDir } from '../test/helpers/cli.js';
+import { type PostgresFixture, startPostgres } from '../test/helpers/postgres.js';
 import { type ProsodyFixture, startProsody } from '../test/helpers/prosody.js';
 import { prosodyAccount, startTestRuntime } from '../test/helpers/runtime.js';
 import { type BenchRow, percentile, publish } from './report.js';
@@ -92,13 +96,19 @@ async function drain(t: { received: number }, expected: number, timeoutMs: numbe
 const bodyOf = (m: RuntimeEvents['messageNew']) =>
   Object.values((m as { message?: Record<string, string> }).message ?? {})[0];
 
+/** Storage configuration for one runtime: sql.js (nothing to set) or a fresh PostgreSQL database. */
+type StorageFor = () => Promise<{ storage?: { url: string } }>;
+
 async function throughAviary(
   prosody: ProsodyFixture,
   pairs: number,
   rate: number,
   seconds: number,
+  storageFor: StorageFor,
 ) {
-  const runtime = await startTestRuntime(prosody, { config: { xmpp: { pingIntervalMs: 0 } } });
+  const runtime = await startTestRuntime(prosody, {
+    config: { xmpp: { pingIntervalMs: 0 }, ...(await storageFor()) },
+  });
   try {
     for (let i = 0; i < pairs; i++) {
       await runtime.addProfile(prosodyAccount(prosody, `a${i}`, `pw-a${i}`));
@@ -196,13 +206,17 @@ async function throughRaw(prosody: ProsodyFixture, pairs: number, rate: number, 
   }
 }
 
-async function inProcess(pairs: number, messages: number, window: number) {
+async function inProcess(pairs: number, messages: number, window: number, storageFor: StorageFor) {
   const transport = createInProcessTransport();
   const runtime: Aviary = createRuntime({
     api: false,
     log: createLogger({ level: 'silent' }),
     connections: () => transport.factories,
-    config: { dataDir: tempDataDir('aviary-bench-wf-'), xmpp: { pingIntervalMs: 0 } },
+    config: {
+      dataDir: tempDataDir('aviary-bench-wf-'),
+      xmpp: { pingIntervalMs: 0 },
+      ...(await storageFor()),
+    },
   });
   await runtime.start();
   try {
@@ -255,7 +269,7 @@ async function inProcess(pairs: number, messages: number, window: number) {
 export async function run(args: string[]): Promise<void> {
   if (args.includes('--help')) {
     process.stdout.write(
-      'options: --pairs N (100) --rate MSG/S (1000) --seconds S (10) --inproc-messages N (20000) --window N (2000) --skip-prosody --skip-inproc\n',
+      'options: --pairs N (100) --rate MSG/S (1000) --seconds S (10) --inproc-messages N (20000) --window N (2000) --skip-prosody --skip-inproc --backend sqljs|postgres (sqljs)\n',
     );
     return;
   }
@@ -264,31 +278,48 @@ export async function run(args: string[]): Promise<void> {
   const seconds = option(args, 'seconds', 10);
   const inprocMessages = option(args, 'inproc-messages', 20_000);
   const window = option(args, 'window', 2000);
+  const backendAt = args.indexOf('--backend');
+  const backend = backendAt >= 0 ? args[backendAt + 1] : 'sqljs';
+  if (backend !== 'sqljs' && backend !== 'postgres')
+    throw new Error('--backend takes sqljs or postgres');
   const rows: BenchRow[] = [];
-  const summary: Record<string, string | number | boolean | null> = {};
-  if (!args.includes('--skip-prosody')) {
-    const users = ['a', 'b', 'ra', 'rb'].flatMap((p) =>
-      Array.from({ length: pairs }, (_, i) => ({ username: `${p}${i}`, password: `pw-${p}${i}` })),
-    );
-    const prosody = await startProsody({ users });
-    try {
-      const raw = await throughRaw(prosody, pairs, rate, seconds);
-      const aviary = await throughAviary(prosody, pairs, rate, seconds);
-      rows.push(raw, aviary.row);
-      summary.ratio_vs_raw = (aviary.row.msgs_per_s as number) / (raw.msgs_per_s as number);
-      summary.aim_ratio = 0.8;
-      summary.history_rows_b0 = aviary.stored;
-    } finally {
-      await prosody.stop();
+  const summary: Record<string, string | number | boolean | null> = { backend };
+  let postgres: PostgresFixture | undefined;
+  const storageFor: StorageFor = async () => {
+    if (backend === 'sqljs') return {};
+    postgres ??= await startPostgres({ durable: true });
+    return { storage: { url: await postgres.createDatabase() } };
+  };
+  try {
+    if (!args.includes('--skip-prosody')) {
+      const users = ['a', 'b', 'ra', 'rb'].flatMap((p) =>
+        Array.from({ length: pairs }, (_, i) => ({
+          username: `${p}${i}`,
+          password: `pw-${p}${i}`,
+        })),
+      );
+      const prosody = await startProsody({ users });
+      try {
+        const raw = await throughRaw(prosody, pairs, rate, seconds);
+        const aviary = await throughAviary(prosody, pairs, rate, seconds, storageFor);
+        rows.push(raw, aviary.row);
+        summary.ratio_vs_raw = (aviary.row.msgs_per_s as number) / (raw.msgs_per_s as number);
+        summary.aim_ratio = 0.8;
+        summary.history_rows_b0 = aviary.stored;
+      } finally {
+        await prosody.stop();
+      }
     }
-  }
-  if (!args.includes('--skip-inproc')) {
-    const inproc = await inProcess(pairs, inprocMessages, window);
-    rows.push(inproc.row);
-    summary.inproc_aim_msgs_per_s = 20_000;
-    summary.inproc_history_rows_a0_plus_b0 = inproc.storedPerPair;
+    if (!args.includes('--skip-inproc')) {
+      const inproc = await inProcess(pairs, inprocMessages, window, storageFor);
+      rows.push(inproc.row);
+      summary.inproc_aim_msgs_per_s = 20_000;
+      summary.inproc_history_rows_a0_plus_b0 = inproc.storedPerPair;
+    }
+  } finally {
+    await postgres?.stop();
   }
   summary.note =
-    'latency = send call → messageNew on the receiver (raw: send → stanza parsed); cpu = this process only (Prosody excluded)';
-  publish({ name: 'workflow', rows, summary });
+    'latency = send call → messageNew on the receiver (raw: send → stanza parsed); cpu = this process only (Prosody and PostgreSQL excluded)';
+  publish({ name: backend === 'sqljs' ? 'workflow' : `workflow-${backend}`, rows, summary });
 }

@@ -13,7 +13,7 @@ import { type LoadReport, startLoadTest, writeLoadReport } from '../../loadtest/
 import { startController } from '../../loadtest/load-controller.js';
 import { optionsFromSpec } from '../../loadtest/run-spec.js';
 import { globalOptions } from '../context.js';
-import { CliError, emit, renderTable } from '../output.js';
+import { emit, renderTable } from '../output.js';
 import { followRun, printFirstError } from './bench-live.js';
 import {
   type BenchLoadFlags,
@@ -185,9 +185,13 @@ export function registerBenchLoadCommand(program: Command): void {
       });
       const paths = writeLoadReport(report, resolve(flags.report));
       emit(global.json, { ...report, files: paths }, () => humanReport(report, paths));
-      if (!report.verdict.passed)
-        throw new CliError(`load test failed: ${report.verdict.failures.join('; ')}`, {
-          exitCode: VERDICT_FAILED_EXIT,
-        });
+      // The verdict is part of the report just emitted (with --json, stdout stays that one
+      // document): a failed one only adds its line on stderr and the exit status.
+      if (!report.verdict.passed) {
+        process.stderr.write(
+          `aviary: load test failed: ${report.verdict.failures.join('; ')} [loadtest.failed]\n`,
+        );
+        process.exitCode = VERDICT_FAILED_EXIT;
+      }
     });
 }

@@ -4,6 +4,7 @@ import { globalOptions } from '../context.js';
 import { emit, renderTable, usageError } from '../output.js';
 import { envSecret, readStdinSecret } from '../secret-input.js';
 import { callOperation } from '../target.js';
+import { canAsk, confirmDestructive } from '../terminal-prompt.js';
 
 const port = (value: string) => {
   const n = Number.parseInt(value, 10);
@@ -27,7 +28,10 @@ export function registerProfileCommands(program: Command): void {
       'add a profile (acts on the running runtime, or on the data folder when none runs)',
     )
     .requiredOption('--jid <jid>', 'account JID, user@domain')
-    .option('--password-stdin', 'read the password from standard input')
+    .option(
+      '--password-stdin',
+      'read the password from standard input (at a terminal without either option: asked, not shown)',
+    )
     .option('--password-env <var>', 'read the password from this environment variable')
     .option('--server <host>', 'connect to this host instead of the JID domain')
     .option('--port <n>', 'server port (default 5222)', port)
@@ -43,14 +47,19 @@ export function registerProfileCommands(program: Command): void {
       const tls = o.tls === 'off' ? 'disabled' : o.tls;
       if (tls !== 'required' && tls !== 'optional' && tls !== 'disabled')
         throw usageError('--tls must be required, optional or off');
-      if (Boolean(o.passwordStdin) === Boolean(o.passwordEnv)) {
+      if (o.passwordStdin && o.passwordEnv)
         throw usageError(
           'give the password with exactly one of --password-stdin or --password-env VAR',
         );
+      // At a terminal with neither option, ask (without echo); a script must say where it is.
+      if (!o.passwordStdin && !o.passwordEnv && !canAsk()) {
+        throw usageError(
+          'give the password with exactly one of --password-stdin or --password-env VAR (no terminal to ask on)',
+        );
       }
-      const password = o.passwordStdin
-        ? await readStdinSecret('password')
-        : envSecret(o.passwordEnv as string, 'password');
+      const password = o.passwordEnv
+        ? envSecret(o.passwordEnv as string, 'password')
+        : await readStdinSecret('password');
       const status = await callOperation(global, 'profile.add', {
         name,
         jid: o.jid as string,
@@ -81,8 +90,13 @@ export function registerProfileCommands(program: Command): void {
   profile
     .command('remove <name>')
     .description('remove a profile with its history and cache')
-    .action(async (name: string, _o: unknown, command: Command) => {
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (name: string, o: { yes?: boolean }, command: Command) => {
       const global = globalOptions(command);
+      await confirmDestructive(
+        `remove profile ${name} with its stored history and cache`,
+        o.yes === true,
+      );
       await callOperation(global, 'profile.remove', { name });
       emit(global.json, { removed: name }, () => `profile ${name} removed`);
     });
@@ -143,8 +157,10 @@ export function registerComponentCommands(program: Command): void {
   component
     .command('remove <name>')
     .description('remove a component')
-    .action(async (name: string, _o: unknown, command: Command) => {
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (name: string, o: { yes?: boolean }, command: Command) => {
       const global = globalOptions(command);
+      await confirmDestructive(`remove component ${name}`, o.yes === true);
       await callOperation(global, 'component.remove', { name });
       emit(global.json, { removed: name }, () => `component ${name} removed`);
     });

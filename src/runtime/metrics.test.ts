@@ -18,7 +18,7 @@ async function exported(metrics = createMetrics()) {
 function sampleNames(list: Awaited<ReturnType<typeof exported>>['list']): Set<string> {
   return new Set(
     list.flatMap((metric) =>
-      metric.type === 'histogram' || metric.type === 'summary'
+      String(metric.type) === 'histogram' || String(metric.type) === 'summary'
         ? [metric.name, `${metric.name}_bucket`, `${metric.name}_sum`, `${metric.name}_count`]
         : [metric.name],
     ),
@@ -37,7 +37,7 @@ describe('runtime metrics', () => {
   it('name counters _total, use base units, and label no series per actor or account', async () => {
     const { list } = await exported();
     for (const metric of list) {
-      if (metric.type === 'counter') expect(metric.name).toMatch(/_total$/);
+      if (String(metric.type) === 'counter') expect(metric.name).toMatch(/_total$/);
       expect(metric.name).not.toMatch(/_ms$|_milliseconds/);
       const labels = new Set(metric.values.flatMap((v) => Object.keys(v.labels)));
       for (const label of ['actor', 'profile', 'account', 'jid'])

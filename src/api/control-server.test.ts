@@ -137,6 +137,15 @@ describe('control server', () => {
     expect(body.error.message).toMatch(/deeper than 64 levels/);
   });
 
+  it('answers /livez without a token and /openapi.json only with one', async () => {
+    const { url } = await start();
+    const live = await fetch(`${url}/livez`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ live: true });
+    expect((await fetch(`${url}/openapi.json`)).status).toBe(401);
+    expect((await fetch(`${url}/openapi.json`, { headers: auth })).status).toBe(200);
+  });
+
   it('streams server-sent events to authorised readers only', async () => {
     const { url, publish } = await start();
     expect((await fetch(`${url}/events`)).status).toBe(401);
@@ -144,10 +153,13 @@ describe('control server', () => {
     const response = await fetch(`${url}/events`, { headers: auth, signal: controller.signal });
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    await reader.read(); // the opening comment
+    const opening = new TextDecoder().decode((await reader.read()).value);
+    expect(opening).toMatch(/^retry: \d+$/m);
     publish('messageNew', { uid: 'u1' });
     const { value } = await reader.read();
-    expect(new TextDecoder().decode(value)).toBe('event: messageNew\ndata: {"uid":"u1"}\n\n');
+    expect(new TextDecoder().decode(value)).toMatch(
+      /^id: [0-9a-f]+\.1\nevent: messageNew\ndata: \{"uid":"u1"\}\n\n$/,
+    );
     controller.abort();
   });
 });

@@ -1,9 +1,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { z } from 'zod';
 import type { Logger } from '../log.js';
+import { VERSION } from '../runtime/version.js';
 import { ApiError, errorBody, statusForError } from './api-error.js';
 import { checkJsonDepth, MAX_JSON_DEPTH } from './json-limits.js';
+import { openApiDocument } from './openapi.js';
+import { type EventStream, SseEndpoint } from './sse-endpoint.js';
+
+export type { EventStream } from './sse-endpoint.js';
 
 export interface ApiRequest {
   readonly params: Readonly<Record<string, string>>;
@@ -18,19 +24,19 @@ export interface ApiResponse {
   readonly contentType?: string;
 }
 
-/** One endpoint. `auth: false` only for the status page shell (it holds no data). */
+/**
+ * One endpoint. `auth: false` only for what holds no data: the status page shell and `/livez`.
+ * `summary`, `input` and `produces` describe it in `/openapi.json`.
+ */
 export interface Route {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path with `:name` parameters, e.g. `/profiles/:name/connect`. */
   readonly path: string;
   readonly auth?: boolean;
+  readonly summary?: string;
+  readonly input?: z.ZodType;
+  readonly produces?: string;
   handle(request: ApiRequest): Promise<ApiResponse> | ApiResponse;
-}
-
-/** A server-sent events stream: `subscribe(send)` returns the unsubscribe function. */
-export interface EventStream {
-  readonly path: string;
-  subscribe(send: (event: string, data: unknown) => void): () => void;
 }
 
 interface CompiledRoute {
@@ -77,22 +83,60 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 export class ControlServer {
   readonly #server: Server;
   readonly #routes: CompiledRoute[];
-  readonly #streams: EventStream[];
+  readonly #streams: SseEndpoint[];
   readonly #token: string;
   readonly #maxBodyBytes: number;
   readonly #log: Logger;
-  readonly #openStreams = new Set<ServerResponse>();
 
+  /**
+   * Besides `routes`, the server answers `GET /livez` without a token (the process serves
+   * HTTP: nothing more, so it reveals nothing) and `GET /openapi.json`, the OpenAPI document of
+   * every endpoint it serves.
+   */
   constructor(options: {
     token: string;
     routes: readonly Route[];
     streams?: readonly EventStream[];
     maxBodyBytes?: number;
+    /** Events kept per stream for clients reconnecting with `Last-Event-ID`. */
+    replayCapacity?: number;
+    /** Version named in the OpenAPI document. */
+    version?: string;
     log: Logger;
   }) {
     this.#token = options.token;
-    this.#routes = options.routes.map(compile);
-    this.#streams = [...(options.streams ?? [])];
+    this.#streams = (options.streams ?? []).map(
+      (stream) => new SseEndpoint(stream, options.replayCapacity),
+    );
+    const builtIn: Route[] = [
+      {
+        method: 'GET',
+        path: '/livez',
+        auth: false,
+        summary: 'liveness: the process answers HTTP (no token, no data)',
+        handle: () => ({ body: { live: true } }),
+      },
+      {
+        method: 'GET',
+        path: '/openapi.json',
+        summary: 'this OpenAPI 3.1 document',
+        handle: () => ({ body: document }),
+      },
+    ];
+    const all = [...options.routes, ...builtIn];
+    const document = openApiDocument({
+      version: options.version ?? VERSION,
+      routes: [
+        ...all,
+        ...this.#streams.map((stream) => ({
+          method: 'GET',
+          path: stream.path,
+          summary: 'server-sent events (Last-Event-ID replays; ?events=a,b filters by type)',
+          produces: 'text/event-stream',
+        })),
+      ],
+    });
+    this.#routes = all.map(compile);
     this.#maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
     this.#log = options.log;
     this.#server = createServer((req, res) => {
@@ -117,8 +161,7 @@ export class ControlServer {
   }
 
   async close(): Promise<void> {
-    for (const res of this.#openStreams) res.end();
-    this.#openStreams.clear();
+    for (const stream of this.#streams) stream.close();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeAllConnections();
   }
@@ -130,7 +173,7 @@ export class ControlServer {
       const stream = this.#streams.find((s) => s.path === url.pathname);
       if (stream && method === 'GET') {
         this.#authorize(req, url);
-        this.#openStream(stream, res);
+        stream.open(req, res, url.searchParams);
         return;
       }
       const candidates = this.#routes.filter((r) => r.pattern.test(url.pathname));
@@ -205,31 +248,6 @@ export class ControlServer {
     } catch (error) {
       throw new ApiError('api.malformed-json', `malformed JSON body: ${(error as Error).message}`);
     }
-  }
-
-  #openStream(stream: EventStream, res: ServerResponse): void {
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-    });
-    res.write(': aviary event stream\n\n');
-    this.#openStreams.add(res);
-    const unsubscribe = stream.subscribe((event, data) => {
-      // A slow reader must not grow memory without bound: drop it.
-      if (res.writableLength > 4 * 1024 * 1024) {
-        res.destroy();
-        return;
-      }
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    });
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    heartbeat.unref();
-    res.on('close', () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      this.#openStreams.delete(res);
-    });
   }
 
   #send(res: ServerResponse, status: number, body: unknown, contentType?: string): void {

@@ -25,6 +25,8 @@ export function operationRoute(op: AnyOperation, aviary: ControlFacade): Route {
   return {
     method: op.method,
     path: op.path,
+    summary: op.summary,
+    input: op.input,
     async handle({ params, query, body }) {
       const raw = decodeRequest(op, params, query, body);
       checkCloneable(raw);

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ENTITY_NAME_PATTERN, ENTITY_NAME_RULE } from '../config/entity-name.js';
+import { isLoopbackHost } from '../xmpp/loopback.js';
 import { ApiError } from './api-error.js';
 
 /** A new profile or component name (one rule for every creating path). */
@@ -25,6 +26,13 @@ const nodeTarget = {
   node: z.string().min(1),
 };
 
+/** The host a profile connects to: its server host, or the domain of its JID (RFC 7622 §3.2). */
+function connectHost(input: { readonly jid: string; readonly serverHost?: string | undefined }) {
+  if (input.serverHost !== undefined) return input.serverHost;
+  const bare = input.jid.split('/')[0] ?? '';
+  return bare.slice(bare.indexOf('@') + 1);
+}
+
 export const byName = z.object({ name: existingName }).strict();
 export const noInput = z.object({}).strict();
 
@@ -40,7 +48,18 @@ export const addProfileInput = z
     caFile: z.string().min(1).optional(),
     verifyTls: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  // Plain text only to this machine (the rule the connection applies, RFC 6890 loopback), refused
+  // here so a profile that could never connect is not stored.
+  .superRefine((input, context) => {
+    const host = connectHost(input);
+    if (input.tls === 'disabled' && !isLoopbackHost(host))
+      context.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message: `TLS can be turned off only for a loopback server (127.0.0.1, ::1, localhost), not ${host}; keep TLS, or give a loopback --server for a local test server`,
+      });
+  });
 
 export const addComponentInput = z
   .object({

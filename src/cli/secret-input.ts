@@ -1,8 +1,12 @@
 import { CliError } from './output.js';
+import { canAsk, promptHiddenSecret } from './terminal-prompt.js';
 
-/** Reads a secret from standard input (first line, without the newline). */
+/**
+ * Reads a secret from standard input (first line, without the newline); at a terminal it asks
+ * without echoing what is typed.
+ */
 export async function readStdinSecret(what: string): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write(`${what}: `);
+  if (canAsk()) return promptHiddenSecret(what);
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const value = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';

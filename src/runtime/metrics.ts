@@ -1,21 +1,72 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
+ * Mailbox depths without a per-actor series (actor ids name accounts and change on restart,
+ * so a label per actor would grow without bound): the depths reported for one scrape become
+ * the total of queued messages and the deepest mailbox, then are forgotten, so an actor that
+ * stopped leaves nothing behind.
+ */
+function mailboxDepthMetrics(registry: Registry) {
+  const depths = new Map<string, number>();
+  // Set once a scrape has read the depths: the next report starts a fresh set.
+  let scraped = false;
+  const summarise = (pick: (values: number[]) => number) =>
+    function (this: Gauge) {
+      scraped = true;
+      this.set(pick([...depths.values()]));
+    };
+  new Gauge({
+    name: 'aviary_mailbox_messages',
+    help: 'Messages queued in all actor mailboxes',
+    registers: [registry],
+    collect: summarise((values) => values.reduce((sum, value) => sum + value, 0)),
+  });
+  new Gauge({
+    name: 'aviary_mailbox_depth_max',
+    help: 'Messages queued in the deepest actor mailbox',
+    registers: [registry],
+    collect: summarise((values) => Math.max(0, ...values)),
+  });
+  return {
+    /** Reports one actor's depth for the next scrape (every live actor is reported before each). */
+    set(labels: { readonly actor: string }, depth: number): void {
+      if (scraped) {
+        depths.clear();
+        scraped = false;
+      }
+      depths.set(labels.actor, depth);
+    },
+  };
+}
+
+/**
+ * A `_total` counter fed with a cumulative count read elsewhere (the storage worker counts its
+ * batches): `set(total)` adds what grew since the last reading. A count that went down (the
+ * worker restarted) starts again from it, as Prometheus' `rate()` expects of a counter reset.
+ */
+function cumulativeCounter(counter: Counter) {
+  let last = 0;
+  return {
+    set(total: number): void {
+      counter.inc(total >= last ? total - last : total);
+      last = total;
+    },
+  };
+}
+
+/**
  * The runtime's Prometheus metrics, in a registry owned by the runtime (no global default
- * registry, so several runtimes can live in one process). Default Node metrics include the
- * event-loop delay.
+ * registry, so several runtimes can live in one process). Names follow the Prometheus naming
+ * conventions (https://prometheus.io/docs/practices/naming/): base units (seconds, bytes),
+ * counters end in `_total`, and Node's default metrics keep their standard `process_*` and
+ * `nodejs_*` names so stock Node.js dashboards match. No series is labelled per account.
  */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'aviary_process_' });
+  collectDefaultMetrics({ register: registry });
   const metrics = {
     registry,
-    mailboxDepth: new Gauge({
-      name: 'aviary_mailbox_depth',
-      help: 'Messages queued in an actor mailbox',
-      labelNames: ['actor'],
-      registers: [registry],
-    }),
+    mailboxDepth: mailboxDepthMetrics(registry),
     mailboxOverflow: new Counter({
       name: 'aviary_mailbox_overflow_total',
       help: 'Messages refused or dropped by a full mailbox',
@@ -51,17 +102,14 @@ export function createMetrics() {
       labelNames: ['stat'],
       registers: [registry],
     }),
-    storageBatches: new Gauge({
-      name: 'aviary_storage_batches',
-      help: 'Storage batches applied since start',
-      registers: [registry],
-    }),
-    storageCommitLatency: new Gauge({
-      name: 'aviary_storage_commit_latency_ms',
-      help: 'Apply + journal + fdatasync per write batch over the last 1024 batches',
-      labelNames: ['quantile'],
-      registers: [registry],
-    }),
+    storageBatches: cumulativeCounter(
+      new Counter({
+        name: 'aviary_storage_batches_total',
+        help: 'Storage batches applied',
+        registers: [registry],
+      }),
+    ),
+    storageCommitLatency: commitLatencySeconds(registry),
     journalBytes: new Gauge({
       name: 'aviary_storage_journal_bytes',
       help: 'Size of the storage journal since the last snapshot',
@@ -97,6 +145,25 @@ export function createMetrics() {
     }),
   };
   return metrics;
+}
+
+/**
+ * Commit latency (apply + journal + fdatasync per write batch) in seconds. The storage worker
+ * reports quantiles over its last 1024 batches in milliseconds (`set({ quantile }, ms)`); they
+ * are exposed in seconds as `aviary_storage_commit_seconds{quantile}`.
+ */
+function commitLatencySeconds(registry: Registry) {
+  const gauge = new Gauge({
+    name: 'aviary_storage_commit_seconds',
+    help: 'Storage commit latency per write batch over the last 1024 batches, by quantile',
+    labelNames: ['quantile'],
+    registers: [registry],
+  });
+  return {
+    set(labels: { readonly quantile: string }, milliseconds: number): void {
+      gauge.set(labels, milliseconds / 1000);
+    },
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

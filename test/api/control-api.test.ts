@@ -172,4 +172,30 @@ describe('control API against a runtime on Prosody', () => {
     expect((await api('DELETE', '/profiles/api2')).status).toBe(204);
     expect((await api('GET', '/profiles/api2')).status).toBe(404);
   });
+
+  it('describes in /openapi.json every endpoint the running runtime serves, and /livez needs no token', async () => {
+    const live = await api('GET', '/livez', undefined, false);
+    expect(live.status).toBe(200);
+    expect(live.json).toEqual({ live: true });
+    expect((await api('GET', '/openapi.json', undefined, false)).status).toBe(401);
+    const document = (await api('GET', '/openapi.json')).json as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(document.openapi).toBe('3.1.0');
+    const documented = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    // The routes the runtime adds beside the operation table are there too.
+    for (const route of ['GET /metrics', 'GET /actors', 'GET /ui', 'GET /events', 'GET /health'])
+      expect(documented).toContain(route);
+    // Every documented parameterless GET is served (the stream stays open: skipped).
+    for (const entry of documented.filter((e) => e.startsWith('GET ') && !e.includes('{'))) {
+      const path = entry.slice(4);
+      if (path === '/events') continue;
+      const answer = await api('GET', path);
+      expect(answer.json, entry).not.toMatchObject({ error: { code: 'api.no-endpoint' } });
+      expect(answer.status, entry).not.toBe(405);
+    }
+  });
 });

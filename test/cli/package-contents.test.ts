@@ -12,6 +12,10 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  license: string;
+  bin: Record<string, string>;
+  engines: { node: string };
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
@@ -94,6 +98,29 @@ describe('the npm package', () => {
       [...declared].filter((name) => !used.has(name)).sort(),
       'declared, not imported',
     ).toEqual([]);
+  });
+
+  it('has a scoped name with the aviary bin, and ships the AGPL text it declares', () => {
+    // The unscoped name belongs to an unrelated package: `npx aviary` would run that one.
+    expect(pkg.name).toMatch(/^@[a-z0-9-]+\/aviary$/);
+    expect(Object.keys(pkg.bin)).toEqual(['aviary']);
+    expect(pkg.license).toBe('AGPL-3.0-or-later');
+    expect(packedFiles()).toContain('LICENSE');
+    const text = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
+    expect(text).toMatch(/^GNU AFFERO GENERAL PUBLIC LICENSE\s+Version 3, 19 November 2007/);
+    expect(text).toMatch(/END OF TERMS AND CONDITIONS/);
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const imported = [...readme.matchAll(/from '([^']+)';/g)].map((m) => m[1]);
+    expect(imported.length).toBeGreaterThan(0);
+    for (const name of imported) expect(name).toBe(pkg.name);
+  });
+
+  it('declares an engines range that includes the Node running the tests', () => {
+    const minimum = /^>=(\d+)\.(\d+)$/.exec(pkg.engines.node);
+    expect(minimum, pkg.engines.node).not.toBeNull();
+    const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+    const [wantMajor, wantMinor] = [Number(minimum?.[1]), Number(minimum?.[2])];
+    expect(major > wantMajor || (major === wantMajor && minor >= wantMinor)).toBe(true);
   });
 
   it('keeps test-only packages out of the dependencies', () => {

@@ -108,10 +108,24 @@ describe('aviary profile / component / db', () => {
       const names = (await listJson(dataDir, 'profile')).map((r) => r.name).sort();
       expect(names).toEqual(['alice', 'bob']);
 
-      const removed = await runCli([...base, 'profile', 'remove', 'alice']);
+      const unconfirmed = await runCli([...base, 'profile', 'remove', 'alice']);
+      expect(unconfirmed.code).toBe(2);
+      expect(unconfirmed.stderr).toMatch(/--yes/);
+      expect((await listJson(dataDir, 'profile')).map((r) => r.name).sort()).toEqual([
+        'alice',
+        'bob',
+      ]);
+      const removed = await runCli([...base, 'profile', 'remove', 'alice', '--yes']);
       expect(removed.code).toBe(0);
       expect((await listJson(dataDir, 'profile')).map((r) => r.name)).toEqual(['bob']);
-      const removedComponent = await runCli([...base, '--json', 'component', 'remove', 'echo']);
+      const removedComponent = await runCli([
+        ...base,
+        '--json',
+        'component',
+        'remove',
+        'echo',
+        '--yes',
+      ]);
       expect(removedComponent.code).toBe(0);
       expect(JSON.parse(removedComponent.stdout)).toEqual({ removed: 'echo' });
       expect(await listJson(dataDir, 'component')).toEqual([]);

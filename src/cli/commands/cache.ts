@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { globalOptions } from '../context.js';
 import { emit, renderTable, usageError } from '../output.js';
 import { callOperation, requireRuntime } from '../target.js';
+import { confirmDestructive } from '../terminal-prompt.js';
 
 const int = (name: string) => (value: string) => {
   const n = Number.parseInt(value, 10);
@@ -142,8 +143,19 @@ export function registerCacheCommands(program: Command): Command {
     .option('--profile <name>', 'profile (repeatable)', collect)
     .option('--created-before <iso>', 'items created before this date', isoSeconds)
     .option('--updated-before <iso>', 'items updated before this date', isoSeconds)
+    .option('-y, --yes', 'without any filter, delete every cached item without asking')
     .action(async (o: Record<string, unknown>, command: Command) => {
       const global = globalOptions(command);
+      const filtered = [
+        'service',
+        'node',
+        'type',
+        'subtype',
+        'profile',
+        'createdBefore',
+        'updatedBefore',
+      ].some((key) => o[key] !== undefined);
+      if (!filtered) await confirmDestructive('delete every cached item', o.yes === true);
       const nullable = (values: unknown) =>
         (values as string[] | undefined)?.map((v) => (v === '' ? null : v));
       const result = await callOperation(global, 'cache.purge', {
@@ -161,8 +173,10 @@ export function registerCacheCommands(program: Command): Command {
   cache
     .command('reset')
     .description('drop every cached node and its items')
-    .action(async (_o: unknown, command: Command) => {
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (o: { yes?: boolean }, command: Command) => {
       const global = globalOptions(command);
+      await confirmDestructive('drop every cached node and its items', o.yes === true);
       const result = await callOperation(global, 'cache.reset', {});
       emit(global.json, result, () => `${result.deleted} node(s) dropped`);
     });

@@ -3,7 +3,9 @@ import type { EntityStatus } from '../../entities/entity-actor.js';
 import { globalOptions } from '../context.js';
 import { emit, renderTable, usageError } from '../output.js';
 import { envSecret, readStdinSecret } from '../secret-input.js';
-import { callOperation } from '../target.js';
+import { callOperation, requireRuntime } from '../target.js';
+import { canAsk, confirmDestructive } from '../terminal-prompt.js';
+import { waitForConnection, waitTimeoutMs } from '../wait-for-connection.js';
 
 const port = (value: string) => {
   const n = Number.parseInt(value, 10);
@@ -27,7 +29,10 @@ export function registerProfileCommands(program: Command): void {
       'add a profile (acts on the running runtime, or on the data folder when none runs)',
     )
     .requiredOption('--jid <jid>', 'account JID, user@domain')
-    .option('--password-stdin', 'read the password from standard input')
+    .option(
+      '--password-stdin',
+      'read the password from standard input (at a terminal without either option: asked, not shown)',
+    )
     .option('--password-env <var>', 'read the password from this environment variable')
     .option('--server <host>', 'connect to this host instead of the JID domain')
     .option('--port <n>', 'server port (default 5222)', port)
@@ -38,19 +43,37 @@ export function registerProfileCommands(program: Command): void {
       'trust this CA certificate for this profile (on top of the system ones)',
     )
     .option('--no-verify-tls', 'do NOT verify the server certificate (test servers only)')
+    .option(
+      '--wait',
+      'wait until it is online (exit 1 with the reason if it fails); needs a runtime',
+    )
+    .option(
+      '--timeout <seconds>',
+      'with --wait: give up after this long (default 30)',
+      waitTimeoutMs,
+    )
     .action(async (name: string, o: Record<string, unknown>, command: Command) => {
       const global = globalOptions(command);
+      // Checked before anything is added: only a running runtime connects.
+      const waiting = o.wait === true ? await requireRuntime(global) : undefined;
+      if (waiting && o.autoconnect === false)
+        throw usageError('--wait needs the profile to connect: drop --no-autoconnect');
       const tls = o.tls === 'off' ? 'disabled' : o.tls;
       if (tls !== 'required' && tls !== 'optional' && tls !== 'disabled')
         throw usageError('--tls must be required, optional or off');
-      if (Boolean(o.passwordStdin) === Boolean(o.passwordEnv)) {
+      if (o.passwordStdin && o.passwordEnv)
         throw usageError(
           'give the password with exactly one of --password-stdin or --password-env VAR',
         );
+      // At a terminal with neither option, ask (without echo); a script must say where it is.
+      if (!o.passwordStdin && !o.passwordEnv && !canAsk()) {
+        throw usageError(
+          'give the password with exactly one of --password-stdin or --password-env VAR (no terminal to ask on)',
+        );
       }
-      const password = o.passwordStdin
-        ? await readStdinSecret('password')
-        : envSecret(o.passwordEnv as string, 'password');
+      const password = o.passwordEnv
+        ? envSecret(o.passwordEnv as string, 'password')
+        : await readStdinSecret('password');
       const status = await callOperation(global, 'profile.add', {
         name,
         jid: o.jid as string,
@@ -62,11 +85,13 @@ export function registerProfileCommands(program: Command): void {
         ...(o.caFile !== undefined ? { caFile: o.caFile as string } : {}),
         ...(o.verifyTls === false ? { verifyTls: false } : {}),
       });
-      emit(
-        global.json,
-        status,
-        () => `profile ${status.name} added (${status.jid}), ${status.state}`,
-      );
+      const final = waiting
+        ? await waitForConnection(waiting, name, {
+            timeoutMs: (o.timeout as number | undefined) ?? 30_000,
+            fresh: true,
+          })
+        : status;
+      emit(global.json, final, () => `profile ${final.name} added (${final.jid}), ${final.state}`);
     });
 
   profile
@@ -81,21 +106,42 @@ export function registerProfileCommands(program: Command): void {
   profile
     .command('remove <name>')
     .description('remove a profile with its history and cache')
-    .action(async (name: string, _o: unknown, command: Command) => {
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (name: string, o: { yes?: boolean }, command: Command) => {
       const global = globalOptions(command);
+      await confirmDestructive(
+        `remove profile ${name} with its stored history and cache`,
+        o.yes === true,
+      );
       await callOperation(global, 'profile.remove', { name });
       emit(global.json, { removed: name }, () => `profile ${name} removed`);
     });
 
   for (const verb of ['connect', 'disconnect'] as const) {
-    profile
+    const command = profile
       .command(`${verb} <name>`)
-      .description(`${verb} a profile or component (needs a running runtime)`)
-      .action(async (name: string, _o: unknown, command: Command) => {
-        const global = globalOptions(command);
-        const status = await callOperation(global, `profile.${verb}`, { name });
-        emit(global.json, status, () => `${status.name}: ${status.state}`);
-      });
+      .description(`${verb} a profile or component (needs a running runtime)`);
+    if (verb === 'connect') {
+      command
+        .option('--wait', 'wait until it is online (exit 1 with the reason if it fails)')
+        .option(
+          '--timeout <seconds>',
+          'with --wait: give up after this long (default 30)',
+          waitTimeoutMs,
+        );
+    }
+    command.action(async (name: string, o: { wait?: boolean; timeout?: number }, self: Command) => {
+      const global = globalOptions(self);
+      const status = await callOperation(global, `profile.${verb}`, { name });
+      const final =
+        o.wait === true
+          ? await waitForConnection(await requireRuntime(global), name, {
+              timeoutMs: o.timeout ?? 30_000,
+              fresh: false,
+            })
+          : status;
+      emit(global.json, final, () => `${final.name}: ${final.state}`);
+    });
   }
 }
 
@@ -143,8 +189,10 @@ export function registerComponentCommands(program: Command): void {
   component
     .command('remove <name>')
     .description('remove a component')
-    .action(async (name: string, _o: unknown, command: Command) => {
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (name: string, o: { yes?: boolean }, command: Command) => {
       const global = globalOptions(command);
+      await confirmDestructive(`remove component ${name}`, o.yes === true);
       await callOperation(global, 'component.remove', { name });
       emit(global.json, { removed: name }, () => `component ${name} removed`);
     });

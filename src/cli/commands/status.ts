@@ -6,7 +6,7 @@ export function registerStatusCommand(program: Command): void {
   program
     .command('status')
     .description(
-      'say whether a runtime runs on the data folder and show its health (exit 1 when none runs)',
+      'say whether a runtime runs on the data folder and show its health: healthy, degraded (entities configured, none online) or unhealthy (exit 2); exit 1 when none runs',
     )
     .action(async (_options: unknown, command: Command) => {
       const global = globalOptions(command);
@@ -21,11 +21,43 @@ export function registerStatusCommand(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const health = await client.call('runtime.health', {});
-      emit(global.json, { running: true, apiUrl: client.apiUrl, ...health }, () =>
+      const [health, profiles, components] = await Promise.all([
+        client.call('runtime.health', {}),
+        client.call('profile.list', {}),
+        client.call('component.list', {}),
+      ]);
+      const entities = [...profiles, ...components];
+      const byState: Record<string, number> = {};
+      for (const entity of entities) byState[entity.state] = (byState[entity.state] ?? 0) + 1;
+      const online = byState.online ?? 0;
+      // Degraded: up and healthy, yet configured to host entities of which none is online.
+      const state = !health.ok
+        ? 'unhealthy'
+        : entities.length > 0 && online === 0
+          ? 'degraded'
+          : 'healthy';
+      const report = {
+        running: true,
+        state,
+        ok: health.ok,
+        apiUrl: client.apiUrl,
+        version: health.version,
+        pid: health.pid,
+        uptimeSeconds: health.uptimeSeconds,
+        entities: { configured: entities.length, online, byState },
+        checks: health.checks,
+      };
+      emit(global.json, report, () =>
         [
           `Aviary ${health.version} running (pid ${health.pid}, up ${health.uptimeSeconds}s) at ${client.apiUrl}`,
-          `overall: ${health.ok ? 'healthy' : 'UNHEALTHY'}`,
+          `overall: ${state === 'healthy' ? 'healthy' : state.toUpperCase()}`,
+          `entities: ${online} of ${entities.length} online${
+            Object.keys(byState).length > 0
+              ? ` (${Object.entries(byState)
+                  .map(([name, count]) => `${name} ${count}`)
+                  .join(', ')})`
+              : ''
+          }`,
           '',
           renderTable(
             Object.entries(health.checks).map(([check, entry]) => ({

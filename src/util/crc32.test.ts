@@ -1,0 +1,28 @@
+import * as zlib from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { crc32 as portableCrc32 } from '../storage/crc32.js';
+import { crc32, nativeCrc32Available } from './crc32.js';
+
+describe('crc32', () => {
+  it('uses zlib.crc32 exactly when the running Node has it', () => {
+    expect(nativeCrc32Available).toBe(typeof (zlib as { crc32?: unknown }).crc32 === 'function');
+  });
+
+  it('gives the check value of CRC-32/ISO-HDLC and agrees with the portable table on ranges', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    let seed = 7;
+    const bytes = Uint8Array.from({ length: 4096 }, () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed >>> 24;
+    });
+    for (const [start, end] of [
+      [0, 4096],
+      [0, 0],
+      [13, 14],
+      [100, 3000],
+      [4095, 4096],
+    ] as const) {
+      expect(crc32(bytes, start, end), `${start}..${end}`).toBe(portableCrc32(bytes, start, end));
+    }
+  });
+});

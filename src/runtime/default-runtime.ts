@@ -43,7 +43,7 @@ export interface AviaryOptions {
  * and typed events. `aviary run` starts the same thing.
  *
  * @example
- * import { createRuntime } from 'aviary';
+ * import { createRuntime } from '@aviary-xmpp/aviary';
  * const aviary = createRuntime({ config: { dataDir: './data' } });
  * aviary.events.on('messageNew', (m) => console.log(m.profile, m.from, m.message));
  * await aviary.start();

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from './crc32.js';
+import { crc32 } from '../util/crc32.js';
 import { nodeFsOps } from './fs-ops.js';
 import { encodeRecord, Journal, type JournalRecord, scanJournal } from './journal.js';
 

@@ -11,7 +11,7 @@
  * logged; a bad record followed by a valid one is corruption and stops start-up.
  */
 import { AviaryError } from '../errors.js';
-import { crc32 } from './crc32.js';
+import { crc32 } from '../util/crc32.js';
 import type { FsFile, FsOps } from './fs-ops.js';
 import type { StorageLog } from './storage-log.js';
 

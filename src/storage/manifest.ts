@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { AviaryError } from '../errors.js';
-import { crc32 } from './crc32.js';
+import { crc32 } from '../util/crc32.js';
 import type { FsOps } from './fs-ops.js';
 
 export const MANIFEST_FILE = 'manifest.json';

@@ -18,7 +18,7 @@
  * {@link decodeSnapshot} reports them as `legacy` so that start-up can adopt them once.
  */
 import { AviaryError } from '../errors.js';
-import { crc32 } from './crc32.js';
+import { crc32 } from '../util/crc32.js';
 
 export const SNAPSHOT_HEADER_BYTES = 48;
 const MAGIC = new TextEncoder().encode('aviary snapshot\n');

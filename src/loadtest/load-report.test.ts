@@ -109,6 +109,17 @@ describe('phase reports', () => {
       [5, 20, 50],
     ]);
   });
+
+  it('partitions every start: one recorded at or after the plan end counts in the last phase', () => {
+    const plan = [
+      { durationMs: 1000, rate: 10 },
+      { durationMs: 1000, rate: 20 },
+    ];
+    const starts = [-1, 0, 500, 1000, 1999, 2000, 2003];
+    const phases = phaseReports(plan, starts);
+    expect(phases.map((p) => p.loginsStarted)).toEqual([3, 4]);
+    expect(phases.reduce((sum, p) => sum + p.loginsStarted, 0)).toBe(starts.length);
+  });
 });
 
 describe('report comparison and HTML', () => {

@@ -96,7 +96,12 @@ export function defaultBurst(options: { loginRate: number; loginBurst?: number }
   return options.loginBurst ?? Math.max(2, Math.ceil(options.loginRate / 50));
 }
 
-/** Each phase's logins started and achieved rate, from the start times (ms since load start). */
+/**
+ * Each phase's logins started and achieved rate, from the start times (ms since load start).
+ * The phases partition the whole run: the first also takes starts recorded before 0, the last
+ * every start at or after the plan's end (a login released in the plan's last instant and
+ * recorded just after it), so the phases always add up to the logins started.
+ */
 export function phaseReports(
   plan: readonly ArrivalPhase[],
   loginStarts: readonly number[],
@@ -105,7 +110,9 @@ export function phaseReports(
   let startMs = 0;
   return plan.map((phase, index) => {
     const endMs = startMs + phase.durationMs;
-    const inPhase = sorted.filter((t) => t >= startMs && t < endMs);
+    const from = index === 0 ? Number.NEGATIVE_INFINITY : startMs;
+    const to = index === plan.length - 1 ? Number.POSITIVE_INFINITY : endMs;
+    const inPhase = sorted.filter((t) => t >= from && t < to);
     const rate = measuredRate(inPhase);
     const report: PhaseReport = {
       index,

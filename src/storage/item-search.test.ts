@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ParsedFilter } from './messages.js';
 import { likeToGlob } from './search-filters.js';
 import { jsonPathText, parsePathText, pathIndexName } from './search-path.js';
-import { CREATION_ORDER, type SearchFixture, searchFixture } from './search-test-fixture.js';
+import { type SearchFixture, searchFixture } from './search-test-fixture.js';
 
 /** Names matching one filter, in creation order. */
 const match = (f: SearchFixture, filter: ParsedFilter) =>
@@ -73,123 +73,6 @@ describe('pubsub.items.search: parsed-data operators', () => {
       ).toEqual(['a2', 'a1']);
     });
   }
-
-  it('list path side table follows upserts, parsed updates and deletes', async () => {
-    const f = await searchFixture();
-    f.request({ type: 'pubsub.paths.ensure', listPaths: [['tags']] });
-    const target = { profile: 'alice', service: 's1', node: 'blog' };
-    const overlap = (tag: string) => match(f, { path: ['tags'], op: 'overlap', value: [tag] });
-    f.request({
-      type: 'pubsub.items.upsert',
-      ...target,
-      items: [{ name: 'a2', data: '<e/>', parsed: { tags: ['go'] } }],
-    });
-    expect(overlap('js')).toEqual([]);
-    expect(overlap('go')).toEqual(['a2']);
-    f.request({
-      type: 'pubsub.items.upsert',
-      ...target,
-      items: [{ name: 'a9', data: '<e/>', parsed: { tags: ['go', 'new'] } }],
-    });
-    expect(overlap('go')).toEqual(['a2', 'a9']);
-    f.request({ type: 'pubsub.items.delete', ...target, names: ['a9', 'a1'] });
-    expect(overlap('new')).toEqual([]);
-    expect(overlap('xmpp')).toEqual([]);
-    f.request({ type: 'pubsub.purge', nodes: ['blog'] });
-    expect(
-      f.db.get('SELECT count(*) AS c FROM pubsub_item_values WHERE path_key = ?', ['$.tags']),
-    ).toEqual({ c: 2 }); // t1's two tags remain
-  });
-});
-
-describe('pubsub.items.search: filters, order, paging, payload', () => {
-  it('node filters and item names', async () => {
-    const f = await searchFixture();
-    const asc = { orderBy: 'creation', order: 'asc' } as const;
-    expect(f.names({ ...asc, profiles: ['bob'] })).toEqual(['m1', 'm2']);
-    expect(f.names({ ...asc, services: ['s2'] })).toEqual(['t1']);
-    expect(f.names({ ...asc, nodes: ['blog'] })).toEqual(['a1', 'a2', 'a3']);
-    expect(f.names({ ...asc, types: ['ticket'] })).toEqual(['t1']);
-    expect(f.names({ ...asc, types: [null] })).toEqual(['m1', 'm2']);
-    expect(f.names({ ...asc, types: ['blog', null] })).toEqual(['a1', 'a2', 'a3', 'm1', 'm2']);
-    expect(f.names({ ...asc, subtypes: ['bug'] })).toEqual(['t1']);
-    expect(f.names({ ...asc, subtypes: [null] })).toEqual(['a1', 'a2', 'a3', 'm1', 'm2']);
-    expect(f.names({ ...asc, names: ['t1', 'a1'] })).toEqual(['a1', 't1']);
-    expect(f.names({ ...asc, names: [] })).toEqual([]);
-  });
-
-  it('orders by creation, modification, item, path and rank; index and limit', async () => {
-    const f = await searchFixture();
-    const reversed = [...CREATION_ORDER].reverse();
-    expect(f.names({})).toEqual(reversed); // default: creation, newest first
-    expect(f.names({ orderBy: 'creation', order: 'asc' })).toEqual(CREATION_ORDER);
-    expect(f.names({ orderBy: 'modification', order: 'asc' })).toEqual(reversed);
-    expect(f.names({ orderBy: 'modification' })).toEqual(CREATION_ORDER);
-    expect(f.names({ orderBy: 'item' })).toEqual(['a1', 'a2', 'a3', 'm1', 'm2', 't1']);
-    expect(f.names({ orderBy: [{ by: 'item', order: 'desc' }] })).toEqual([
-      't1',
-      'm2',
-      'm1',
-      'a3',
-      'a2',
-      'a1',
-    ]);
-    // SQLite puts NULL (m2 has no parsed data) first in ascending order.
-    expect(f.names({ orderBy: [{ path: ['n'] }] })).toEqual(['m2', 'a1', 'a2', 'a3', 't1', 'm1']);
-    expect(f.names({ orderBy: [{ path: ['n'], order: 'desc' }] })).toEqual([
-      'm1',
-      't1',
-      'a3',
-      'a2',
-      'a1',
-      'm2',
-    ]);
-    // Byte order: 'xmpp' > 'js' > 'XMPP' > NULL.
-    expect(
-      f.names({ nodes: ['blog', 'tickets'], orderBy: [{ path: ['tags', 0], order: 'desc' }] }),
-    ).toEqual(['a1', 'a2', 't1', 'a3']);
-    // Two keys: only a3 has `flag`; the ties (NULL) follow the second key.
-    expect(f.names({ orderBy: [{ path: ['flag'] }, { by: 'creation', order: 'desc' }] })).toEqual([
-      'm2',
-      'm1',
-      't1',
-      'a2',
-      'a1',
-      'a3',
-    ]);
-    expect(f.names({ orderBy: [{ path: ['flag'] }, { by: 'creation', order: 'asc' }] })).toEqual([
-      'a1',
-      'a2',
-      't1',
-      'm1',
-      'm2',
-      'a3',
-    ]);
-    expect(f.names({ orderBy: 'creation', order: 'asc', index: 1, limit: 2 })).toEqual([
-      'a2',
-      'a3',
-    ]);
-    expect(f.names({ orderBy: 'creation', order: 'asc', index: 5, limit: 10 })).toEqual(['m2']);
-    const ranked = f.request({ type: 'pubsub.items.search', query: 'hello' });
-    expect(ranked.map((h) => h.name)).toEqual(['a2', 'a1']); // "hello hello" ranks first
-    const ranks = ranked.map((h) => h.rank as number);
-    expect(ranks[0]).toBeLessThan(ranks[1] as number);
-    expect(f.names({ query: 'hello', orderBy: 'rank', order: 'desc' })).toEqual(['a1', 'a2']);
-    expect(f.names({ query: 'hello OR bug', orderBy: 'item' })).toEqual(['a1', 'a2', 't1']);
-    expect(f.names({ query: 'hello', parsed: [{ path: ['n'], op: 'gt', value: 1 }] })).toEqual([
-      'a2',
-    ]);
-  });
-
-  it('returns the raw payload only when asked', async () => {
-    const f = await searchFixture();
-    const [plain] = f.request({ type: 'pubsub.items.search', names: ['a1'] });
-    expect(plain).not.toHaveProperty('data');
-    expect(plain?.parsed).toMatchObject({ title: 'Hello World' });
-    const [full] = f.request({ type: 'pubsub.items.search', names: ['a1'], withPayload: true });
-    expect(full?.data).toBe('<entry><title>hello world</title></entry>');
-    expect(full).toMatchObject({ profile: 'alice', service: 's1', node: 'blog', created: 1 });
-  });
 });
 
 describe('search paths', () => {

@@ -10,73 +10,7 @@ import { StorageEngine } from './storage-engine.js';
 
 type Search = Omit<Extract<StorageRequest, { type: 'pubsub.items.search' }>, 'type'>;
 
-const INJECTIONS: [string, unknown][] = [
-  ['path', { parsed: [{ path: ["a'); DROP TABLE pubsub_items;--"], op: 'eq', value: 1 }] }],
-  ['path', { parsed: [{ path: ['$.a'], op: 'eq', value: 1 }] }],
-  ['path', { parsed: [{ path: ['..'], op: 'eq', value: 1 }] }],
-  ['path', { parsed: [{ path: ['a', -1], op: 'eq', value: 1 }] }],
-  ['path', { parsed: [{ path: ['a', 1.5], op: 'eq', value: 1 }] }],
-  ['path', { parsed: [{ path: [], op: 'eq', value: 1 }] }],
-  ['path', { parsed: [{ path: 'title', op: 'eq', value: 1 }] }],
-  ['op', { parsed: [{ path: ['n'], op: '= 1; DROP TABLE pubsub_items; --', value: 1 }] }],
-  ['op', { parsed: [{ path: ['n'], op: 'toString', value: 1 }] }],
-  ['op', { parsed: [{ path: ['n'], op: '__proto__', value: 1 }] }],
-  ['value', { parsed: [{ path: ['n'], op: 'eq', value: { a: 1 } }] }],
-  ['value', { parsed: [{ path: ['n'], op: 'in', value: [] }] }],
-  ['value', { parsed: [{ path: ['n'], op: 'between', value: [1] }] }],
-  ['value', { parsed: [{ path: ['n'], op: 'like', value: 3 }] }],
-  ['value', { parsed: [{ path: ['tags'], op: 'overlap', value: [[1]] }] }],
-  ['value', { parsed: [{ path: ['n'], op: 'gt', value: Number.NaN }] }],
-  ['order', { orderBy: [{ path: ['n desc; DROP TABLE pubsub_items'] }] }],
-  ['order', { orderBy: [{ by: 'rank; DROP TABLE pubsub_items' }] }],
-  ['order', { orderBy: 'creation', order: 'asc; DROP TABLE pubsub_items' }],
-  ['order', { orderBy: 'rank' }],
-  ['order', { orderBy: [] }],
-  ['filter', { parsed: 'n == 1' }],
-  ['payload', { withPayload: 'yes' }],
-];
-
 describe('search and pubsub.paths.ensure: validation', () => {
-  it('injection attempts in paths, operators, values and order fail with bad-argument and change nothing', async () => {
-    const f = await searchFixture();
-    const state = () => ({
-      schema: f.db.all('SELECT type, name, sql FROM sqlite_master ORDER BY name'),
-      items: f.db.all('SELECT id, name, parsed FROM pubsub_items ORDER BY id'),
-    });
-    const before = state();
-    for (const [part, query] of INJECTIONS) {
-      let error: unknown;
-      try {
-        f.request({ type: 'pubsub.items.search', ...(query as Search) });
-      } catch (caught) {
-        error = caught;
-      }
-      expect({ query, code: (error as { code?: string })?.code }).toEqual({
-        query,
-        code: 'storage.bad-argument',
-      });
-      const message = (error as Error).message;
-      expect({ part, message }).toEqual({ part, message: expect.stringMatching(/\S/) });
-    }
-    for (const bad of [
-      { indexedPaths: [["a'); DROP TABLE pubsub_items;--"]] },
-      { indexedPaths: [['$', 'a']] },
-      { listPaths: [['..']] },
-      { listPaths: 'tags' },
-      { indexedPaths: [['ok'], ['x y']] },
-    ]) {
-      expect(() =>
-        f.request({ type: 'pubsub.paths.ensure', ...(bad as object) } as StorageRequest),
-      ).toThrow(expect.objectContaining({ code: 'storage.bad-argument' }));
-    }
-    expect(state()).toEqual(before);
-    // A hostile value is only ever data: it is bound and matches nothing.
-    expect(
-      f.names({ parsed: [{ path: ['title'], op: 'eq', value: "'; DROP TABLE pubsub_items;--" }] }),
-    ).toEqual([]);
-    expect(state()).toEqual(before);
-  });
-
   it('error messages say what is wrong', async () => {
     const f = await searchFixture();
     const message = (query: unknown) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ParsedFilter } from './messages.js';
+import { OPERATOR_CASES } from './search-data-test-fixture.js';
 import { likeToGlob } from './search-filters.js';
 import { jsonPathText, parsePathText, pathIndexName } from './search-path.js';
 import { type SearchFixture, searchFixture } from './search-test-fixture.js';
@@ -7,45 +8,6 @@ import { type SearchFixture, searchFixture } from './search-test-fixture.js';
 /** Names matching one filter, in creation order. */
 const match = (f: SearchFixture, filter: ParsedFilter) =>
   f.names({ parsed: [filter], orderBy: 'creation', order: 'asc' });
-
-const OPERATOR_CASES: [ParsedFilter, string[]][] = [
-  [{ path: ['title'], op: '==', value: 'Hello World' }, ['a1']],
-  [{ path: ['n'], op: 'eq', value: 2 }, ['a2']],
-  [{ path: ['flag'], op: 'eq', value: true }, ['a3']],
-  [{ path: ['n'], op: 'eq', value: null }, ['m2']],
-  [{ path: ['n'], op: '!=', value: 2 }, ['a1', 'a3', 't1', 'm1', 'm2']],
-  [{ path: ['n'], op: 'ne', value: null }, ['a1', 'a2', 'a3', 't1', 'm1']],
-  [{ path: ['n'], op: '>', value: 2 }, ['a3', 't1', 'm1']],
-  [{ path: ['n'], op: 'gt', value: 5 }, ['m1']],
-  [{ path: ['n'], op: '>=', value: 5 }, ['t1', 'm1']],
-  [{ path: ['n'], op: 'ge', value: 3 }, ['a3', 't1', 'm1']],
-  // Strictly less: Libervia's `<` would include a3 (n = 3).
-  [{ path: ['n'], op: '<', value: 3 }, ['a1', 'a2']],
-  [{ path: ['n'], op: 'lt', value: 1 }, []],
-  [{ path: ['n'], op: '<=', value: 3 }, ['a1', 'a2', 'a3']],
-  [{ path: ['n'], op: 'le', value: 1 }, ['a1']],
-  [{ path: ['published'], op: 'lt', value: '2024-02-01' }, ['a1']],
-  [{ path: ['n'], op: 'between', value: [2, 5] }, ['a2', 'a3', 't1']],
-  [{ path: ['n'], op: 'in', value: [1, 10] }, ['a1', 'm1']],
-  [{ path: ['n'], op: 'not_in', value: [1, 10] }, ['a2', 'a3', 't1', 'm2']],
-  [{ path: ['tags'], op: 'overlap', value: ['xmpp', 'js'] }, ['a1', 'a2']],
-  [{ path: ['tags'], op: 'overlap', value: 'bug' }, ['t1']],
-  [{ path: ['tags'], op: 'ioverlap', value: ['xmpp'] }, ['a1', 't1']],
-  [{ path: ['tags'], op: 'ioverlap', value: ['RUST', 'nope'] }, ['a1']],
-  [{ path: ['tags'], op: 'disjoint', value: ['xmpp', 'js'] }, ['a3', 't1', 'm1', 'm2']],
-  [{ path: ['tags'], op: 'idisjoint', value: ['XMPP'] }, ['a2', 'a3', 'm1', 'm2']],
-  [{ path: ['title'], op: 'like', value: 'hello%' }, ['a2']],
-  [{ path: ['title'], op: 'like', value: 'Bug 5_\\%' }, []],
-  [{ path: ['title'], op: 'like', value: 'Bug 5_%' }, ['t1']],
-  [{ path: ['title'], op: 'like', value: 'x*y' }, ['m1']],
-  [{ path: ['title'], op: 'like', value: 'x*' }, []],
-  [{ path: ['title'], op: 'ilike', value: 'hello%' }, ['a1', 'a2']],
-  [{ path: ['title'], op: 'not_like', value: 'hello%' }, ['a1', 'a3', 't1', 'm1', 'm2']],
-  [{ path: ['title'], op: 'not_ilike', value: 'HELLO%' }, ['a3', 't1', 'm1', 'm2']],
-  [{ path: ['author', 'jid'], op: 'eq', value: 'a@x' }, ['a1']],
-  [{ path: ['tags', 0], op: 'eq', value: 'XMPP' }, ['t1']],
-  [{ path: ['fields', 'status'], op: '==', value: 'open' }, ['t1']],
-];
 
 describe('pubsub.items.search: parsed-data operators', () => {
   for (const listPaths of [false, true]) {

@@ -5,8 +5,9 @@
 import { dispatch } from './dispatch.js';
 import { indexPending } from './fts-catch-up.js';
 import type { HandlerContext } from './handler-context.js';
-import type { Json, StorageRequest, StorageResponse } from './messages.js';
+import type { StorageRequest, StorageResponse } from './messages.js';
 import { loadMigrations, migrateTo } from './migrator.js';
+import { CREATION_ORDER, SEARCH_ITEMS } from './search-data-test-fixture.js';
 import { loadSqlJs, SqlDatabase } from './sql-database.js';
 import { silentLog } from './storage-log.js';
 
@@ -18,35 +19,7 @@ export interface SearchFixture {
   names(query: Omit<Extract<StorageRequest, { type: 'pubsub.items.search' }>, 'type'>): string[];
 }
 
-const ITEMS: Record<string, { node: string; parsed?: Json; text: string }> = {
-  a1: {
-    node: 'blog',
-    text: 'hello world',
-    parsed: {
-      title: 'Hello World',
-      n: 1,
-      tags: ['xmpp', 'Rust'],
-      author: { jid: 'a@x' },
-      published: '2024-01-01',
-    },
-  },
-  a2: {
-    node: 'blog',
-    text: 'hello hello there',
-    parsed: { title: 'hello there', n: 2, tags: ['js'], published: '2024-02-01' },
-  },
-  a3: { node: 'blog', text: 'other', parsed: { title: 'Other', n: 3, tags: [], flag: true } },
-  t1: {
-    node: 'tickets',
-    text: 'bug report',
-    parsed: { title: 'Bug 50%', n: 5, tags: ['XMPP', 'bug'], fields: { status: 'open' } },
-  },
-  m1: { node: 'misc', text: 'misc', parsed: { title: 'x*y', n: 10 } },
-  m2: { node: 'misc', text: 'no parsed data' },
-};
-
-/** Creation order a1..m2 (1..6); modification order reversed (10..5). */
-export const CREATION_ORDER = ['a1', 'a2', 'a3', 't1', 'm1', 'm2'];
+export { CREATION_ORDER };
 
 export async function searchFixture(): Promise<SearchFixture> {
   const db = new SqlDatabase(await loadSqlJs());
@@ -72,7 +45,7 @@ export async function searchFixture(): Promise<SearchFixture> {
   ];
   for (const n of nodes) request({ type: 'pubsub.node.set', ...n });
   CREATION_ORDER.forEach((name, i) => {
-    const item = ITEMS[name];
+    const item = SEARCH_ITEMS[name];
     const node = nodes.find((n) => n.node === item?.node);
     if (item === undefined || node === undefined) throw new Error(name);
     request({

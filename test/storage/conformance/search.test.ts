@@ -5,40 +5,15 @@
  * prefixes) and payloads — and reject hostile input the same way.
  */
 import { expect, it } from 'vitest';
-import type { Json, ParsedFilter, StorageRequest } from '../../../src/storage/messages.js';
+import type { ParsedFilter, StorageRequest } from '../../../src/storage/messages.js';
+import {
+  CREATION_ORDER,
+  OPERATOR_CASES,
+  SEARCH_ITEMS,
+} from '../../../src/storage/search-data-test-fixture.js';
 import { describeBackends, type Harness } from './backends.js';
 
 type Search = Omit<Extract<StorageRequest, { type: 'pubsub.items.search' }>, 'type'>;
-
-const ITEMS: Record<string, { node: string; parsed?: Json; text: string }> = {
-  a1: {
-    node: 'blog',
-    text: 'hello world',
-    parsed: {
-      title: 'Hello World',
-      n: 1,
-      tags: ['xmpp', 'Rust'],
-      author: { jid: 'a@x' },
-      published: '2024-01-01',
-    },
-  },
-  a2: {
-    node: 'blog',
-    text: 'hello hello there',
-    parsed: { title: 'hello there', n: 2, tags: ['js'], published: '2024-02-01' },
-  },
-  a3: { node: 'blog', text: 'other', parsed: { title: 'Other', n: 3, tags: [], flag: true } },
-  t1: {
-    node: 'tickets',
-    text: 'bug report',
-    parsed: { title: 'Bug 50%', n: 5, tags: ['XMPP', 'bug'], fields: { status: 'open' } },
-  },
-  m1: { node: 'misc', text: 'misc', parsed: { title: 'x*y', n: 10 } },
-  m2: { node: 'misc', text: 'no parsed data' },
-};
-
-/** Creation order a1..m2 (1..6); modification order reversed (10..5). */
-const CREATION_ORDER = ['a1', 'a2', 'a3', 't1', 'm1', 'm2'];
 
 interface Fixture {
   readonly h: Harness;
@@ -57,7 +32,7 @@ async function searchFixture(h: Harness): Promise<Fixture> {
   ];
   for (const n of nodes) await h.one({ type: 'pubsub.node.set', ...n });
   for (const [i, name] of CREATION_ORDER.entries()) {
-    const item = ITEMS[name];
+    const item = SEARCH_ITEMS[name];
     const node = nodes.find((n) => n.node === item?.node);
     if (item === undefined || node === undefined) throw new Error(name);
     await h.one({
@@ -83,45 +58,6 @@ async function searchFixture(h: Harness): Promise<Fixture> {
       (await h.one({ type: 'pubsub.items.search', ...query })).map((hit) => hit.name),
   };
 }
-
-const OPERATOR_CASES: [ParsedFilter, string[]][] = [
-  [{ path: ['title'], op: '==', value: 'Hello World' }, ['a1']],
-  [{ path: ['n'], op: 'eq', value: 2 }, ['a2']],
-  [{ path: ['flag'], op: 'eq', value: true }, ['a3']],
-  [{ path: ['n'], op: 'eq', value: null }, ['m2']],
-  [{ path: ['n'], op: '!=', value: 2 }, ['a1', 'a3', 't1', 'm1', 'm2']],
-  [{ path: ['n'], op: 'ne', value: null }, ['a1', 'a2', 'a3', 't1', 'm1']],
-  [{ path: ['n'], op: '>', value: 2 }, ['a3', 't1', 'm1']],
-  [{ path: ['n'], op: 'gt', value: 5 }, ['m1']],
-  [{ path: ['n'], op: '>=', value: 5 }, ['t1', 'm1']],
-  [{ path: ['n'], op: 'ge', value: 3 }, ['a3', 't1', 'm1']],
-  // Strictly less: Libervia's `<` would include a3 (n = 3).
-  [{ path: ['n'], op: '<', value: 3 }, ['a1', 'a2']],
-  [{ path: ['n'], op: 'lt', value: 1 }, []],
-  [{ path: ['n'], op: '<=', value: 3 }, ['a1', 'a2', 'a3']],
-  [{ path: ['n'], op: 'le', value: 1 }, ['a1']],
-  [{ path: ['published'], op: 'lt', value: '2024-02-01' }, ['a1']],
-  [{ path: ['n'], op: 'between', value: [2, 5] }, ['a2', 'a3', 't1']],
-  [{ path: ['n'], op: 'in', value: [1, 10] }, ['a1', 'm1']],
-  [{ path: ['n'], op: 'not_in', value: [1, 10] }, ['a2', 'a3', 't1', 'm2']],
-  [{ path: ['tags'], op: 'overlap', value: ['xmpp', 'js'] }, ['a1', 'a2']],
-  [{ path: ['tags'], op: 'overlap', value: 'bug' }, ['t1']],
-  [{ path: ['tags'], op: 'ioverlap', value: ['xmpp'] }, ['a1', 't1']],
-  [{ path: ['tags'], op: 'ioverlap', value: ['RUST', 'nope'] }, ['a1']],
-  [{ path: ['tags'], op: 'disjoint', value: ['xmpp', 'js'] }, ['a3', 't1', 'm1', 'm2']],
-  [{ path: ['tags'], op: 'idisjoint', value: ['XMPP'] }, ['a2', 'a3', 'm1', 'm2']],
-  [{ path: ['title'], op: 'like', value: 'hello%' }, ['a2']],
-  [{ path: ['title'], op: 'like', value: 'Bug 5_\\%' }, []],
-  [{ path: ['title'], op: 'like', value: 'Bug 5_%' }, ['t1']],
-  [{ path: ['title'], op: 'like', value: 'x*y' }, ['m1']],
-  [{ path: ['title'], op: 'like', value: 'x*' }, []],
-  [{ path: ['title'], op: 'ilike', value: 'hello%' }, ['a1', 'a2']],
-  [{ path: ['title'], op: 'not_like', value: 'hello%' }, ['a1', 'a3', 't1', 'm1', 'm2']],
-  [{ path: ['title'], op: 'not_ilike', value: 'HELLO%' }, ['a3', 't1', 'm1', 'm2']],
-  [{ path: ['author', 'jid'], op: 'eq', value: 'a@x' }, ['a1']],
-  [{ path: ['tags', 0], op: 'eq', value: 'XMPP' }, ['t1']],
-  [{ path: ['fields', 'status'], op: '==', value: 'open' }, ['t1']],
-];
 
 /** Names matching one filter, in creation order. */
 const match = (f: Fixture, filter: ParsedFilter) =>

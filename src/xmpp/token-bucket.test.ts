@@ -19,6 +19,23 @@ describe('createTokenBucket', () => {
     expect(bucket.waiting).toBe(0);
   });
 
+  it('changes its rate while callers wait: earned tokens stay, the next come at the new rate', async () => {
+    const clock = new SimulatedClock(0);
+    const bucket = createTokenBucket({ ratePerSecond: 1, burst: 1, clock });
+    await bucket.acquire();
+    const granted: number[] = [];
+    for (let i = 0; i < 3; i++) void bucket.acquire().then(() => granted.push(clock.now()));
+    await clock.advance(500); // half a token earned at 1/s
+    expect(granted).toEqual([]);
+    bucket.setRate(10);
+    expect(bucket.rate).toBe(10);
+    await clock.advance(50); // 0.5 + 0.5: the first waiter
+    expect(granted).toEqual([550]);
+    await clock.advance(200);
+    expect(granted).toEqual([550, 650, 750]);
+    expect(() => bucket.setRate(0)).toThrow(RangeError);
+  });
+
   it('refills to at most burst while idle', async () => {
     const clock = new SimulatedClock(0);
     const bucket = createTokenBucket({ ratePerSecond: 100, burst: 5, clock });

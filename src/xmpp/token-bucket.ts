@@ -14,6 +14,10 @@ export interface TokenBucket {
   available(): number;
   /** Callers waiting for a token. */
   readonly waiting: number;
+  /** Tokens earned per second. */
+  readonly rate: number;
+  /** Changes the refill rate from now on (tokens already earned stay); throws a RangeError unless > 0. */
+  setRate(perSecond: number): void;
 }
 
 interface Waiter {
@@ -33,7 +37,8 @@ export function createTokenBucket(options: {
   burst: number;
   clock: Clock;
 }): TokenBucket {
-  const { ratePerSecond, burst, clock } = options;
+  const { burst, clock } = options;
+  let ratePerSecond = options.ratePerSecond;
   if (!(ratePerSecond > 0) || !(burst >= 1))
     throw new RangeError('token bucket needs rate > 0, burst >= 1');
   let tokens = burst;
@@ -97,6 +102,15 @@ export function createTokenBucket(options: {
     },
     get waiting() {
       return queue.length;
+    },
+    get rate() {
+      return ratePerSecond;
+    },
+    setRate(perSecond) {
+      if (!(perSecond > 0)) throw new RangeError('token bucket needs rate > 0');
+      refill();
+      ratePerSecond = perSecond;
+      if (queue.length > 0) pump();
     },
   };
 }

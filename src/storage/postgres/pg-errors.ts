@@ -4,12 +4,17 @@
  * acknowledged. Rejected data (classes 22 and 23) is `storage.bad-argument`; anything else
  * `storage.statement-failed`. See https://www.postgresql.org/docs/15/errcodes-appendix.html
  */
-import { AviaryError } from '../../errors.js';
+import { AviaryError, isAviaryError } from '../../errors.js';
 
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND']);
 
-/** True when `error` means the server or the connection went away. */
+/**
+ * True when `error` means the server or the connection went away — including a request's
+ * failure already typed `storage.unavailable` on its way up (a server still starting up,
+ * 57P03, is found by the request that meets it, not by the batch).
+ */
 export function isConnectionLoss(error: unknown): boolean {
+  if (isAviaryError(error, 'storage.unavailable')) return true;
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
@@ -24,6 +29,7 @@ export function isConnectionLoss(error: unknown): boolean {
 
 /** The error a batch's requests get when the server is unreachable. */
 export function unavailable(cause: unknown): AviaryError {
+  if (isAviaryError(cause, 'storage.unavailable')) return cause;
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new AviaryError(
     'storage.unavailable',

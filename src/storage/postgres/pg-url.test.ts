@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isConnectionLoss } from './pg-errors.js';
+import { AviaryError } from '../../errors.js';
+import { isConnectionLoss, unavailable } from './pg-errors.js';
 import { isPostgresUrl, redactUrl } from './pg-url.js';
 
 describe('PostgreSQL URLs and errors', () => {
@@ -27,5 +28,16 @@ describe('PostgreSQL URLs and errors', () => {
     expect(isConnectionLoss(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isConnectionLoss(withCode('23505', 'duplicate key'))).toBe(false);
     expect(isConnectionLoss(withCode('42601', 'syntax error'))).toBe(false);
+  });
+
+  it('keeps a request failure already typed storage.unavailable a connection loss, wrapped once', () => {
+    const starting = Object.assign(new Error('the database system is starting up'), {
+      code: '57P03',
+    });
+    const typed = unavailable(starting);
+    expect(typed.code).toBe('storage.unavailable');
+    expect(isConnectionLoss(typed)).toBe(true);
+    expect(unavailable(typed)).toBe(typed);
+    expect(isConnectionLoss(new AviaryError('storage.bad-argument', 'x'))).toBe(false);
   });
 });

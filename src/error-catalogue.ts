@@ -58,6 +58,10 @@ export const ERROR_CATALOGUE = {
   'config.invalid': { status: 400, meaning: 'the configuration failed validation' },
 
   // Actor kernel (src/actors)
+  'actor.not-cloneable': {
+    status: 500,
+    meaning: 'a message could not be handed to a worker thread (structured clone failed)',
+  },
   'actor.ask-aborted': { status: 500, meaning: 'an ask was aborted by its caller' },
   'actor.ask-timeout': { status: 504, meaning: 'an actor did not reply in time' },
   'actor.failed': { status: 500, meaning: 'an actor failed while handling a message' },

@@ -243,7 +243,7 @@ export class ActorSystem {
   #deadLetter(
     actorId: string,
     message: unknown,
-    reason: 'stopped' | 'overflow' | 'rejected-on-stop',
+    reason: 'stopped' | 'overflow' | 'rejected-on-stop' | 'not-cloneable',
   ): void {
     this.#deadLetters++;
     const replyTo = replyAddressOf(message);

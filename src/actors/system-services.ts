@@ -18,7 +18,7 @@ export interface SystemServices {
   deadLetter(
     actorId: string,
     message: unknown,
-    reason: 'stopped' | 'overflow' | 'rejected-on-stop',
+    reason: 'stopped' | 'overflow' | 'rejected-on-stop' | 'not-cloneable',
   ): void;
   resolveAsk(to: ReplyTo<unknown>, value: unknown): void;
   rejectAsk(to: ReplyTo<unknown>, error: unknown): void;

@@ -139,7 +139,7 @@ export type SystemEvent =
   | {
       readonly type: 'message-dropped';
       readonly actorId: string;
-      readonly reason: 'overflow' | 'stopped' | 'rejected-on-stop';
+      readonly reason: 'overflow' | 'stopped' | 'rejected-on-stop' | 'not-cloneable';
       readonly message: unknown;
     }
   | { readonly type: 'dead-letter'; readonly actorId: string; readonly message: unknown };

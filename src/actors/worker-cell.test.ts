@@ -34,6 +34,24 @@ describe('worker-thread actors', () => {
     }
   });
 
+  it('refuses only the message that cannot be cloned; the rest of its batch still arrives', async () => {
+    const system = new ActorSystem();
+    const ref = system.spawnWorker<EchoMessage>('echo', spec({ start: 0 }));
+    try {
+      // Same tick, so one batch: a tell, an ask carrying a function, another tell.
+      ref.tell({ type: 'count' });
+      const refused = ref
+        .ask((replyTo) => ({ type: 'echo', value: { f: () => 1 }, replyTo }))
+        .catch((e: unknown) => e);
+      ref.tell({ type: 'count' });
+      expect(isAviaryError(await refused, 'actor.not-cloneable')).toBe(true);
+      expect(await ref.ask<number>((replyTo) => ({ type: 'total', replyTo }))).toBe(2);
+      expect(ref.alive).toBe(true);
+    } finally {
+      await system.shutdown();
+    }
+  });
+
   it('brings typed errors back across the thread boundary', async () => {
     const system = new ActorSystem();
     const ref = system.spawnWorker<EchoMessage>('echo', spec());

@@ -166,7 +166,7 @@ export class WorkerCell implements Cell {
     if (replyTo) this.#inFlightAsks.add(replyTo.askId);
     this.#unacked++;
     if (this.#spec.batching === false) {
-      this.#post({ t: 'msgs', msgs: [message] });
+      this.#postMessages([message]);
       return;
     }
     this.#outbox.push(message);
@@ -181,7 +181,47 @@ export class WorkerCell implements Cell {
     if (this.#outbox.length === 0) return;
     const msgs = this.#outbox;
     this.#outbox = [];
-    this.#post({ t: 'msgs', msgs });
+    this.#postMessages(msgs);
+  }
+
+  /**
+   * Posts messages to the worker. One that cannot be structured-cloned (a function, a class
+   * instance with private state, a too-deep value) is refused alone — its ask rejected with
+   * `actor.not-cloneable`, a tell sent to dead letters — and the rest of its batch still goes;
+   * the failure never escapes as an uncaught exception (this runs in a microtask).
+   */
+  #postMessages(msgs: unknown[]): void {
+    try {
+      this.#post({ t: 'msgs', msgs });
+      return;
+    } catch (error) {
+      if (msgs.length === 1) {
+        this.#refuse(msgs[0], error);
+        return;
+      }
+    }
+    for (const message of msgs) {
+      try {
+        this.#post({ t: 'msgs', msgs: [message] });
+      } catch (error) {
+        this.#refuse(message, error);
+      }
+    }
+  }
+
+  #refuse(message: unknown, cause: unknown): void {
+    this.#unacked = Math.max(0, this.#unacked - 1);
+    const error = new AviaryError(
+      'actor.not-cloneable',
+      `${this.id}: a message cannot be handed to the worker thread (${(cause as Error)?.message ?? String(cause)})`,
+      { cause },
+    );
+    const replyTo = replyAddressOf(message);
+    if (replyTo !== undefined && this.#inFlightAsks.delete(replyTo.askId)) {
+      this.#sys.rejectAsk(replyTo, error);
+    } else {
+      this.#sys.deadLetter(this.id, message, 'not-cloneable');
+    }
   }
 
   #post(message: ToWorker): void {

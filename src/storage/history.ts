@@ -15,35 +15,11 @@ import {
   requireString,
   toJsonText,
 } from './handler-context.js';
+import { checkType, langMap } from './history-arguments.js';
 import type { SqlValue } from './journal.js';
 import type { HistoryMessage, MessageType, StorageRequest } from './messages.js';
 
 type Of<T extends StorageRequest['type']> = Extract<StorageRequest, { type: T }>;
-
-const TYPES: ReadonlySet<string> = new Set([
-  'chat',
-  'error',
-  'groupchat',
-  'headline',
-  'normal',
-  'info',
-]);
-
-function checkType(type: unknown): MessageType {
-  if (typeof type !== 'string' || !TYPES.has(type))
-    throw badArgument(`bad message type ${String(type)}`);
-  return type as MessageType;
-}
-
-function langMap(value: unknown, field: string): [string, string][] {
-  if (value === undefined) return [];
-  if (typeof value !== 'object' || value === null) throw badArgument(`${field} must be an object`);
-  const entries = Object.entries(value as Record<string, unknown>);
-  for (const [, text] of entries) {
-    if (typeof text !== 'string') throw badArgument(`${field} values must be strings`);
-  }
-  return entries as [string, string][];
-}
 
 export function addHistory(
   ctx: HandlerContext,

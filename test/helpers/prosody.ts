@@ -39,6 +39,12 @@ export interface ProsodyOptions {
   readonly logLevel?: 'debug' | 'info' | 'warn';
   /** Extra Lua lines appended to the global section. */
   readonly extraConfig?: string;
+  /** Modules loaded beside the defaults (e.g. `mam`, `carbons`, `smacks`). */
+  readonly modules?: readonly string[];
+  /** Default modules to leave out (e.g. `offline`, so messages to an offline account go only to MAM). */
+  readonly withoutModules?: readonly string[];
+  /** Hosts a MUC service (XEP-0045) at `conference.<domain>`, with room archives (`muc_mam`). */
+  readonly muc?: boolean;
 }
 
 export interface ProsodyFixture {
@@ -47,6 +53,8 @@ export interface ProsodyFixture {
   readonly componentPort: number;
   readonly componentDomain: string;
   readonly componentSecret: string;
+  /** `conference.<domain>` when started with `muc: true`. */
+  readonly mucDomain: string | undefined;
   /** PEM of the throwaway CA that signed the server certificate. */
   readonly caCertPem: string;
   readonly dataDir: string;
@@ -84,11 +92,34 @@ export async function startProsody(options: ProsodyOptions = {}): Promise<Prosod
   const domain = options.domain ?? 'aviary.test';
   const componentDomain = `component.${domain}`;
   const componentSecret = options.componentSecret ?? 'component-secret';
+  const mucDomain = options.muc === true ? `conference.${domain}` : undefined;
+  const defaultModules = [
+    'roster',
+    'saslauth',
+    'tls',
+    'disco',
+    'pep',
+    'private',
+    'ping',
+    'register',
+    'offline',
+    'version',
+  ];
+  const withoutModules = new Set(options.withoutModules ?? []);
+  const modules = [
+    ...defaultModules.filter((name) => !withoutModules.has(name)),
+    ...(options.modules ?? []),
+  ];
   const dir = mkdtempSync(join(tmpdir(), 'aviary-prosody-'));
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'prosody.log');
   mkdirSync(dataDir, { recursive: true });
-  const certs = makeTestCertificates(dir, [domain, componentDomain, `*.${domain}`]);
+  const certs = makeTestCertificates(dir, [
+    domain,
+    componentDomain,
+    `*.${domain}`,
+    ...(mucDomain ? [mucDomain] : []),
+  ]);
   const [c2sPort, componentPort] = [await freePort(), await freePort()];
 
   const config = `
@@ -108,7 +139,7 @@ https_ports = { }
 c2s_direct_tls_ports = { }
 admin_socket = ${luaString(join(dir, 'admin.sock'))}
 log = { { levels = { min = ${luaString(options.logLevel ?? 'info')} }, to = "file", filename = ${luaString(logFile)} } }
-modules_enabled = { "roster", "saslauth", "tls", "disco", "pep", "private", "ping", "register", "offline", "version" }
+modules_enabled = { ${modules.map(luaString).join(', ')} }
 modules_disabled = { "posix", "limits", "s2s" }
 limits = { }
 -- Nagle off: otherwise the stream header and features after SASL wait for a delayed ACK (~40 ms).
@@ -130,7 +161,16 @@ VirtualHost ${luaString(domain)}
 
 Component ${luaString(componentDomain)}
   component_secret = ${luaString(componentSecret)}
-`;
+${
+  mucDomain
+    ? `
+Component ${luaString(mucDomain)} "muc"
+  modules_enabled = { "muc_mam" }
+  restrict_room_creation = false
+  muc_room_default_public = true
+`
+    : ''
+}`;
   const configFile = join(dir, 'prosody.cfg.lua');
   writeFileSync(configFile, config);
 
@@ -211,6 +251,7 @@ Component ${luaString(componentDomain)}
     componentPort,
     componentDomain,
     componentSecret,
+    mucDomain,
     caCertPem: certs.caCertPem,
     dataDir,
     logFile,

@@ -53,6 +53,20 @@ describe('EntityExtensions', () => {
     expect(reached).toBe(1);
   });
 
+  it('passes a replacement stanza on to lower priorities and the built-in handling', async () => {
+    const ext = new EntityExtensions({ log: silent });
+    const seen: string[] = [];
+    ext.useStanza(async (_s, next) => next(xml('message', { id: 'inner' })), { priority: 5 });
+    ext.useStanza(async (s, next) => {
+      seen.push(`low:${s.attrs.id}`);
+      await next();
+    });
+    await ext.runStanza(xml('message', { id: 'outer' }), async (s) => {
+      seen.push(`built-in:${s.attrs.id}`);
+    });
+    expect(seen).toEqual(['low:inner', 'built-in:inner']);
+  });
+
   it('answers an IQ with the highest-priority handler of its route and unregisters', async () => {
     const ext = new EntityExtensions({ log: silent });
     const route = { type: 'get', xmlns: 'jabber:iq:version', name: 'query' } as const;

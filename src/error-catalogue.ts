@@ -199,6 +199,18 @@ export const ERROR_CATALOGUE = {
   'loadtest.limit': { status: 500, meaning: 'a system limit is too low for the load test' },
   'loadtest.registration-failed': { status: 500, meaning: 'an account could not be registered' },
   'loadtest.remote-target': { status: 400, meaning: 'load tests only target loopback servers' },
+
+  // Roster, presence and subscriptions (src/contacts)
+  'contacts.invalid-jid': { status: 400, meaning: 'a contact JID is not a valid JID' },
+  'contacts.invalid-setting': {
+    status: 400,
+    meaning: 'a roster or carbons setting of a profile is not valid',
+  },
+  'contacts.no-request': {
+    status: 404,
+    meaning: 'no subscription request from this JID waits for an answer',
+  },
+  'contacts.not-client': { status: 400, meaning: 'rosters and carbons belong to profiles only' },
 } as const satisfies Readonly<Record<string, ErrorCodeEntry>>;
 
 /** A catalogued error code. */

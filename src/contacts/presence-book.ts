@@ -75,7 +75,12 @@ export class PresenceBook {
       resources = new Map();
       this.#contacts.set(jid, resources);
     }
-    resources.set(resource, { resource, show: presence.show, priority: presence.priority, ...status });
+    resources.set(resource, {
+      resource,
+      show: presence.show,
+      priority: presence.priority,
+      ...status,
+    });
     return {
       jid,
       resource,

@@ -24,7 +24,11 @@ import {
 } from '../xmpp/roster.js';
 import { type ContactPresence, PresenceBook, type PresenceUpdate } from './presence-book.js';
 import { RosterBook, type RosterChange, type RosterSnapshot } from './roster-book.js';
-import { decide, type SubscriptionDecision, type SubscriptionPolicy } from './subscription-policy.js';
+import {
+  decide,
+  type SubscriptionDecision,
+  type SubscriptionPolicy,
+} from './subscription-policy.js';
 
 /** A subscription request as `subscriptionRequest` carries it (minus the profile). */
 export interface SubscriptionRequestInfo {
@@ -42,7 +46,9 @@ export type RosterEntry = RosterItem & { readonly presence: ContactPresence['res
 export interface ProfileContactsDeps {
   /** The profile's own JID (full once bound). */
   readonly ownJid: () => string;
-  /** IQ and send through the profile's connection (never called from inside its turn). */
+  /** Whether the profile's stream is up and announced (answers wait for it otherwise). */
+  readonly online: () => boolean;
+  /** IQ and send through the profile's connection (never awaited inside its turn). */
   readonly iq: (element: Element, timeoutMs?: number) => Promise<Element>;
   readonly send: (element: Element) => Promise<void>;
   readonly cache: {
@@ -66,6 +72,8 @@ export class ProfileContacts {
   readonly #presence = new PresenceBook();
   readonly #pending = new Map<string, SubscriptionRequestInfo>();
   readonly #pushWaiters = new Map<string, (() => void)[]>();
+  /** Answers to stanzas handled before the stream was announced online (sent once it is). */
+  #unsent: Element[] = [];
   #roster: Promise<RosterBook> | undefined;
   #saving: Promise<void> = Promise.resolve();
 
@@ -100,7 +108,10 @@ export class ProfileContacts {
   async handlePush(stanza: Element): Promise<void> {
     const parsed = parseRosterPush(stanza, this.#deps.ownJid());
     if (!parsed.ok) {
-      this.#deps.log.warn({ from: stanza.attrs.from, reason: parsed.reason }, 'roster push refused');
+      this.#deps.log.warn(
+        { from: stanza.attrs.from, reason: parsed.reason },
+        'roster push refused',
+      );
       this.#reply(iqError(stanza, 'cancel', 'service-unavailable'));
       return;
     }
@@ -191,9 +202,21 @@ export class ProfileContacts {
     return this.#presence.list();
   }
 
-  /** The stream went down: presence seen on it no longer holds. */
-  clearPresence(): void {
+  /** The stream is announced online: answers made while it came up go out now. */
+  streamUp(): void {
+    const unsent = this.#unsent;
+    this.#unsent = [];
+    for (const element of unsent) this.#reply(element);
+  }
+
+  /**
+   * The stream went down: presence seen on it no longer holds, answers to it are moot, and the
+   * server redelivers pending requests at the next login (RFC 6121 §3.1.3).
+   */
+  streamDown(): void {
     this.#presence.clear();
+    this.#pending.clear();
+    this.#unsent = [];
   }
 
   #changed(book: RosterBook, change: RosterChange | undefined): void {
@@ -206,6 +229,12 @@ export class ProfileContacts {
   }
 
   #reply(element: Element): void {
+    // Stanzas arrive from resource binding on, before the entity announces itself online (and
+    // takes sends): what is answered meanwhile waits for `streamUp`.
+    if (!this.#deps.online()) {
+      this.#unsent.push(element);
+      return;
+    }
     this.#deps
       .send(element)
       .catch((error: unknown) => this.#deps.log.warn({ err: error }, 'answer not sent'));

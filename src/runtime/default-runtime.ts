@@ -8,14 +8,17 @@ import type {
 } from '../entities/entity-manager.js';
 import type { HistoryEntry } from '../entities/history-record.js';
 import type { Logger } from '../log.js';
+import { createCarbonsPlugin } from '../plugins/builtin/carbons.js';
 import { echoBotPlugin } from '../plugins/builtin/echo-component.js';
 import { createExampleE2eePlugin } from '../plugins/builtin/example-e2ee.js';
 import { createPubsubCachePlugin } from '../plugins/builtin/pubsub-cache.js';
+import { createRosterPlugin } from '../plugins/builtin/roster.js';
 import type { Plugin } from '../plugins/plugin.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { StorageRequest } from '../storage/messages.js';
 import type { SendRequest, SendResult } from '../workflow/send-pipeline.js';
 import { CachePart } from './cache-part.js';
+import { type ContactsApi, ContactsPart } from './contacts-part.js';
 import { EntitiesPart } from './entities-part.js';
 import { Runtime, type RuntimeServices } from './runtime.js';
 import { StoragePart } from './storage-part.js';
@@ -56,6 +59,7 @@ export class Aviary extends Runtime {
   readonly #storage: StoragePart;
   readonly #entities: EntitiesPart;
   readonly #cache: CachePart;
+  readonly #contacts: ContactsPart;
 
   constructor(options: AviaryOptions = {}) {
     const plugins = new PluginRegistry();
@@ -63,6 +67,8 @@ export class Aviary extends Runtime {
     // The cache starts before the entities (it needs nothing from them) and stops after them;
     // profiles reach it through the built-in `pubsub-cache` plugin.
     const cache = new CachePart({ storage });
+    // Rosters, presence and carbons: started before the profiles whose plugins attach to it.
+    const contacts = new ContactsPart({ storage });
     const entities = new EntitiesPart({
       storage,
       plugins,
@@ -73,13 +79,16 @@ export class Aviary extends Runtime {
       ...(options.config ? { config: options.config } : {}),
       ...(options.log ? { log: options.log } : {}),
       ...(options.api !== undefined ? { api: options.api } : {}),
-      parts: [storage, cache, entities],
+      parts: [storage, cache, contacts, entities],
     });
     this.#cache = cache;
     this.plugins = plugins;
     this.#storage = storage;
     this.#entities = entities;
     plugins.register(createPubsubCachePlugin(cache.port));
+    this.#contacts = contacts;
+    plugins.register(createCarbonsPlugin(contacts.carbonsPort));
+    plugins.register(createRosterPlugin(contacts.contactsPort));
     // The control operations (profiles, messages, history, cache) are served from one table.
     this.addPart({
       name: 'control-operations',
@@ -141,6 +150,11 @@ export class Aviary extends Runtime {
   /** The transparent pubsub cache (getItems, synchronise, purge, reset, search). */
   get cache() {
     return this.#cache.client;
+  }
+
+  /** Rosters, contacts' presence, subscription requests and contact settings of profiles. */
+  get contacts(): ContactsApi {
+    return this.#contacts.api;
   }
 
   /** Registers a pubsub cache analyser (XEP-0060 node type); returns the unregister function. */

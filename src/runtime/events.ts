@@ -1,3 +1,8 @@
+import type {
+  PresenceChangedEvent,
+  RosterChangedEvent,
+  SubscriptionRequestEvent,
+} from '../contacts/contacts-events.js';
 import type { ConnectionStateEvent, MessageNewEvent } from '../entities/entity-ports.js';
 
 /**
@@ -30,6 +35,9 @@ export type RuntimeEvents = {
     readonly reason: string;
   };
   runtimeError: { readonly source: string; readonly message: string };
+  rosterChanged: RosterChangedEvent;
+  presenceChanged: PresenceChangedEvent;
+  subscriptionRequest: SubscriptionRequestEvent;
 };
 
 export type RuntimeEventName = Extract<keyof RuntimeEvents, string>;

@@ -66,6 +66,15 @@ describe('runReceivePipeline', () => {
     expect(f.signals).toEqual([{ type: 'messageNew', direction: 'in', message: r.message }]);
   });
 
+  it("signals a message from the account's own bare JID (another device's) as outgoing", async () => {
+    const f = fakes();
+    const own =
+      '<message xmlns="jabber:client" from="romeo@montague.lit/phone" to="juliet@capulet.lit" type="chat"><body>sent elsewhere</body></message>';
+    const r = await runReceivePipeline(own, f.deps);
+    if (r.outcome !== 'received') throw new Error(`not received: ${r.outcome}`);
+    expect(f.signals).toEqual([{ type: 'messageNew', direction: 'out', message: r.message }]);
+  });
+
   it('messageReceived hooks can cancel before parsing (even an unparseable stanza)', async () => {
     const f = fakes();
     f.hooks.register('messageReceived', {

@@ -13,6 +13,7 @@ import { normalizeComponentNamespace } from './component-namespace.js';
 import { StanzaInvalidError } from './errors.js';
 import type { HookContext, HookPoint, HookRegistry } from './hooks.js';
 import { isEmptyMessage } from './is-empty.js';
+import { bareJid } from './jid.js';
 import type { MessageData } from './message-data.js';
 import { type ParseDeps, parseMessage, stanzaFromText } from './parse-message.js';
 import {
@@ -145,9 +146,10 @@ export const RECEIVE_STAGES: readonly ReceiveStage[] = [
       const message = state.message!;
       const signal = deps.entityKind === 'client';
       if (signal) {
-        await callOutside('signal', () =>
-          deps.emit({ type: 'messageNew', direction: 'in', message }),
-        );
+        // What the account itself sent (a carbon copy from its other device, XEP-0280 §6) is
+        // the profile's outgoing traffic even though it arrives on the stream.
+        const direction = isFromAccount(message.from, deps.ownJid) ? 'out' : 'in';
+        await callOutside('signal', () => deps.emit({ type: 'messageNew', direction, message }));
       }
       const { stored = false, notStoredReason } = state;
       return {
@@ -162,6 +164,15 @@ export const RECEIVE_STAGES: readonly ReceiveStage[] = [
     },
   },
 ];
+
+/** Whether `from` is the account of `ownJid` (same bare JID; both already normalised). */
+function isFromAccount(from: string, ownJid: string): boolean {
+  try {
+    return bareJid(from) === bareJid(ownJid);
+  } catch {
+    return false;
+  }
+}
 
 /** Why a received (non-empty) message is not stored, or `undefined` when it is. */
 export function receiveHistoryDecision(

@@ -51,7 +51,8 @@ const SUBSCRIPTION_TYPES: readonly SubscriptionType[] = [
 export function readPresence(stanza: Element): PresenceReading {
   if (stanza.name !== 'presence') return { kind: 'ignored', reason: 'not a presence' };
   const from = stanza.attrs.from;
-  if (from === undefined || from === '') return { kind: 'ignored', reason: 'presence without from' };
+  if (from === undefined || from === '')
+    return { kind: 'ignored', reason: 'presence without from' };
   const type = stanza.attrs.type;
   const statusText = stanza.getChildText('status');
   const status = statusText === null ? {} : { status: statusText };
@@ -65,7 +66,8 @@ export function readPresence(stanza: Element): PresenceReading {
     return { kind: 'availability', from, available: type === undefined, show, priority, ...status };
   }
   const subscription = SUBSCRIPTION_TYPES.find((t) => t === type);
-  if (subscription !== undefined) return { kind: 'subscription', type: subscription, from, ...status };
+  if (subscription !== undefined)
+    return { kind: 'subscription', type: subscription, from, ...status };
   return { kind: 'ignored', reason: `presence of type ${type}` };
 }
 

@@ -68,7 +68,9 @@ export function parseRosterResult(result: Element): RosterResult {
 export function parseRosterPush(
   iq: Element,
   ownJid: string,
-): { readonly ok: true; readonly push: RosterPush } | { readonly ok: false; readonly reason: string } {
+):
+  | { readonly ok: true; readonly push: RosterPush }
+  | { readonly ok: false; readonly reason: string } {
   const from = iq.attrs.from;
   if (from !== undefined && from !== '' && !sameBare(from, ownJid))
     return { ok: false, reason: `roster push from ${from}, not from the account` };

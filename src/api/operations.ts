@@ -10,6 +10,13 @@
 import type { z } from 'zod';
 import type { CacheSearchQuery } from '../cache/cache-messages.js';
 import { ApiError } from './api-error.js';
+import {
+  contactSettingsInput,
+  rosterAddInput,
+  rosterListInput,
+  rosterRemoveInput,
+  subscriptionAnswerInput,
+} from './contacts-schemas.js';
 import { type AnyOperation, type ControlFacade, operation, runParsed } from './operation.js';
 import {
   addComponentInput,
@@ -195,6 +202,67 @@ export const OPERATIONS = {
     needsRuntime: false,
     // The storage checks every search field (paths, operators, values) and names the bad one.
     run: (aviary, query) => aviary.cache.search(query as CacheSearchQuery),
+  }),
+  'roster.list': operation({
+    summary: "a profile's roster (cached with its version) with each contact's presence",
+    input: rosterListInput,
+    method: 'GET',
+    path: '/profiles/:profile/roster',
+    needsRuntime: false,
+    run: (aviary, { profile }) => aviary.contacts.roster(aviary.entity(profile).name),
+  }),
+  'roster.add': operation({
+    summary: 'add or update a roster contact (RFC 6121 §2.3), optionally asking for its presence',
+    input: rosterAddInput,
+    method: 'POST',
+    path: '/profiles/:profile/roster',
+    needsRuntime: true,
+    run: (aviary, { profile, ...item }) =>
+      aviary.contacts.addContact(aviary.entity(profile).name, item),
+  }),
+  'roster.remove': operation({
+    summary: 'remove a roster contact and the subscriptions both ways (RFC 6121 §2.5)',
+    input: rosterRemoveInput,
+    method: 'DELETE',
+    path: '/profiles/:profile/roster',
+    needsRuntime: true,
+    run: (aviary, { profile, jid }) =>
+      aviary.contacts.removeContact(aviary.entity(profile).name, jid),
+  }),
+  'presence.list': operation({
+    summary: "the contacts' presence seen on a profile's current stream",
+    input: rosterListInput,
+    method: 'GET',
+    path: '/profiles/:profile/presence',
+    needsRuntime: true,
+    run: async (aviary, { profile }) => aviary.contacts.presence(aviary.entity(profile).name),
+  }),
+  'subscription.list': operation({
+    summary: 'presence subscription requests waiting for an answer (policy ask)',
+    input: rosterListInput,
+    method: 'GET',
+    path: '/profiles/:profile/subscriptions',
+    needsRuntime: true,
+    run: async (aviary, { profile }) =>
+      aviary.contacts.subscriptionRequests(aviary.entity(profile).name),
+  }),
+  'subscription.answer': operation({
+    summary: 'approve or refuse a pending presence subscription request (RFC 6121 §3.1.4)',
+    input: subscriptionAnswerInput,
+    method: 'POST',
+    path: '/profiles/:profile/subscriptions',
+    needsRuntime: true,
+    run: (aviary, { profile, jid, accept }) =>
+      aviary.contacts.answerSubscription(aviary.entity(profile).name, jid, accept),
+  }),
+  'contacts.settings': operation({
+    summary: "read or change a profile's subscription policy and message carbons setting",
+    input: contactSettingsInput,
+    method: 'POST',
+    path: '/profiles/:profile/contact-settings',
+    needsRuntime: false,
+    run: (aviary, { profile, ...change }) =>
+      aviary.contacts.updateSettings(aviary.entity(profile).name, change),
   }),
 } as const;
 

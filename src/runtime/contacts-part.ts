@@ -95,7 +95,10 @@ export class ContactsPart implements RuntimePart {
     attach: async (profile, link) => {
       const runtime = this.#started();
       const log = runtime.log.child({ profile, component: 'contacts' });
-      await this.settings(profile);
+      // A setting that cannot be read must not keep the profile from starting: defaults apply.
+      await this.settings(profile).catch((error: unknown) =>
+        log.warn({ err: error }, 'contact settings unreadable; using the defaults'),
+      );
       const contacts = new ProfileContacts({
         ...link,
         cache: {

@@ -83,9 +83,10 @@ export function createCarbonsPlugin(port: CarbonsPort): Plugin {
           },
         }),
         host.onOnline(async (session) => {
-          if (session.jid === undefined || !(await port.enabled(host.name))) return;
+          if (session.jid === undefined) return;
           const domain = domainOf(session.jid);
           try {
+            if (!(await port.enabled(host.name))) return;
             const info = await session.iq(
               xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: NS_DISCO_INFO })),
             );

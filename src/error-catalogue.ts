@@ -199,6 +199,11 @@ export const ERROR_CATALOGUE = {
   'loadtest.limit': { status: 500, meaning: 'a system limit is too low for the load test' },
   'loadtest.registration-failed': { status: 500, meaning: 'an account could not be registered' },
   'loadtest.remote-target': { status: 400, meaning: 'load tests only target loopback servers' },
+
+  // Message archives (src/mam, src/plugins/builtin/mam.ts)
+  'mam.unsupported': { status: 409, meaning: 'the server does not archive messages (XEP-0313)' },
+  'mam.bad-reply': { status: 502, meaning: 'the archive answered a query without <fin/>' },
+  'mam.incomplete': { status: 504, meaning: 'an archive page ended before all its results came' },
 } as const satisfies Readonly<Record<string, ErrorCodeEntry>>;
 
 /** A catalogued error code. */

@@ -23,8 +23,15 @@ export interface ExtensionOrder {
   readonly priority?: number;
 }
 
-/** Sees an incoming stanza; calls `next()` to pass it on (to lower priorities, then built-ins). */
-export type StanzaMiddleware = (stanza: Element, next: () => Promise<void>) => void | Promise<void>;
+/**
+ * Sees an incoming stanza; calls `next()` to pass it on (to lower priorities, then built-ins),
+ * or `next(replacement)` to pass on another stanza instead (an unwrapped forwarded message,
+ * XEP-0297, for instance).
+ */
+export type StanzaMiddleware = (
+  stanza: Element,
+  next: (replacement?: Element) => Promise<void>,
+) => void | Promise<void>;
 
 /** Which requests an IQ handler answers: the IQ type and its payload's name and namespace. */
 export interface IqRoute {
@@ -107,27 +114,28 @@ export class EntityExtensions {
 
   /**
    * Passes `stanza` through the middleware in order, then to `last` (the built-in handling)
-   * unless a middleware consumed it. A throwing middleware is logged and the stanza goes on.
+   * unless a middleware consumed it. A throwing middleware is logged and the stanza it was
+   * given goes on. A replacement passed to `next` is what the following steps see.
    */
   async runStanza(stanza: Element, last: (stanza: Element) => Promise<void>): Promise<void> {
     const chain = [...this.#middleware];
-    const step = async (index: number): Promise<void> => {
+    const step = async (index: number, current: Element): Promise<void> => {
       const entry = chain[index];
-      if (entry === undefined) return last(stanza);
+      if (entry === undefined) return last(current);
       let called = false;
-      const next = () => {
+      const next = (replacement?: Element) => {
         if (called) return Promise.resolve();
         called = true;
-        return step(index + 1);
+        return step(index + 1, replacement ?? current);
       };
       try {
-        await entry.value(stanza, next);
+        await entry.value(current, next);
       } catch (error) {
-        this.#log.warn({ err: error, stanza: stanza.name }, 'stanza middleware failed');
+        this.#log.warn({ err: error, stanza: current.name }, 'stanza middleware failed');
         if (!called) await next();
       }
     };
-    await step(0);
+    await step(0, stanza);
   }
 
   /** The reply to an incoming IQ get/set: the best handler's result, or a stanza error. */

@@ -202,7 +202,7 @@ export const ERROR_CATALOGUE = {
 
   // Message archives (src/mam, src/plugins/builtin/mam.ts)
   'mam.unsupported': { status: 409, meaning: 'the server does not archive messages (XEP-0313)' },
-  'mam.bad-reply': { status: 502, meaning: 'the archive answered a query without <fin/>' },
+  'mam.bad-reply': { status: 500, meaning: 'the archive answered a query without <fin/>' },
   'mam.incomplete': { status: 504, meaning: 'an archive page ended before all its results came' },
 } as const satisfies Readonly<Record<string, ErrorCodeEntry>>;
 

@@ -10,6 +10,7 @@
 import type { z } from 'zod';
 import type { CacheSearchQuery } from '../cache/cache-messages.js';
 import { ApiError } from './api-error.js';
+import { historySyncInput, mamQueryInput } from './archive-schemas.js';
 import { type AnyOperation, type ControlFacade, operation, runParsed } from './operation.js';
 import {
   addComponentInput,
@@ -195,6 +196,22 @@ export const OPERATIONS = {
     needsRuntime: false,
     // The storage checks every search field (paths, operators, values) and names the bad one.
     run: (aviary, query) => aviary.cache.search(query as CacheSearchQuery),
+  }),
+  'history.sync': operation({
+    summary: 'catch up with the server message archive now (XEP-0313) into history',
+    input: historySyncInput,
+    method: 'POST',
+    path: '/profiles/:profile/history/sync',
+    needsRuntime: true,
+    run: (aviary, { profile }) => aviary.archives.sync(profile),
+  }),
+  'mam.query': operation({
+    summary: 'read the server message archive directly (XEP-0313); nothing is stored',
+    input: mamQueryInput,
+    method: 'POST',
+    path: '/profiles/:profile/mam',
+    needsRuntime: true,
+    run: (aviary, { profile, ...search }) => aviary.archives.query(profile, search),
   }),
 } as const;
 

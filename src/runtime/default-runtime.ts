@@ -10,6 +10,7 @@ import type { HistoryEntry } from '../entities/history-record.js';
 import type { Logger } from '../log.js';
 import { echoBotPlugin } from '../plugins/builtin/echo-component.js';
 import { createExampleE2eePlugin } from '../plugins/builtin/example-e2ee.js';
+import { type Archives, createMamPlugin } from '../plugins/builtin/mam.js';
 import { createPubsubCachePlugin } from '../plugins/builtin/pubsub-cache.js';
 import type { Plugin } from '../plugins/plugin.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
@@ -56,6 +57,7 @@ export class Aviary extends Runtime {
   readonly #storage: StoragePart;
   readonly #entities: EntitiesPart;
   readonly #cache: CachePart;
+  readonly #archives: Archives;
 
   constructor(options: AviaryOptions = {}) {
     const plugins = new PluginRegistry();
@@ -89,7 +91,16 @@ export class Aviary extends Runtime {
     });
     plugins.register(echoBotPlugin);
     plugins.register(createExampleE2eePlugin());
+    // Message archives (XEP-0313): catch-up on each connection, `history --sync`, `mam`.
+    const mam = createMamPlugin({ storage: () => storage.client });
+    plugins.register(mam.plugin);
+    this.#archives = mam.archives;
     for (const plugin of options.plugins ?? []) plugins.register(plugin);
+  }
+
+  /** The server message archives of profiles (XEP-0313): forced catch-up, direct queries. */
+  get archives(): Archives {
+    return this.#archives;
   }
 
   /** Typed access to the storage actor. */

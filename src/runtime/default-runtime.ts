@@ -12,6 +12,7 @@ import { echoBotPlugin } from '../plugins/builtin/echo-component.js';
 import { createExampleE2eePlugin } from '../plugins/builtin/example-e2ee.js';
 import { type Archives, createMamPlugin } from '../plugins/builtin/mam.js';
 import { createPubsubCachePlugin } from '../plugins/builtin/pubsub-cache.js';
+import { createReceiptsPlugin } from '../plugins/builtin/receipts.js';
 import type { Plugin } from '../plugins/plugin.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { StorageRequest } from '../storage/messages.js';
@@ -95,6 +96,8 @@ export class Aviary extends Runtime {
     const mam = createMamPlugin({ storage: () => storage.client });
     plugins.register(mam.plugin);
     this.#archives = mam.archives;
+    // Delivery receipts (XEP-0184): asked, answered, `delivered` recorded on history rows.
+    plugins.register(createReceiptsPlugin({ storage: () => storage.client }));
     for (const plugin of options.plugins ?? []) plugins.register(plugin);
   }
 

@@ -216,6 +216,8 @@ export function createMamPlugin(deps: MamPluginDeps): { plugin: Plugin; archives
         ),
         hooks.register('message_parse', {
           plugin: MAM_PLUGIN,
+          // First: a later hook that ends the point (`skip-rest`) cannot drop the mark.
+          priority: 1000,
           handler: (message, ctx) => {
             const archiveId = ctx.stanza === undefined ? undefined : unwrapped.get(ctx.stanza);
             if (archiveId === undefined) return { action: 'continue' };

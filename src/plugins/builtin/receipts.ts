@@ -124,13 +124,18 @@ export function createReceiptsPlugin(deps: ReceiptsPluginDeps): Plugin {
           { priority: 200 },
         ),
         host.onOnline(async () => {
-          const value = await deps.storage().request({
-            type: 'param.get',
-            profile: host.name,
-            category: 'receipts',
-            name: 'answer',
-          });
-          answer = value !== 'false';
+          // A storage hiccup keeps the previous choice; it never fails the connection.
+          try {
+            const value = await deps.storage().request({
+              type: 'param.get',
+              profile: host.name,
+              category: 'receipts',
+              name: 'answer',
+            });
+            answer = value !== 'false';
+          } catch (error) {
+            log.warn({ err: error }, 'receipt setting not read; keeping the previous one');
+          }
         }),
       ];
       return () => {

@@ -81,8 +81,9 @@ describe('MAM catch-up', () => {
     expect(synced.fetched).toBeGreaterThanOrEqual(1);
     const rows = (await historyOf(alice.username)).filter((h) => bodyOf(h) === 'live-1');
     expect(rows).toHaveLength(1);
-    expect(rows[0]?.stanzaId).not.toBeNull();
-    expect((rows[0]?.extra as Record<string, unknown>).archive).toBeUndefined();
+    const [row] = rows as [HistoryEntry];
+    expect(row.stanzaId).not.toBeNull();
+    expect((row.extra as Record<string, unknown>).archive).toBeUndefined();
   }, 60_000);
 
   it('brings what was sent while disconnected, once, in order, with its original time', async () => {

@@ -61,13 +61,23 @@ function startSender(args: {
   return { started, done, child };
 }
 
-/** Resolves once `profile` announced `count` incoming messages. */
-function arrivals(runtime: Aviary, profile: string, count: number): Promise<void> {
-  return new Promise((resolve) => {
+/** Resolves once `profile` announced `count` incoming messages; rejects after `timeoutMs`. */
+function arrivals(
+  runtime: Aviary,
+  profile: string,
+  count: number,
+  timeoutMs = 900_000,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
     let seen = 0;
+    const timer = setTimeout(() => {
+      runtime.events.off('messageNew', listener);
+      reject(new Error(`${profile}: ${seen} of ${count} messages within ${timeoutMs} ms`));
+    }, timeoutMs);
     const listener = (m: { profile: string; direction: string }) => {
       if (m.profile !== profile || m.direction !== 'in') return;
       if (++seen === count) {
+        clearTimeout(timer);
         runtime.events.off('messageNew', listener);
         resolve();
       }
@@ -102,7 +112,9 @@ export async function run(args: string[]): Promise<void> {
     modules: ['mam'],
     withoutModules: ['offline'],
     logLevel: 'warn',
-    extraConfig: 'max_archive_query_results = 250',
+    // Prosody's internal archive keeps 10,000 items per account by default and then truncates
+    // the oldest (the catch-up checkpoint among them).
+    extraConfig: 'max_archive_query_results = 250\nstorage_archive_item_limit = 1000000',
   });
   const runtime = await startTestRuntime(prosody, {
     config: { xmpp: { profileMailboxCapacity: 2000 } },

@@ -211,6 +211,10 @@ export const ERROR_CATALOGUE = {
     meaning: 'no subscription request from this JID waits for an answer',
   },
   'contacts.not-client': { status: 400, meaning: 'rosters and carbons belong to profiles only' },
+  // Message archives (src/mam, src/plugins/builtin/mam.ts)
+  'mam.unsupported': { status: 409, meaning: 'the server does not archive messages (XEP-0313)' },
+  'mam.bad-reply': { status: 500, meaning: 'the archive answered a query without <fin/>' },
+  'mam.incomplete': { status: 504, meaning: 'an archive page ended before all its results came' },
 } as const satisfies Readonly<Record<string, ErrorCodeEntry>>;
 
 /** A catalogued error code. */

@@ -22,6 +22,7 @@ export type ControlFacade = Pick<
   | 'cache'
   | 'health'
   | 'contacts'
+  | 'archives'
 >;
 
 /** One control operation. */

@@ -10,6 +10,7 @@
 import type { z } from 'zod';
 import type { CacheSearchQuery } from '../cache/cache-messages.js';
 import { ApiError } from './api-error.js';
+import { historySyncInput, mamQueryInput } from './archive-schemas.js';
 import {
   contactSettingsInput,
   rosterAddInput,
@@ -263,6 +264,22 @@ export const OPERATIONS = {
     needsRuntime: false,
     run: (aviary, { profile, ...change }) =>
       aviary.contacts.updateSettings(aviary.entity(profile).name, change),
+  }),
+  'history.sync': operation({
+    summary: 'catch up with the server message archive now (XEP-0313) into history',
+    input: historySyncInput,
+    method: 'POST',
+    path: '/profiles/:profile/history/sync',
+    needsRuntime: true,
+    run: (aviary, { profile }) => aviary.archives.sync(profile),
+  }),
+  'mam.query': operation({
+    summary: 'read the server message archive directly (XEP-0313); nothing is stored',
+    input: mamQueryInput,
+    method: 'POST',
+    path: '/profiles/:profile/mam',
+    needsRuntime: true,
+    run: (aviary, { profile, ...search }) => aviary.archives.query(profile, search),
   }),
 } as const;
 

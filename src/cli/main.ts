@@ -15,6 +15,7 @@ import { registerBenchWorkerCommand } from './commands/bench-worker.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerCacheSearchCommand } from './commands/cache-search.js';
 import { registerDbCommands } from './commands/db.js';
+import { registerMamCommand } from './commands/mam.js';
 import { registerMessageCommands } from './commands/message.js';
 import { registerComponentCommands, registerProfileCommands } from './commands/profile.js';
 import { registerRosterCommands } from './commands/roster.js';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerBenchWorkerCommand(program);
   registerBenchCompareCommand(program);
   registerRosterCommands(program);
+  registerMamCommand(program);
   return program;
 }
 

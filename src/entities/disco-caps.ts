@@ -31,6 +31,7 @@ export function clientFeatures(notifyNamespaces: readonly string[]): string[] {
     'urn:xmpp:ping',
     'urn:xmpp:delay',
     'urn:xmpp:sid:0',
+    'urn:xmpp:receipts',
     ...notifyNamespaces.map((ns) => `${ns}+notify`),
   ];
 }

@@ -35,6 +35,26 @@ describe('EntityExtensions', () => {
     expect(seen).toEqual(['b10', 'a0', 'c0', 'built-in']);
   });
 
+  it('passes a replacement given to next on to the following middleware and the built-in', async () => {
+    const ext = new EntityExtensions({ log: silent });
+    const seen: string[] = [];
+    ext.useStanza(
+      async (stanza, next) => {
+        seen.push(`outer:${stanza.attrs.id}`);
+        await next(xml('message', { id: 'inner' }));
+      },
+      { priority: 10 },
+    );
+    ext.useStanza(async (stanza, next) => {
+      seen.push(`next:${stanza.attrs.id}`);
+      await next();
+    });
+    await ext.runStanza(xml('message', { id: 'wrapper' }), async (stanza) => {
+      seen.push(`built-in:${stanza.attrs.id}`);
+    });
+    expect(seen).toEqual(['outer:wrapper', 'next:inner', 'built-in:inner']);
+  });
+
   it('lets a middleware consume a stanza, and goes on past a throwing one', async () => {
     const ext = new EntityExtensions({ log: silent });
     let reached = 0;

@@ -51,6 +51,8 @@ export interface HistoryEntry {
   readonly extra: Json;
   readonly stanzaId: string | null;
   readonly originId: string | null;
+  /** When the recipient confirmed delivery (XEP-0184), ms; null until then (or never asked). */
+  readonly delivered: number | null;
 }
 
 export function historyEntry(row: HistoryMessage): HistoryEntry {
@@ -68,5 +70,6 @@ export function historyEntry(row: HistoryMessage): HistoryEntry {
     extra: row.extra,
     stanzaId: row.stanzaId,
     originId: row.originId,
+    delivered: row.delivered === null ? null : Math.round(row.delivered * 1000),
   };
 }

@@ -11,7 +11,9 @@ import type { Logger } from '../log.js';
 import { createCarbonsPlugin } from '../plugins/builtin/carbons.js';
 import { echoBotPlugin } from '../plugins/builtin/echo-component.js';
 import { createExampleE2eePlugin } from '../plugins/builtin/example-e2ee.js';
+import { type Archives, createMamPlugin } from '../plugins/builtin/mam.js';
 import { createPubsubCachePlugin } from '../plugins/builtin/pubsub-cache.js';
+import { createReceiptsPlugin } from '../plugins/builtin/receipts.js';
 import { createRosterPlugin } from '../plugins/builtin/roster.js';
 import type { Plugin } from '../plugins/plugin.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
@@ -60,6 +62,7 @@ export class Aviary extends Runtime {
   readonly #entities: EntitiesPart;
   readonly #cache: CachePart;
   readonly #contacts: ContactsPart;
+  readonly #archives: Archives;
 
   constructor(options: AviaryOptions = {}) {
     const plugins = new PluginRegistry();
@@ -98,7 +101,18 @@ export class Aviary extends Runtime {
     });
     plugins.register(echoBotPlugin);
     plugins.register(createExampleE2eePlugin());
+    // Message archives (XEP-0313): catch-up on each connection, `history --sync`, `mam`.
+    const mam = createMamPlugin({ storage: () => storage.client });
+    plugins.register(mam.plugin);
+    this.#archives = mam.archives;
+    // Delivery receipts (XEP-0184): asked, answered, `delivered` recorded on history rows.
+    plugins.register(createReceiptsPlugin({ storage: () => storage.client }));
     for (const plugin of options.plugins ?? []) plugins.register(plugin);
+  }
+
+  /** The server message archives of profiles (XEP-0313): forced catch-up, direct queries. */
+  get archives(): Archives {
+    return this.#archives;
   }
 
   /** Typed access to the storage actor. */

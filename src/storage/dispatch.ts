@@ -1,7 +1,7 @@
 /** Maps each request type to its handler; the one place that knows every message. */
 import { AviaryError, isAviaryError } from '../errors.js';
 import type { HandlerContext } from './handler-context.js';
-import { addHistory, queryHistory } from './history.js';
+import { addHistory, markDelivered, queryHistory } from './history.js';
 import { searchItems } from './item-search.js';
 import type { StorageRequest, StorageResults } from './messages.js';
 import {
@@ -57,6 +57,7 @@ const HANDLERS: Handlers = {
   'private.delete': deletePrivate,
   'history.add': addHistory,
   'history.query': queryHistory,
+  'history.delivered': markDelivered,
   'pubsub.node.get': getNode,
   'pubsub.node.set': setNode,
   'pubsub.node.sync-state': setSyncState,

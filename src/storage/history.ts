@@ -193,6 +193,27 @@ export function queryHistory(ctx: HandlerContext, req: Of<'history.query'>): His
       subjects: subjects.get(uid) ?? {},
       thread: threads.get(uid) ?? null,
       extra: fromJsonText(r.extra),
+      delivered: r.delivered === null || r.delivered === undefined ? null : Number(r.delivered),
     };
   });
+}
+
+/**
+ * Records a delivery receipt (XEP-0184) on the sent message it names: matched by uid or
+ * origin-id, sent by the profile to `recipient`, first receipt wins.
+ */
+export function markDelivered(
+  ctx: HandlerContext,
+  req: Of<'history.delivered'>,
+): { updated: number } {
+  const profile = profileId(ctx.db, req.profile);
+  const id = requireString(req.id, 'id', 512);
+  const recipient = parseJid(req.recipient, 'recipient').bare;
+  const timestamp = optionalNumber(req.timestamp, 'timestamp');
+  if (timestamp === undefined) throw badArgument('timestamp is required');
+  const { changes } = ctx.db.run(
+    'UPDATE history SET delivered = ? WHERE profile_id = ? AND (uid = ? OR origin_id = ?) AND dest = ? AND delivered IS NULL',
+    [timestamp, profile, id, id, recipient],
+  );
+  return { updated: changes };
 }

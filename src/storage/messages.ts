@@ -53,6 +53,8 @@ export interface HistoryMessage {
   readonly subjects: Readonly<Record<string, string>>;
   readonly thread: { readonly id: string; readonly parentId: string | null } | null;
   readonly extra: Json;
+  /** When the recipient confirmed delivery (XEP-0184), seconds; null until then. */
+  readonly delivered: number | null;
 }
 export interface PubsubNodeInfo {
   readonly profile: string;
@@ -225,6 +227,18 @@ export type StorageRequest =
         order?: 'asc' | 'desc';
       }
     >
+  | Req<
+      'history.delivered',
+      {
+        profile: string;
+        /** The id the receipt names (the sent stanza's `id`: Aviary's uid and origin-id). */
+        id: string;
+        /** Bare JID of who confirmed: only the message's recipient may (XEP-0184 §8). */
+        recipient: string;
+        /** Seconds since the epoch. */
+        timestamp: number;
+      }
+    >
   | Req<'pubsub.node.get', { profile: string; service: string; node: string }>
   | Req<
       'pubsub.node.set',
@@ -320,6 +334,7 @@ export interface StorageResults {
   'private.delete': { deleted: number };
   'history.add': { uid: string; added: boolean };
   'history.query': HistoryMessage[];
+  'history.delivered': { updated: number };
   'pubsub.node.get': PubsubNodeInfo | null;
   'pubsub.node.set': PubsubNodeInfo;
   'pubsub.node.sync-state': { updated: number };

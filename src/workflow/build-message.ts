@@ -99,7 +99,9 @@ export function buildMessage(draft: MessageDraft, deps: BuildDeps): BuiltMessage
     el('origin-id', { xmlns: NS_SID, id: draft.uid }),
   );
   const xml = element.toString();
-  return { element, xml, message: { ...draft, type, id, xml } };
+  // The origin-id is kept on the message (and its history row), so the same message coming
+  // back from the account's archive or another device dedupes against it (XEP-0359 §3.2).
+  return { element, xml, message: { ...draft, type, id, originId: draft.uid, xml } };
 }
 
 function perLang(name: 'body' | 'subject', texts: LangMap): XmlChild[] {

@@ -41,7 +41,11 @@ export interface ProsodyOptions {
   readonly extraConfig?: string;
   /** Modules loaded beside the defaults (e.g. `mam`, `carbons`, `smacks`). */
   readonly modules?: readonly string[];
-  /** Default modules to leave out (e.g. `offline`, so messages to an offline account go only to MAM). */
+  /**
+   * Default modules to leave out (e.g. `offline`, so messages to an offline account go only to
+   * MAM). Also listed in `modules_disabled`: Prosody loads some (`offline`) even when
+   * `modules_enabled` omits them.
+   */
   readonly withoutModules?: readonly string[];
   /** Hosts a MUC service (XEP-0045) at `conference.<domain>`, with room archives (`muc_mam`). */
   readonly muc?: boolean;
@@ -140,7 +144,7 @@ c2s_direct_tls_ports = { }
 admin_socket = ${luaString(join(dir, 'admin.sock'))}
 log = { { levels = { min = ${luaString(options.logLevel ?? 'info')} }, to = "file", filename = ${luaString(logFile)} } }
 modules_enabled = { ${modules.map(luaString).join(', ')} }
-modules_disabled = { "posix", "limits", "s2s" }
+modules_disabled = { ${['posix', 'limits', 's2s', ...withoutModules].map(luaString).join(', ')} }
 limits = { }
 -- Nagle off: otherwise the stream header and features after SASL wait for a delayed ACK (~40 ms).
 network_settings = { nagle = false, opportunistic_writes = true }

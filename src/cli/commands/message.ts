@@ -73,8 +73,14 @@ export function registerMessageCommands(program: Command): void {
       return n;
     })
     .option('--order <order>', 'asc or desc (default desc)')
+    .option('--sync', "catch up with the server's message archive (XEP-0313) first")
     .action(async (profile: string, o: Record<string, unknown>, command: Command) => {
       const global = globalOptions(command);
+      if (o.sync === true) {
+        const synced = await callOperation(global, 'history.sync', { profile });
+        if (!global.json)
+          process.stderr.write(`archive catch-up: ${synced.fetched} message(s) fetched\n`);
+      }
       const between = o.between === undefined ? undefined : String(o.between).split(',');
       if (between !== undefined && between.length !== 2)
         throw usageError('--between takes two JIDs: A,B');

@@ -94,6 +94,7 @@ export const COPIED_TABLES: readonly TableSpec[] = [
       real('received_timestamp'),
       text('type'),
       json('extra'),
+      real('delivered'),
     ],
   },
   {

@@ -3,7 +3,7 @@ import { AviaryError, isAviaryError } from '../../errors.js';
 import type { StorageRequest, StorageResults } from '../messages.js';
 import type { PgContext } from './pg-access.js';
 import { classifyPgError } from './pg-errors.js';
-import { addHistoryBatch, queryHistory } from './pg-history.js';
+import { addHistoryBatch, markDelivered, queryHistory } from './pg-history.js';
 import { searchItems } from './pg-item-search.js';
 import {
   createComponent,
@@ -72,6 +72,7 @@ const HANDLERS: Handlers = {
   'private.delete': deletePrivate,
   'history.add': addHistory,
   'history.query': queryHistory,
+  'history.delivered': markDelivered,
   'pubsub.node.get': getNode,
   'pubsub.node.set': setNode,
   'pubsub.node.sync-state': setSyncState,

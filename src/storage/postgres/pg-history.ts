@@ -266,6 +266,7 @@ export async function queryHistory(
       subjects: subjects.get(uid) ?? {},
       thread: threads.get(uid) ?? null,
       extra: (r.extra ?? null) as Json,
+      delivered: r.delivered === null || r.delivered === undefined ? null : Number(r.delivered),
     };
   });
 }
@@ -286,4 +287,21 @@ async function langMaps(
     result.set(String(row.history_uid), map);
   }
   return result;
+}
+
+/** The PostgreSQL twin of `markDelivered` in `history.ts` (XEP-0184 receipts). */
+export async function markDelivered(
+  ctx: PgContext,
+  req: Of<'history.delivered'>,
+): Promise<{ updated: number }> {
+  const profile = await profileId(ctx.db, req.profile);
+  const id = requireString(req.id, 'id', 512);
+  const recipient = parseJid(req.recipient, 'recipient').bare;
+  const timestamp = optionalNumber(req.timestamp, 'timestamp');
+  if (timestamp === undefined) throw badArgument('timestamp is required');
+  const { changes } = await ctx.db.run(
+    'UPDATE history SET delivered = $1 WHERE profile_id = $2 AND (uid = $3 OR origin_id = $3) AND dest = $4 AND delivered IS NULL',
+    [timestamp, profile, id, recipient],
+  );
+  return { updated: changes };
 }

@@ -199,6 +199,11 @@ export const ERROR_CATALOGUE = {
   'loadtest.limit': { status: 500, meaning: 'a system limit is too low for the load test' },
   'loadtest.registration-failed': { status: 500, meaning: 'an account could not be registered' },
   'loadtest.remote-target': { status: 400, meaning: 'load tests only target loopback servers' },
+
+  // Multi-User Chat (src/muc)
+  'muc.invalid-request': { status: 400, meaning: 'a room JID or nickname is not valid' },
+  'muc.not-joined': { status: 404, meaning: 'the profile is not in this room' },
+  'muc.join-failed': { status: 409, meaning: 'the room refused the join or did not answer' },
 } as const satisfies Readonly<Record<string, ErrorCodeEntry>>;
 
 /** A catalogued error code. */

@@ -21,6 +21,7 @@ export type ControlFacade = Pick<
   | 'history'
   | 'cache'
   | 'health'
+  | 'muc'
 >;
 
 /** One control operation. */

@@ -10,6 +10,7 @@
 import type { z } from 'zod';
 import type { CacheSearchQuery } from '../cache/cache-messages.js';
 import { ApiError } from './api-error.js';
+import { mucJoinInput, mucLeaveInput, mucListInput } from './muc-schemas.js';
 import { type AnyOperation, type ControlFacade, operation, runParsed } from './operation.js';
 import {
   addComponentInput,
@@ -195,6 +196,30 @@ export const OPERATIONS = {
     needsRuntime: false,
     // The storage checks every search field (paths, operators, values) and names the bad one.
     run: (aviary, query) => aviary.cache.search(query as CacheSearchQuery),
+  }),
+  'muc.join': operation({
+    summary: 'join a Multi-User Chat room (XEP-0045) and keep it joined',
+    input: mucJoinInput,
+    method: 'POST',
+    path: '/profiles/:profile/rooms',
+    needsRuntime: true,
+    run: (aviary, { profile, ...request }) => aviary.muc.join(profile, request),
+  }),
+  'muc.leave': operation({
+    summary: 'leave a Multi-User Chat room and forget it',
+    input: mucLeaveInput,
+    method: 'DELETE',
+    path: '/profiles/:profile/rooms/:room',
+    needsRuntime: true,
+    run: (aviary, { profile, room }) => aviary.muc.leave(profile, room),
+  }),
+  'muc.list': operation({
+    summary: 'the rooms of a profile with their state, occupants and subject',
+    input: mucListInput,
+    method: 'GET',
+    path: '/profiles/:profile/rooms',
+    needsRuntime: true,
+    run: (aviary, { profile }) => aviary.muc.list(profile),
   }),
 } as const;
 

@@ -16,6 +16,7 @@ import { registerCacheCommands } from './commands/cache.js';
 import { registerCacheSearchCommand } from './commands/cache-search.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerMessageCommands } from './commands/message.js';
+import { registerMucCommands } from './commands/muc.js';
 import { registerComponentCommands, registerProfileCommands } from './commands/profile.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerBenchLoadCommand(program);
   registerBenchWorkerCommand(program);
   registerBenchCompareCommand(program);
+  registerMucCommands(program);
   return program;
 }
 

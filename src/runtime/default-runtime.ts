@@ -8,8 +8,10 @@ import type {
 } from '../entities/entity-manager.js';
 import type { HistoryEntry } from '../entities/history-record.js';
 import type { Logger } from '../log.js';
+import { storageMucStore } from '../muc/muc-store.js';
 import { echoBotPlugin } from '../plugins/builtin/echo-component.js';
 import { createExampleE2eePlugin } from '../plugins/builtin/example-e2ee.js';
+import { MucService } from '../plugins/builtin/muc.js';
 import { createPubsubCachePlugin } from '../plugins/builtin/pubsub-cache.js';
 import type { Plugin } from '../plugins/plugin.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
@@ -53,6 +55,8 @@ export interface AviaryOptions {
  */
 export class Aviary extends Runtime {
   readonly plugins: PluginRegistry;
+  /** Multi-User Chat rooms per profile (join, leave, list), served by the `xep-0045` plugin. */
+  readonly muc: MucService;
   readonly #storage: StoragePart;
   readonly #entities: EntitiesPart;
   readonly #cache: CachePart;
@@ -89,6 +93,11 @@ export class Aviary extends Runtime {
     });
     plugins.register(echoBotPlugin);
     plugins.register(createExampleE2eePlugin());
+    this.muc = new MucService({
+      store: storageMucStore(() => storage.client),
+      clock: this.system.clock,
+    });
+    plugins.register(this.muc.plugin());
     for (const plugin of options.plugins ?? []) plugins.register(plugin);
   }
 

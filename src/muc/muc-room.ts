@@ -22,6 +22,8 @@ export interface RoomInfo {
   readonly subject: LangMap;
   /** Other occupants' nicknames, as their presence announced them. */
   readonly occupants: readonly string[];
+  /** Room messages received again (repeated history) and dropped: history already held them. */
+  readonly repeats: number;
   /** Why the room is `out`. */
   readonly reason?: string;
 }
@@ -41,6 +43,7 @@ export class MucRoom {
   /** Send time of the newest room message seen (ms), for the next history request. */
   newest: number | undefined;
   seeded = false;
+  repeats = 0;
   #subject: LangMap;
   readonly #occupants = new Set<string>();
   readonly #seen = new Set<string>();
@@ -68,6 +71,7 @@ export class MucRoom {
       source: this.source,
       subject: { ...this.#subject },
       occupants: [...this.#occupants].sort(),
+      repeats: this.repeats,
       ...(this.state === 'out' && this.reason !== undefined ? { reason: this.reason } : {}),
     };
   }
@@ -80,6 +84,9 @@ export class MucRoom {
   seed(memory: RoomMemory): void {
     for (const id of memory.stanzaIds) this.remember(id);
     if (memory.newest !== undefined) this.saw(memory.newest);
+    // A subject kept with the room wins; otherwise the newest one history holds.
+    if (Object.keys(this.#subject).length === 0 && memory.subject !== undefined)
+      this.#subject = { ...memory.subject };
     this.seeded = true;
   }
 

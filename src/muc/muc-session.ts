@@ -60,7 +60,10 @@ export interface JoinRequest {
   readonly room: string;
   readonly nick: string;
   readonly password?: string | undefined;
-  /** History to ask for on the first join; rejoins ask for what came after the newest stored. */
+  /**
+   * History to ask for on this join; without it, a room with stored messages is asked for what
+   * came after the newest one, and a new room for the service's default.
+   */
   readonly history?: HistoryRequest | undefined;
 }
 
@@ -224,7 +227,10 @@ export class MucSession {
     let next = message;
     const id = roomStanzaId(stanza, state.room);
     if (id !== undefined) {
-      if (!state.remember(id)) return { drop: `already stored (room stanza-id ${id})` };
+      if (!state.remember(id)) {
+        state.repeats++;
+        return { drop: `already stored (room stanza-id ${id})` };
+      }
       next = { ...next, stanzaId: { id, by: state.room } };
     }
     const nick = message.from.slice(message.from.indexOf('/') + 1);
@@ -252,8 +258,9 @@ export class MucSession {
       );
       state.seed(memory);
     }
+    // An explicit request wins; otherwise only what came after the newest message we hold.
     const history: HistoryRequest | undefined =
-      state.newest !== undefined ? { since: state.newest } : firstHistory;
+      firstHistory ?? (state.newest !== undefined ? { since: state.newest } : undefined);
     await link
       .send(joinPresence({ room: state.room, nick: state.nick, password: state.password, history }))
       .catch((error: unknown) => state.settle(error));

@@ -29,6 +29,8 @@ export interface RoomMemory {
   readonly stanzaIds: readonly string[];
   /** Send time of the newest stored message from the room (ms since the epoch). */
   readonly newest?: number | undefined;
+  /** The newest stored subject among those messages. */
+  readonly subject?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface MucStore {
@@ -101,7 +103,8 @@ export function storageMucStore(storage: () => MucStorage): MucStore {
       });
       const stanzaIds = rows.flatMap((row) => (row.stanzaId === null ? [] : [row.stanzaId]));
       const newest = rows[0] === undefined ? undefined : Math.round(rows[0].timestamp * 1000);
-      return { stanzaIds, newest };
+      const subject = rows.find((row) => Object.keys(row.subjects).length > 0)?.subjects;
+      return { stanzaIds, newest, subject };
     },
     async selfPingIntervalMs(profile) {
       const value = await storage().request({

@@ -92,12 +92,30 @@ export async function rawOccupant(
                 ),
               ),
             ),
+            // XEP-0402 §4: one item per room, private to the account.
+            xml(
+              'publish-options',
+              {},
+              xml(
+                'x',
+                { xmlns: 'jabber:x:data', type: 'submit' },
+                field('FORM_TYPE', 'http://jabber.org/protocol/pubsub#publish-options'),
+                field('pubsub#persist_items', 'true'),
+                field('pubsub#max_items', 'max'),
+                field('pubsub#send_last_published_item', 'never'),
+                field('pubsub#access_model', 'whitelist'),
+              ),
+            ),
           ),
         ),
       );
     },
     stop: () => client.disconnect(),
   };
+}
+
+function field(name: string, value: string): Element {
+  return xml('field', { var: name }, xml('value', {}, value));
 }
 
 /** Removes an occupant from a room (role none, XEP-0045 §8.2), asked by a moderator's host. */

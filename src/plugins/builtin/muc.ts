@@ -110,7 +110,6 @@ export class MucService {
             handler: (message, ctx) => {
               if (message.type !== 'groupchat') return { action: 'continue' };
               const outcome = session.groupchat(message, ctx.stanza);
-              if (process.env.MUC_DEBUG) console.log('HOOK', host.name, JSON.stringify(outcome));
               return 'drop' in outcome
                 ? { action: 'cancel', reason: outcome.drop }
                 : { action: 'continue', message: outcome.message };

@@ -43,6 +43,8 @@ export class MucRoom {
   /** Send time of the newest room message seen (ms), for the next history request. */
   newest: number | undefined;
   seeded = false;
+  /** When the latest join was sent (ms), to give up on an unanswered one. */
+  joiningSince = 0;
   repeats = 0;
   #subject: LangMap;
   readonly #occupants = new Set<string>();
@@ -133,8 +135,9 @@ export class MucRoom {
     });
   }
 
-  joining(): void {
+  joining(now: number): void {
     this.state = 'joining';
+    this.joiningSince = now;
     this.reason = undefined;
     this.#occupants.clear();
   }

@@ -37,6 +37,11 @@ import type { MucStore } from './muc-store.js';
 const REMEMBERED_PER_ROOM = 200;
 export const DEFAULT_SELF_PING_MS = 5 * 60_000;
 export const DEFAULT_JOIN_TIMEOUT_MS = 30_000;
+/**
+ * How far before the newest stored message a rejoin asks history from: our clock and the
+ * room's may disagree, and what the margin repeats is dropped by stanza-id.
+ */
+export const SINCE_MARGIN_MS = 60_000;
 
 /** What a session needs from its profile and the runtime. */
 export interface MucSessionDeps {
@@ -76,6 +81,8 @@ export class MucSession {
   #selfPingMs = DEFAULT_SELF_PING_MS;
   #cancelTimer: (() => void) | undefined;
   #closed = false;
+  /** The connection of the latest `connected` (usable before the entity reports online). */
+  #link: Link | undefined;
 
   constructor(deps: MucSessionDeps) {
     this.#deps = deps;
@@ -156,6 +163,7 @@ export class MucSession {
    * autojoin rooms not joined yet. Runs in the background; failures are logged.
    */
   async connected(link: Link): Promise<void> {
+    this.#link = link;
     for (const room of this.#rooms.values()) room.lost();
     await Promise.all([...this.#rooms.values()].map((room) => this.#sendJoin(room, link)));
     let reply: Element;
@@ -201,7 +209,7 @@ export class MucSession {
       state.joinedAs(occupant.nick);
       // 201: we created the room and it waits for a configuration (XEP-0045 §10.1.2).
       if (occupant.codes.has('201'))
-        this.#deps
+        (this.#link ?? this.#deps)
           .iq(instantRoomConfig(state.room))
           .catch((error: unknown) =>
             this.#deps.log.warn({ err: error, room: state.room }, 'room not configured'),
@@ -249,7 +257,7 @@ export class MucSession {
   }
 
   async #sendJoin(state: MucRoom, link: Link, firstHistory?: HistoryRequest): Promise<void> {
-    state.joining();
+    state.joining(this.#deps.clock.now());
     if (!state.seeded) {
       const memory = await this.#deps.store.memory(
         this.#deps.profile,
@@ -260,7 +268,8 @@ export class MucSession {
     }
     // An explicit request wins; otherwise only what came after the newest message we hold.
     const history: HistoryRequest | undefined =
-      firstHistory ?? (state.newest !== undefined ? { since: state.newest } : undefined);
+      firstHistory ??
+      (state.newest !== undefined ? { since: state.newest - SINCE_MARGIN_MS } : undefined);
     await link
       .send(joinPresence({ room: state.room, nick: state.nick, password: state.password, history }))
       .catch((error: unknown) => state.settle(error));
@@ -292,6 +301,12 @@ export class MucSession {
           state.out(`self-ping: ${outcome.condition}`);
           this.#deps.log.info({ room: state.room, reason: state.reason }, 'self-ping: rejoining');
         }
+        // A join the room never answered (its presence lost) counts as out after one interval.
+        if (
+          state.state === 'joining' &&
+          this.#deps.clock.now() - state.joiningSince >= this.#selfPingMs
+        )
+          state.out('join not answered');
         if (state.state === 'out' && this.#rooms.get(state.room) === state)
           await this.#sendJoin(state, this.#deps);
       }),

@@ -8,6 +8,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runOperation } from '../../src/api/operations.js';
 import type { HistoryEntry } from '../../src/entities/history-record.js';
 import type { Plugin, PluginHost } from '../../src/plugins/plugin.js';
 import type { Aviary } from '../../src/runtime/default-runtime.js';
@@ -181,6 +182,8 @@ describe('Multi-User Chat', () => {
     await waitFor(async () => (await roomState('bob'))?.state === 'joined', 'bob rejoined');
     const expected = ['a1', 'b1', 'c1', 'c2-while-bob-away', 'c3', 'c4-while-down'];
     for (const profile of ['alice', 'bob']) await expectRoomBodies(profile, expected);
+    // The rejoin asked from a minute before the newest stored message: the room repeated some.
+    expect((await roomState('bob'))?.repeats).toBeGreaterThan(0);
     await carol.say(room, 'c5');
     for (const profile of ['alice', 'bob']) await expectRoomBodies(profile, [...expected, 'c5']);
   });
@@ -248,6 +251,33 @@ describe('Multi-User Chat', () => {
       );
     const bodies = bodiesOf(await roomHistory('alice'));
     expect(new Set(bodies).size).toBe(bodies.length);
+  });
+
+  it('the control operations (the API and CLI path): list, groupchat send, history with the room', async () => {
+    const rooms = await runOperation(runtime, 'muc.list', { profile: 'alice' });
+    expect(rooms.map((r) => [r.room, r.state])).toEqual([[room, 'joined']]);
+    const sent = await runOperation(runtime, 'message.send', {
+      profile: 'alice',
+      to: room,
+      type: 'groupchat',
+      message: { '': 'through-the-operation' },
+    });
+    expect(sent.outcome).toBe('sent');
+    await waitFor(
+      async () =>
+        bodiesOf(await runOperation(runtime, 'history.query', { profile: 'bob', with: room }))
+          .length > 0 &&
+        bodiesOf(
+          await runOperation(runtime, 'history.query', { profile: 'bob', with: room }),
+        )[0] === 'through-the-operation',
+      'the message in bob history through history.query',
+    );
+    await expect(
+      runOperation(runtime, 'muc.join', { profile: 'alice', room, nick: '' }),
+    ).rejects.toMatchObject({ code: 'api.invalid-request' });
+    await expect(runOperation(runtime, 'muc.list', { profile: 'nobody' })).rejects.toMatchObject({
+      code: 'profile.not-found',
+    });
   });
 
   it('refuses a room JID that is not a bare room address, and leaving a room not joined', async () => {

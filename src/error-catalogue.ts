@@ -215,6 +215,10 @@ export const ERROR_CATALOGUE = {
   'mam.unsupported': { status: 409, meaning: 'the server does not archive messages (XEP-0313)' },
   'mam.bad-reply': { status: 500, meaning: 'the archive answered a query without <fin/>' },
   'mam.incomplete': { status: 504, meaning: 'an archive page ended before all its results came' },
+  // Multi-User Chat (src/muc)
+  'muc.invalid-request': { status: 400, meaning: 'a room JID or nickname is not valid' },
+  'muc.not-joined': { status: 404, meaning: 'the profile is not in this room' },
+  'muc.join-failed': { status: 409, meaning: 'the room refused the join or did not answer' },
 } as const satisfies Readonly<Record<string, ErrorCodeEntry>>;
 
 /** A catalogued error code. */

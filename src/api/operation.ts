@@ -23,6 +23,7 @@ export type ControlFacade = Pick<
   | 'health'
   | 'contacts'
   | 'archives'
+  | 'muc'
 >;
 
 /** One control operation. */

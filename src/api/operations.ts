@@ -18,6 +18,7 @@ import {
   rosterRemoveInput,
   subscriptionAnswerInput,
 } from './contacts-schemas.js';
+import { mucJoinInput, mucLeaveInput, mucListInput } from './muc-schemas.js';
 import { type AnyOperation, type ControlFacade, operation, runParsed } from './operation.js';
 import {
   addComponentInput,
@@ -280,6 +281,30 @@ export const OPERATIONS = {
     path: '/profiles/:profile/mam',
     needsRuntime: true,
     run: (aviary, { profile, ...search }) => aviary.archives.query(profile, search),
+  }),
+  'muc.join': operation({
+    summary: 'join a Multi-User Chat room (XEP-0045) and keep it joined',
+    input: mucJoinInput,
+    method: 'POST',
+    path: '/profiles/:profile/rooms',
+    needsRuntime: true,
+    run: (aviary, { profile, ...request }) => aviary.muc.join(profile, request),
+  }),
+  'muc.leave': operation({
+    summary: 'leave a Multi-User Chat room and forget it',
+    input: mucLeaveInput,
+    method: 'DELETE',
+    path: '/profiles/:profile/rooms/:room',
+    needsRuntime: true,
+    run: (aviary, { profile, room }) => aviary.muc.leave(profile, room),
+  }),
+  'muc.list': operation({
+    summary: 'the rooms of a profile with their state, occupants and subject',
+    input: mucListInput,
+    method: 'GET',
+    path: '/profiles/:profile/rooms',
+    needsRuntime: true,
+    run: (aviary, { profile }) => aviary.muc.list(profile),
   }),
 } as const;
 

@@ -17,6 +17,7 @@ import { registerCacheSearchCommand } from './commands/cache-search.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerMamCommand } from './commands/mam.js';
 import { registerMessageCommands } from './commands/message.js';
+import { registerMucCommands } from './commands/muc.js';
 import { registerComponentCommands, registerProfileCommands } from './commands/profile.js';
 import { registerRosterCommands } from './commands/roster.js';
 import { registerRunCommand } from './commands/run.js';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerBenchCompareCommand(program);
   registerRosterCommands(program);
   registerMamCommand(program);
+  registerMucCommands(program);
   return program;
 }
 

@@ -8,10 +8,12 @@ import type {
 } from '../entities/entity-manager.js';
 import type { HistoryEntry } from '../entities/history-record.js';
 import type { Logger } from '../log.js';
+import { storageMucStore } from '../muc/muc-store.js';
 import { createCarbonsPlugin } from '../plugins/builtin/carbons.js';
 import { echoBotPlugin } from '../plugins/builtin/echo-component.js';
 import { createExampleE2eePlugin } from '../plugins/builtin/example-e2ee.js';
 import { type Archives, createMamPlugin } from '../plugins/builtin/mam.js';
+import { MucService } from '../plugins/builtin/muc.js';
 import { createPubsubCachePlugin } from '../plugins/builtin/pubsub-cache.js';
 import { createReceiptsPlugin } from '../plugins/builtin/receipts.js';
 import { createRosterPlugin } from '../plugins/builtin/roster.js';
@@ -58,6 +60,8 @@ export interface AviaryOptions {
  */
 export class Aviary extends Runtime {
   readonly plugins: PluginRegistry;
+  /** Multi-User Chat rooms per profile (join, leave, list), served by the `xep-0045` plugin. */
+  readonly muc: MucService;
   readonly #storage: StoragePart;
   readonly #entities: EntitiesPart;
   readonly #cache: CachePart;
@@ -107,6 +111,11 @@ export class Aviary extends Runtime {
     this.#archives = mam.archives;
     // Delivery receipts (XEP-0184): asked, answered, `delivered` recorded on history rows.
     plugins.register(createReceiptsPlugin({ storage: () => storage.client }));
+    this.muc = new MucService({
+      store: storageMucStore(() => storage.client),
+      clock: this.system.clock,
+    });
+    plugins.register(this.muc.plugin());
     for (const plugin of options.plugins ?? []) plugins.register(plugin);
   }
 

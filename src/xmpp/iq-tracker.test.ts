@@ -19,6 +19,47 @@ function setup() {
 }
 
 describe('createIqTracker', () => {
+  it('an error reply that arrives before the send settles is no unhandled rejection', async () => {
+    const clock = new SimulatedClock(0);
+    let finishSend: () => void = () => {};
+    const tracker = createIqTracker({
+      clock,
+      send: (e) =>
+        new Promise<void>((resolve) => {
+          finishSend = resolve;
+          // The server answers while the write is still being flushed.
+          queueMicrotask(() =>
+            tracker.handleReply(
+              xml(
+                'iq',
+                { type: 'error', id: e.attrs.id },
+                xml(
+                  'error',
+                  { type: 'cancel' },
+                  xml('item-not-found', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }),
+                ),
+              ),
+            ),
+          );
+        }),
+      defaultTimeoutMs: 1000,
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const reply = tracker.request(xml('iq', { type: 'get' }, xml('q')));
+      // Let the reply arrive and the event loop notice any rejection nobody handles.
+      await new Promise((r) => setTimeout(r, 0));
+      await new Promise((r) => setImmediate(r));
+      finishSend();
+      await expect(reply).rejects.toMatchObject({ code: 'xmpp.stanza-error' });
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('matches a result by id and by the addressee', async () => {
     const { sent, tracker } = setup();
     const reply = tracker.request(xml('iq', { type: 'get', to: 'bob@example.org/r' }, xml('q')));

@@ -99,6 +99,9 @@ export function createIqTracker(deps: {
         }, timeoutMs);
         waiting.set(id, { to: iq.attrs.to, resolve, reject, cancel });
       });
+      // The error reply may arrive before `send` settles; the caller observes it through the
+      // returned promise, so it must not count as an unhandled rejection meanwhile.
+      reply.catch(() => undefined);
       try {
         await deps.send(iq);
       } catch (error) {

@@ -74,7 +74,6 @@ function copyPages(api: BackupApi, dest: number, source: number): void {
  * does not allow it; the caller then uses an ordinary (file-backed) sql.js database.
  */
 export function openMemoryDatabase(sql: SqlJsStatic, image?: Uint8Array): Database | undefined {
-  if (process.env.AVIARY_TMP_FILEDB) return undefined;
   const memory = openEmptyMemoryDatabase(sql);
   if (memory === undefined || image === undefined) return memory;
   const file = new sql.Database(image);

@@ -53,8 +53,12 @@ export class SqlDatabase implements SqlAccess {
   /** True when the database lives only in SQLite's page cache (see memory-database.ts). */
   readonly inMemory: boolean;
 
-  constructor(sql: SqlJsStatic, image?: Uint8Array) {
-    const memory = openMemoryDatabase(sql, image);
+  /**
+   * `inFile: true` keeps the database in a file of sql.js's emulated file system, as earlier
+   * versions did (the storage benchmark's baseline); by default it lives in memory.
+   */
+  constructor(sql: SqlJsStatic, image?: Uint8Array, options: { inFile?: boolean } = {}) {
+    const memory = options.inFile ? undefined : openMemoryDatabase(sql, image);
     this.inMemory = memory !== undefined;
     this.#db = memory ?? (image === undefined ? new sql.Database() : new sql.Database(image));
     // sql.js registers a function with `fn.length` arguments: bm25 takes exactly one.

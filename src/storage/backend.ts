@@ -7,7 +7,7 @@
 import type { Clock } from '../actors/clock.js';
 import type { StorageOutcome, StorageRequest } from './messages.js';
 import type { MigrationResult } from './migrator.js';
-import { PostgresEngine } from './postgres/pg-engine.js';
+import type { PostgresEngine } from './postgres/pg-engine.js';
 import { isPostgresUrl } from './postgres/pg-url.js';
 import { StorageEngine } from './storage-engine.js';
 import type { StorageLog } from './storage-log.js';
@@ -109,6 +109,8 @@ export async function openStorageBackend(options: OpenBackendOptions): Promise<S
     ...(options.migrationsDir === undefined ? {} : { migrationsDir: options.migrationsDir }),
   };
   if (isPostgresUrl(options.url)) {
+    // Loaded only when asked for: the PostgreSQL client costs start-up time to every sql.js store.
+    const { PostgresEngine } = await import('./postgres/pg-engine.js');
     return postgresBackend(await PostgresEngine.open({ url: options.url, ...common }));
   }
   const engine = await StorageEngine.open({

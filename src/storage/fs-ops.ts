@@ -53,7 +53,11 @@ function wrapHandle(handle: FileHandle): FsFile {
 /** The real filesystem (node:fs/promises). */
 export const nodeFsOps: FsOps = {
   openFile: async (path) => wrapHandle(await open(path, constants.O_RDWR | constants.O_CREAT)),
-  readFile: async (path) => new Uint8Array(await readFile(path)),
+  readFile: async (path) => {
+    // A view of the Buffer (itself a Uint8Array), not a copy: snapshots run to hundreds of MB.
+    const bytes = await readFile(path);
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  },
   rename: (from, to) => rename(from, to),
   unlink: (path) => unlink(path),
   readdir: (path) => readdir(path),

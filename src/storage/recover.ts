@@ -73,6 +73,8 @@ export interface RecoverOptions {
   readonly readOnly?: boolean;
   /** Present for `db recover`: start from this generation (default: the newest verified). */
   readonly recovery?: { readonly from?: number };
+  /** Keep the database in sql.js's emulated file system (the benchmark's baseline). */
+  readonly databaseInFile?: boolean;
 }
 
 async function listing(fs: FsOps, dir: string, readOnly: boolean) {
@@ -109,9 +111,9 @@ async function manifestOrNote(
   }
 }
 
-function loadDatabase(sql: SqlJsStatic, choice: SnapshotChoice): SqlDatabase {
+function loadDatabase(sql: SqlJsStatic, choice: SnapshotChoice, inFile: boolean): SqlDatabase {
   try {
-    const db = new SqlDatabase(sql, choice.decoded?.image);
+    const db = new SqlDatabase(sql, choice.decoded?.image, { inFile });
     db.get('SELECT count(*) AS c FROM sqlite_master');
     return db;
   } catch (cause) {
@@ -158,7 +160,7 @@ export async function recover(opts: RecoverOptions): Promise<Recovered> {
   } else if (manifest === undefined && !recovering && files.journals.length > 0) {
     notes.push('no manifest.json (a folder from before manifests): adopted, manifest written now');
   }
-  const db = loadDatabase(sql, choice);
+  const db = loadDatabase(sql, choice, opts.databaseInFile ?? false);
   const base =
     choice.generation ??
     (manifest !== undefined && !recovering ? manifest.journal : (files.journals[0] ?? 0));

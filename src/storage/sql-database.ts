@@ -7,6 +7,7 @@
 import initSqlJs, { type Database, type SqlJsStatic, type Statement } from 'sql.js';
 import { bm25 } from './bm25.js';
 import type { RecordedStatement, SqlValue } from './journal.js';
+import { closeMemoryDatabase, openMemoryDatabase } from './memory-database.js';
 import { xmlText } from './xml-text.js';
 
 /** A result row, column name → value. */
@@ -49,9 +50,17 @@ export class SqlDatabase implements SqlAccess {
   readonly #statements = new Map<string, Prepared>();
   readonly #encoder = new TextEncoder();
   #recording: RecordedStatement[] | undefined;
+  /** True when the database lives only in SQLite's page cache (see memory-database.ts). */
+  readonly inMemory: boolean;
 
-  constructor(sql: SqlJsStatic, image?: Uint8Array) {
-    this.#db = image === undefined ? new sql.Database() : new sql.Database(image);
+  /**
+   * `inFile: true` keeps the database in a file of sql.js's emulated file system, as earlier
+   * versions did (the storage benchmark's baseline); by default it lives in memory.
+   */
+  constructor(sql: SqlJsStatic, image?: Uint8Array, options: { inFile?: boolean } = {}) {
+    const memory = options.inFile ? undefined : openMemoryDatabase(sql, image);
+    this.inMemory = memory !== undefined;
+    this.#db = memory ?? (image === undefined ? new sql.Database() : new sql.Database(image));
     // sql.js registers a function with `fn.length` arguments: bm25 takes exactly one.
     this.#db.create_function('bm25', (info: unknown) =>
       info instanceof Uint8Array ? bm25(info) : 0,
@@ -59,9 +68,9 @@ export class SqlDatabase implements SqlAccess {
     this.#db.create_function('xml_text', (xml: unknown) =>
       xmlText(typeof xml === 'string' ? xml : null),
     );
-    // The database file lives in sql.js's in-memory filesystem and durability comes from our
-    // journal: keep SQLite's rollback journal in memory (ROLLBACK and savepoints still work),
-    // hold the lock so the page cache survives between transactions, and skip syncs.
+    // Durability comes from our journal, not from SQLite: keep SQLite's rollback journal in
+    // memory (ROLLBACK and savepoints still work) and skip syncs. For the file-backed fallback,
+    // also hold the lock so the page cache survives between transactions.
     this.#db.exec(
       'PRAGMA foreign_keys = ON; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768',
     );
@@ -168,6 +177,7 @@ export class SqlDatabase implements SqlAccess {
   close(): void {
     for (const { statement } of this.#statements.values()) statement.free();
     this.#statements.clear();
-    this.#db.close();
+    if (this.inMemory) closeMemoryDatabase(this.#db);
+    else this.#db.close();
   }
 }

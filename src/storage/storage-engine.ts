@@ -46,6 +46,12 @@ export interface StorageEngineOptions {
    * instead of refusing, salvage the journals, and write a fresh snapshot and manifest.
    */
   readonly recovery?: { readonly from?: number };
+  /**
+   * Keep the database in a file of sql.js's emulated file system, as earlier versions did:
+   * every commit then copies its pages into that file. Only the storage benchmark's baseline
+   * uses it; the default keeps the database in memory (durability is the journal's).
+   */
+  readonly databaseInFile?: boolean;
 }
 
 export interface StorageHealth {
@@ -131,6 +137,7 @@ export class StorageEngine {
       clock,
       log,
       ...(options.recovery === undefined ? {} : { recovery: options.recovery }),
+      ...(options.databaseInFile === undefined ? {} : { databaseInFile: options.databaseInFile }),
     });
     const { db, journal, generation, seq, manifest, report } = recovered;
     if (journal === undefined) throw new Error('recovery opened no journal');

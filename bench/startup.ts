@@ -1,0 +1,225 @@
+/**
+ * `npm run bench -- startup [--rows 1000000] [--runs 5] [--journal 0,10000,100000]`
+ *
+ * How long `aviary run` takes until it says it is running (the `--json` line on stdout), on an
+ * empty store and on a store holding `--rows` history rows (sql.js), and how StorageEngine.open
+ * (snapshot load + journal replay + FTS catch-up) grows with the journal's length. Baselines in
+ * the same run: a bare `node -e 0` and `aviary --help` (Node's own start and the CLI's imports).
+ * Medians of `--runs` starts. The fixtures are built with fdatasync turned off (build speed only).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type FsOps, nodeFsOps } from '../src/storage/fs-ops.js';
+import type { StorageOutcome, StorageRequest } from '../src/storage/messages.js';
+import { StorageEngine } from '../src/storage/storage-engine.js';
+import { type BenchRow, median, publish } from './report.js';
+
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const noSyncFs: FsOps = {
+  ...nodeFsOps,
+  async openFile(path) {
+    const file = await nodeFsOps.openFile(path);
+    return { ...file, datasync: async () => undefined };
+  },
+};
+
+function option(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
+}
+
+function count(args: string[], name: string, fallback: number): number {
+  const value = Number(option(args, name, String(fallback)));
+  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} needs a whole number`);
+  return value;
+}
+
+const ok = (o: StorageOutcome | undefined) => {
+  if (!o?.ok) throw new Error(JSON.stringify(o));
+};
+
+function historyAdd(uid: string, timestamp: number): StorageRequest {
+  return {
+    type: 'history.add',
+    profile: 'bench',
+    uid,
+    from: 'bench@example.org/r',
+    to: `peer${timestamp % 50}@example.org`,
+    messageType: 'chat',
+    timestamp,
+    messages: { '': `message ${uid}: a body of ordinary length, a sentence or two of chat` },
+  };
+}
+
+/** Milliseconds from spawn until `ready(stdout)` holds; then SIGTERM and wait for the exit. */
+function timeUntil(
+  args: readonly string[],
+  ready: ((stdout: string) => boolean) | undefined,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let readyAt: number | undefined;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (readyAt === undefined && ready?.(stdout)) {
+        readyAt = performance.now() - started;
+        child.kill('SIGTERM');
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (ready === undefined && code === 0) resolve(performance.now() - started);
+      else if (readyAt !== undefined) resolve(readyAt);
+      else
+        reject(new Error(`${args.join(' ')} exited (${code}) before ready:\n${stdout}${stderr}`));
+    });
+  });
+}
+
+async function medianOf(runs: number, once: () => Promise<number>): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await once());
+  return median(samples);
+}
+
+const runArgs = (dataDir: string) => [
+  CLI,
+  '--data-dir',
+  dataDir,
+  '--json',
+  'run',
+  '--log-level',
+  'warn',
+];
+const isRunning = (stdout: string) => stdout.includes('"apiUrl"');
+
+/** A store with `rows` history rows (one profile, 50 peers), snapshotted, empty journal. */
+async function buildStore(dir: string, rows: number): Promise<void> {
+  const engine = await StorageEngine.open({ dataDir: dir, fs: noSyncFs });
+  ok(
+    (
+      await engine.applyBatch([{ type: 'profile.create', name: 'bench', jid: 'bench@example.org' }])
+    )[0],
+  );
+  for (let i = 0; i < rows; i += 5000) {
+    const batch = Array.from({ length: Math.min(5000, rows - i) }, (_, k) =>
+      historyAdd(`m-${i + k}`, i + k),
+    );
+    for (const o of await engine.applyBatch(batch)) ok(o);
+  }
+  await engine.close();
+}
+
+/** A store whose journal holds `records` one-row records after its snapshot. */
+async function buildJournal(dir: string, records: number): Promise<number> {
+  await buildStore(dir, 0);
+  const engine = await StorageEngine.open({
+    dataDir: dir,
+    fs: noSyncFs,
+    snapshotOnClose: false,
+    snapshot: { maxJournalBytes: 2 ** 40 },
+  });
+  for (let i = 0; i < records; i++) ok((await engine.applyBatch([historyAdd(`j-${i}`, i)]))[0]);
+  const bytes = engine.health().journalBytes;
+  await engine.close();
+  return bytes;
+}
+
+async function openTime(dir: string): Promise<number> {
+  const started = performance.now();
+  // No snapshot on close: every run replays the same journal.
+  const engine = await StorageEngine.open({ dataDir: dir, snapshotOnClose: false });
+  const ms = performance.now() - started;
+  await engine.close();
+  return ms;
+}
+
+export async function run(args: string[]): Promise<void> {
+  if (args.includes('--help')) {
+    process.stdout.write(
+      'usage: npm run bench -- startup [--rows 1000000] [--runs 5] [--journal 0,10000,100000]\n',
+    );
+    return;
+  }
+  const rowsWanted = count(args, 'rows', 1_000_000);
+  const runs = Math.max(1, count(args, 'runs', 5));
+  const journals = option(args, 'journal', '0,10000,100000')
+    .split(',')
+    .map((v) => Number(v));
+  if (journals.some((v) => !Number.isInteger(v) || v < 0))
+    throw new Error('--journal takes a comma-separated list of record counts');
+  const dirs: string[] = [];
+  const fresh = () => {
+    const d = mkdtempSync(join(tmpdir(), 'aviary-bench-startup-'));
+    dirs.push(d);
+    return d;
+  };
+  const rows: BenchRow[] = [];
+  const summary: Record<string, number | string> = {};
+  try {
+    const nodeMs = await medianOf(runs, () => timeUntil(['-e', '0'], undefined));
+    rows.push({ case: 'baseline: node -e 0 (start to exit)', 'ready ms': nodeMs });
+    const helpMs = await medianOf(runs, () => timeUntil([CLI, '--help'], undefined));
+    rows.push({ case: 'baseline: aviary --help (start to exit)', 'ready ms': helpMs });
+
+    const firstMs = await medianOf(runs, () => timeUntil(runArgs(fresh()), isRunning));
+    rows.push({ case: 'aviary run, new data folder (creates the store)', 'ready ms': firstMs });
+    const empty = fresh();
+    await timeUntil(runArgs(empty), isRunning);
+    const emptyMs = await medianOf(runs, () => timeUntil(runArgs(empty), isRunning));
+    rows.push({
+      case: 'aviary run, empty store',
+      'ready ms': emptyMs,
+      'vs node -e 0': Number((emptyMs / nodeMs).toFixed(1)),
+    });
+    summary['aim: ready < 1 s on an empty store'] = emptyMs < 1000 ? 'met' : 'not met';
+
+    const big = fresh();
+    const buildStarted = performance.now();
+    await buildStore(big, rowsWanted);
+    const bigOpenMs = await medianOf(runs, () => openTime(big));
+    const bigMs = await medianOf(runs, () => timeUntil(runArgs(big), isRunning));
+    rows.push({
+      case: `aviary run, ${rowsWanted.toLocaleString('en-US')} history rows`,
+      'ready ms': bigMs,
+      'storage open ms': bigOpenMs,
+      'store MB': storeMegabytes(big),
+      'vs empty store': Number((bigMs / emptyMs).toFixed(1)),
+    });
+    summary[`fixture build (${rowsWanted} rows, no fdatasync), s`] = Number(
+      ((performance.now() - buildStarted) / 1000).toFixed(1),
+    );
+    summary[`aim: ready < 3 s with ${rowsWanted} rows`] = bigMs < 3000 ? 'met' : 'not met';
+
+    for (const records of journals) {
+      const dir = fresh();
+      const bytes = await buildJournal(dir, records);
+      const ms = await medianOf(runs, () => openTime(dir));
+      rows.push({
+        case: `storage open: snapshot + ${records.toLocaleString('en-US')} journal records`,
+        'storage open ms': ms,
+        'journal MB': bytes / 2 ** 20,
+        'µs per record': records === 0 ? null : (ms * 1000) / records,
+      });
+    }
+  } finally {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+  publish({ name: 'startup', rows, summary });
+}
+
+/** Size of the data folder's files (snapshots, journals, manifest). */
+function storeMegabytes(dir: string): number {
+  let bytes = 0;
+  for (const name of readdirSync(dir)) bytes += statSync(join(dir, name)).size;
+  return bytes / 2 ** 20;
+}

@@ -10,7 +10,15 @@
 import type { z } from 'zod';
 import type { CacheSearchQuery } from '../cache/cache-messages.js';
 import { ApiError } from './api-error.js';
+import { entityPage } from './entity-page.js';
+import {
+  entityPageInput,
+  exportProfilesInput,
+  importProfilesInput,
+  modifyProfileInput,
+} from './fleet-schemas.js';
 import { type AnyOperation, type ControlFacade, operation, runParsed } from './operation.js';
+import { importProfiles } from './profile-import.js';
 import {
   addComponentInput,
   addProfileInput,
@@ -26,9 +34,6 @@ import {
   sendMessageInput,
 } from './request-schemas.js';
 
-const ofKind = (aviary: ControlFacade, kind: 'client' | 'component') =>
-  aviary.entities().filter((entity) => entity.kind === kind);
-
 export const OPERATIONS = {
   'runtime.health': operation({
     summary: 'health of the runtime and each of its parts',
@@ -39,12 +44,12 @@ export const OPERATIONS = {
     run: async (aviary) => aviary.health(),
   }),
   'profile.list': operation({
-    summary: 'profiles with their connection state',
-    input: noInput,
+    summary: 'profiles with their connection state (paged by name, filtered by state or prefix)',
+    input: entityPageInput,
     method: 'GET',
     path: '/profiles',
     needsRuntime: false,
-    run: async (aviary) => ofKind(aviary, 'client'),
+    run: async (aviary, query) => entityPage(aviary.entities(), 'client', query),
   }),
   'profile.add': operation({
     summary: 'add a profile (an XMPP client account)',
@@ -113,12 +118,12 @@ export const OPERATIONS = {
     run: (aviary, { profile, ...query }) => aviary.history(profile, query),
   }),
   'component.list': operation({
-    summary: 'components with their connection state',
-    input: noInput,
+    summary: 'components with their connection state (paged by name, filtered by state or prefix)',
+    input: entityPageInput,
     method: 'GET',
     path: '/components',
     needsRuntime: false,
-    run: async (aviary) => ofKind(aviary, 'component'),
+    run: async (aviary, query) => entityPage(aviary.entities(), 'component', query),
   }),
   'component.add': operation({
     summary: 'add a component (XEP-0114) started by an entry-point plugin',
@@ -195,6 +200,38 @@ export const OPERATIONS = {
     needsRuntime: false,
     // The storage checks every search field (paths, operators, values) and names the bad one.
     run: (aviary, query) => aviary.cache.search(query as CacheSearchQuery),
+  }),
+  'profile.import': operation({
+    summary: 'add many profiles at once; bad rows fail alone (dryRun: only check them)',
+    input: importProfilesInput,
+    method: 'POST',
+    path: '/profiles/import',
+    needsRuntime: false,
+    run: (aviary, { profiles, dryRun }) => importProfiles(aviary, profiles, dryRun === true),
+  }),
+  'profile.export': operation({
+    summary: 'every profile with its settings; passwords only with withSecrets',
+    input: exportProfilesInput,
+    method: 'POST',
+    path: '/profiles/export',
+    needsRuntime: false,
+    run: (aviary, { withSecrets }) => aviary.exportProfiles(withSecrets === true),
+  }),
+  'profile.modify': operation({
+    summary: "change a profile's password, server host, port or TLS policy",
+    input: modifyProfileInput,
+    method: 'POST',
+    path: '/profiles/:name/modify',
+    needsRuntime: false,
+    run: (aviary, request) => aviary.modifyProfile(request),
+  }),
+  'storage.snapshot': operation({
+    summary: 'write a storage snapshot now and name it (sql.js; what aviary backup copies)',
+    input: noInput,
+    method: 'POST',
+    path: '/storage/snapshot',
+    needsRuntime: false,
+    run: (aviary) => aviary.snapshotStorage(),
   }),
 } as const;
 

@@ -17,6 +17,7 @@ import { registerCacheSearchCommand } from './commands/cache-search.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerMessageCommands } from './commands/message.js';
 import { registerComponentCommands, registerProfileCommands } from './commands/profile.js';
+import { registerProfileFleetCommands } from './commands/profile-fleet.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerStatusCommand } from './commands/status.js';
 import { environmentFault } from './environment.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerBenchLoadCommand(program);
   registerBenchWorkerCommand(program);
   registerBenchCompareCommand(program);
+  registerProfileFleetCommands(program);
   return program;
 }
 

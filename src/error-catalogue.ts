@@ -199,6 +199,18 @@ export const ERROR_CATALOGUE = {
   'loadtest.limit': { status: 500, meaning: 'a system limit is too low for the load test' },
   'loadtest.registration-failed': { status: 500, meaning: 'an account could not be registered' },
   'loadtest.remote-target': { status: 400, meaning: 'load tests only target loopback servers' },
+
+  // Backup and restore (src/backup)
+  'backup.corrupt': { status: 400, meaning: 'a backup file is damaged or not an Aviary backup' },
+  'backup.target-not-empty': {
+    status: 409,
+    meaning: 'restore refuses to write into a data folder that holds files, without --yes',
+  },
+  'backup.no-store': { status: 404, meaning: 'the data folder holds no store to back up' },
+  'profile.import-failed': {
+    status: 500,
+    meaning: 'one imported row failed for an unexpected reason',
+  },
 } as const satisfies Readonly<Record<string, ErrorCodeEntry>>;
 
 /** A catalogued error code. */

@@ -22,7 +22,7 @@ function failure(index: number, name: unknown, error: unknown): ImportFailure {
   return {
     index,
     ...(typeof name === 'string' ? { name } : {}),
-    code: isAviaryError(error) ? error.code : 'runtime.error',
+    code: isAviaryError(error) ? error.code : 'profile.import-failed',
     message: error instanceof Error ? error.message : String(error),
   };
 }

@@ -9,6 +9,7 @@
 import { Command, CommanderError } from 'commander';
 import { AviaryError } from '../errors.js';
 import { VERSION } from '../runtime/version.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerBenchCompareCommand } from './commands/bench-compare.js';
 import { registerBenchLoadCommand } from './commands/bench-load.js';
 import { registerBenchWorkerCommand } from './commands/bench-worker.js';
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerBenchWorkerCommand(program);
   registerBenchCompareCommand(program);
   registerProfileFleetCommands(program);
+  registerBackupCommands(program);
   return program;
 }
 

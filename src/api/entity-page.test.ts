@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EntityStatus } from '../entities/entity-actor.js';
-import { entityPage } from './entity-page.js';
+import { entityCounts, entityPage } from './entity-page.js';
 
 const entity = (
   name: string,
@@ -39,5 +39,14 @@ describe('entity pages', () => {
     expect(names(entityPage(all, 'client', { prefix: 'b', state: 'online', after: 'b1' }))).toEqual(
       ['b3'],
     );
+  });
+});
+
+describe('entity counts', () => {
+  it('counts each kind by state', () => {
+    expect(entityCounts(all)).toEqual({
+      profiles: { total: 5, states: { online: 3, offline: 1, 'auth-failed': 1 } },
+      components: { total: 1, states: { online: 1 } },
+    });
   });
 });

@@ -10,7 +10,7 @@
 import type { z } from 'zod';
 import type { CacheSearchQuery } from '../cache/cache-messages.js';
 import { ApiError } from './api-error.js';
-import { entityPage } from './entity-page.js';
+import { entityCounts, entityPage } from './entity-page.js';
 import {
   entityPageInput,
   exportProfilesInput,
@@ -224,6 +224,14 @@ export const OPERATIONS = {
     path: '/profiles/:name/modify',
     needsRuntime: false,
     run: (aviary, request) => aviary.modifyProfile(request),
+  }),
+  'profile.counts': operation({
+    summary: 'how many profiles and components are in each connection state',
+    input: noInput,
+    method: 'GET',
+    path: '/profile-counts',
+    needsRuntime: false,
+    run: async (aviary) => entityCounts(aviary.entities()),
   }),
   'storage.snapshot': operation({
     summary: 'write a storage snapshot now and name it (sql.js; what aviary backup copies)',

@@ -298,8 +298,31 @@ describe('aviary backup / restore', () => {
           message: { '': 'remember me after a restore' },
         }),
       ]);
-      const secrets = await exportCsv(restored, true);
-      expect(secrets.stdout).toContain('p19,p19@example.test,127.0.0.1,5222,off,false,secret-19');
+      const restoredSecrets = await exportCsv(restored, true);
+      expect(restoredSecrets.stdout).toContain(
+        'p19,p19@example.test,127.0.0.1,5222,off,false,secret-19',
+      );
+
+      // Import through the running runtime's API: the new profiles are live at once.
+      const more = join(restored, 'more.csv');
+      writeFileSync(
+        more,
+        `${CSV_HEADER}\nlive1,live1@example.test,live-secret,,127.0.0.1,5222,off,false\n`,
+      );
+      const liveImport = await runCli([
+        '--data-dir',
+        restored,
+        '--json',
+        'profile',
+        'import',
+        more,
+      ]);
+      expect(liveImport.code, liveImport.stderr).toBe(0);
+      expect(JSON.parse(liveImport.stdout)).toMatchObject({ imported: 1, failed: [] });
+      const page = await runCli(['--data-dir', restored, '--json', 'profile', 'list']);
+      expect(JSON.parse(page.stdout)).toContainEqual(
+        expect.objectContaining({ name: 'live1', state: 'offline' }),
+      );
 
       // Backup through the running runtime (a snapshot it writes while it runs).
       const live = join(tempDataDir('aviary-backup-files-'), 'live.backup');
@@ -307,6 +330,10 @@ describe('aviary backup / restore', () => {
       expect(liveMade.code, liveMade.stderr).toBe(0);
       const second = tempDataDir('aviary-backup-second-');
       expect((await runCli(['--data-dir', second, 'restore', live])).code).toBe(0);
+      const secrets = await exportCsv(restored, true);
+      expect(secrets.stdout).toContain(
+        'live1,live1@example.test,127.0.0.1,5222,off,false,live-secret',
+      );
       expect((await exportCsv(second, true)).stdout).toBe(secrets.stdout);
       const secondHistory = await runCli(['--data-dir', second, '--json', 'history', 'p4']);
       expect(JSON.parse(secondHistory.stdout)).toHaveLength(1);

@@ -41,6 +41,31 @@ const port = (value: string) => {
   return n;
 };
 
+/** Well under the control API's default body limit (1 MiB), whatever the rows hold. */
+const MAX_BATCH_BYTES = 512 * 1024;
+
+/** Splits rows into batches of at most `size` rows and {@link MAX_BATCH_BYTES} of JSON. */
+function batches<T extends { request: Record<string, unknown> }>(
+  rows: readonly T[],
+  size: number,
+): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const rowBytes = Buffer.byteLength(JSON.stringify(row.request)) + 1;
+    if (current.length > 0 && (current.length >= size || bytes + rowBytes > MAX_BATCH_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += rowBytes;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
 interface ImportReport {
   readonly dryRun: boolean;
   readonly rows: number;
@@ -115,8 +140,8 @@ export function registerProfileFleetCommands(program: Command): void {
             process.stderr.isTTY === true && !global.json,
           );
           try {
-            for (let start = 0; start < requests.length; start += size) {
-              const batch = requests.slice(start, start + size);
+            let done = 0;
+            for (const batch of batches(requests, size)) {
               const result = await session.call('profile.import', {
                 profiles: batch.map((b) => b.request),
                 dryRun,
@@ -130,7 +155,8 @@ export function registerProfileFleetCommands(program: Command): void {
                   reason: f.message,
                 });
               }
-              bar.update(Math.min(start + size, requests.length));
+              done += batch.length;
+              bar.update(done);
             }
           } finally {
             bar.stop();

@@ -106,6 +106,41 @@ describe('10,000 profiles: paged and filtered over HTTP and in the status page',
     }
   });
 
+  it('modifies and exports over HTTP with the rules of add; secrets only when asked', async () => {
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const modified = await post('/profiles/zeta-3/modify', {
+      password: 'new-secret',
+      serverPort: 5999,
+    });
+    expect(modified.status).toBe(200);
+    expect(modified.body).toMatchObject({ name: 'zeta-3', state: 'offline' });
+    const remote = await post('/profiles/zeta-3/modify', { serverHost: 'example.org' });
+    expect(remote.status).toBe(400);
+    expect(remote.body).toMatchObject({ error: { code: 'profile.invalid' } });
+    const empty = await post('/profiles/zeta-3/modify', {});
+    expect(empty.body).toMatchObject({ error: { code: 'api.invalid-request' } });
+    const missing = await post('/profiles/nobody/modify', { serverPort: 5 });
+    expect(missing.status).toBe(404);
+
+    type Exported = { name: string; serverPort: number | null; password?: string }[];
+    const plain = (await post('/profiles/export', {})).body as Exported;
+    expect(plain).toHaveLength(FLEET + 3);
+    expect(plain.some((p) => 'password' in p)).toBe(false);
+    const withSecrets = (await post('/profiles/export', { withSecrets: true })).body as Exported;
+    expect(withSecrets.find((p) => p.name === 'zeta-3')).toMatchObject({
+      serverPort: 5999,
+      password: 'new-secret',
+    });
+    expect(withSecrets.find((p) => p.name === userName(42))?.password).toBe(`pw-${userName(42)}`);
+  });
+
   it('the status page shows one page at a time, moves between pages and filters', async () => {
     browser ??= await launchChromium();
     const page: Page = await browser.newPage({ viewport: { width: 1100, height: 900 } });

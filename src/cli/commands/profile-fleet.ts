@@ -201,8 +201,13 @@ export function registerProfileFleetCommands(program: Command): void {
       const lines = profiles.map((p) => exportLine(p, chosen, columns));
       if (chosen === 'csv') lines.unshift(columns.join(','));
       const text = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
-      if (o.output === undefined) process.stdout.write(text);
-      else {
+      if (o.output === undefined) {
+        // `aviary profile export | head` closes the pipe early: that is not a failure.
+        process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EPIPE') throw error;
+        });
+        process.stdout.write(text);
+      } else {
         writeFileSync(o.output as string, text, { mode: 0o600 });
         process.stderr.write(
           `aviary: ${profiles.length} profiles written to ${String(o.output)}\n`,

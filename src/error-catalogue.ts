@@ -219,6 +219,17 @@ export const ERROR_CATALOGUE = {
   'muc.invalid-request': { status: 400, meaning: 'a room JID or nickname is not valid' },
   'muc.not-joined': { status: 404, meaning: 'the profile is not in this room' },
   'muc.join-failed': { status: 409, meaning: 'the room refused the join or did not answer' },
+  // Backup and restore (src/backup)
+  'backup.corrupt': { status: 400, meaning: 'a backup file is damaged or not an Aviary backup' },
+  'backup.target-not-empty': {
+    status: 409,
+    meaning: 'restore refuses to write into a data folder that holds files, without --yes',
+  },
+  'backup.no-store': { status: 404, meaning: 'the data folder holds no store to back up' },
+  'profile.import-failed': {
+    status: 500,
+    meaning: 'one imported row failed for an unexpected reason',
+  },
 } as const satisfies Readonly<Record<string, ErrorCodeEntry>>;
 
 /** A catalogued error code. */

@@ -11,6 +11,9 @@ import { parseInput } from './request-schemas.js';
 export type ControlFacade = Pick<
   Aviary,
   | 'addProfile'
+  | 'modifyProfile'
+  | 'exportProfiles'
+  | 'snapshotStorage'
   | 'addComponent'
   | 'remove'
   | 'connect'

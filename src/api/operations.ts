@@ -18,8 +18,16 @@ import {
   rosterRemoveInput,
   subscriptionAnswerInput,
 } from './contacts-schemas.js';
+import { entityCounts, entityPage } from './entity-page.js';
+import {
+  entityPageInput,
+  exportProfilesInput,
+  importProfilesInput,
+  modifyProfileInput,
+} from './fleet-schemas.js';
 import { mucJoinInput, mucLeaveInput, mucListInput } from './muc-schemas.js';
 import { type AnyOperation, type ControlFacade, operation, runParsed } from './operation.js';
+import { importProfiles } from './profile-import.js';
 import {
   addComponentInput,
   addProfileInput,
@@ -35,9 +43,6 @@ import {
   sendMessageInput,
 } from './request-schemas.js';
 
-const ofKind = (aviary: ControlFacade, kind: 'client' | 'component') =>
-  aviary.entities().filter((entity) => entity.kind === kind);
-
 export const OPERATIONS = {
   'runtime.health': operation({
     summary: 'health of the runtime and each of its parts',
@@ -48,12 +53,12 @@ export const OPERATIONS = {
     run: async (aviary) => aviary.health(),
   }),
   'profile.list': operation({
-    summary: 'profiles with their connection state',
-    input: noInput,
+    summary: 'profiles with their connection state (paged by name, filtered by state or prefix)',
+    input: entityPageInput,
     method: 'GET',
     path: '/profiles',
     needsRuntime: false,
-    run: async (aviary) => ofKind(aviary, 'client'),
+    run: async (aviary, query) => entityPage(aviary.entities(), 'client', query),
   }),
   'profile.add': operation({
     summary: 'add a profile (an XMPP client account)',
@@ -122,12 +127,12 @@ export const OPERATIONS = {
     run: (aviary, { profile, ...query }) => aviary.history(profile, query),
   }),
   'component.list': operation({
-    summary: 'components with their connection state',
-    input: noInput,
+    summary: 'components with their connection state (paged by name, filtered by state or prefix)',
+    input: entityPageInput,
     method: 'GET',
     path: '/components',
     needsRuntime: false,
-    run: async (aviary) => ofKind(aviary, 'component'),
+    run: async (aviary, query) => entityPage(aviary.entities(), 'component', query),
   }),
   'component.add': operation({
     summary: 'add a component (XEP-0114) started by an entry-point plugin',
@@ -305,6 +310,46 @@ export const OPERATIONS = {
     path: '/profiles/:profile/rooms',
     needsRuntime: true,
     run: (aviary, { profile }) => aviary.muc.list(profile),
+  }),
+  'profile.import': operation({
+    summary: 'add many profiles at once; bad rows fail alone (dryRun: only check them)',
+    input: importProfilesInput,
+    method: 'POST',
+    path: '/profiles/import',
+    needsRuntime: false,
+    run: (aviary, { profiles, dryRun }) => importProfiles(aviary, profiles, dryRun === true),
+  }),
+  'profile.export': operation({
+    summary: 'every profile with its settings; passwords only with withSecrets',
+    input: exportProfilesInput,
+    method: 'POST',
+    path: '/profiles/export',
+    needsRuntime: false,
+    run: (aviary, { withSecrets }) => aviary.exportProfiles(withSecrets === true),
+  }),
+  'profile.modify': operation({
+    summary: "change a profile's password, server host, port or TLS policy",
+    input: modifyProfileInput,
+    method: 'POST',
+    path: '/profiles/:name/modify',
+    needsRuntime: false,
+    run: (aviary, request) => aviary.modifyProfile(request),
+  }),
+  'profile.counts': operation({
+    summary: 'how many profiles and components are in each connection state',
+    input: noInput,
+    method: 'GET',
+    path: '/profile-counts',
+    needsRuntime: false,
+    run: async (aviary) => entityCounts(aviary.entities()),
+  }),
+  'storage.snapshot': operation({
+    summary: 'write a storage snapshot now and name it (sql.js; what aviary backup copies)',
+    input: noInput,
+    method: 'POST',
+    path: '/storage/snapshot',
+    needsRuntime: false,
+    run: (aviary) => aviary.snapshotStorage(),
   }),
 } as const;
 

@@ -10,10 +10,16 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
   const MAX_ERRORS = 50;
   const TOP_ACTORS = 20;
   const POLL_MS = 5000;
+  const PAGE_SIZE = 100;
+  const PAGE_REFRESH_MS = 1000;
   const byId = (id) => document.getElementById(id);
   const s = {
     token: null, source: null, timer: null, loading: 0, queued: [],
     entities: new Map(), rows: new Map(), errors: [], cacheRefresh: null, summaryTimer: null,
+    // Profiles are shown one page at a time (keyset paging by name: 'after' is the last name of
+    // the page before; 'stack' holds the 'after' of every earlier page, for Previous).
+    page: { size: PAGE_SIZE, after: null, stack: [], prefix: '', state: '', hasNext: false },
+    counts: null, pageRefresh: null, filterTimer: null,
   };
 
   class Unauthorised extends Error {}
@@ -85,10 +91,16 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
       for (const kind of ['profiles', 'components']) {
         const counts = new Map();
         let total = 0;
-        for (const e of s.entities.values()) {
-          if ((e.kind === 'component') !== (kind === 'components')) continue;
-          total += 1;
-          counts.set(e.state, (counts.get(e.state) ?? 0) + 1);
+        if (kind === 'profiles' && s.counts) {
+          // Every profile, not only this page: counted by the runtime.
+          total = s.counts.profiles.total;
+          for (const [state, n] of Object.entries(s.counts.profiles.states)) counts.set(state, n);
+        } else {
+          for (const e of s.entities.values()) {
+            if ((e.kind === 'component') !== (kind === 'components')) continue;
+            total += 1;
+            counts.set(e.state, (counts.get(e.state) ?? 0) + 1);
+          }
         }
         const parts = [...counts].map(([state, n]) => n + ' ' + state);
         byId(kind + '-summary').textContent = total + ' in all' + (parts.length ? ': ' + parts.join(', ') : '');
@@ -139,10 +151,54 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
     renderActors(actors);
   }
 
+  function profilesPath() {
+    const q = new URLSearchParams({ limit: String(s.page.size + 1) });
+    if (s.page.after !== null) q.set('after', s.page.after);
+    if (s.page.prefix) q.set('prefix', s.page.prefix);
+    if (s.page.state) q.set('state', s.page.state);
+    return '/profiles?' + q.toString();
+  }
+
+  function renderPager() {
+    const shown = [...s.entities.values()].filter((e) => e.kind !== 'component').length;
+    const first = s.page.stack.length * s.page.size + 1;
+    byId('profiles-page').textContent = shown === 0
+      ? 'no profile matches'
+      : 'rows ' + first + '\u2013' + (first + shown - 1);
+    byId('profiles-prev').disabled = s.page.stack.length === 0;
+    byId('profiles-next').disabled = !s.page.hasNext;
+  }
+
+  function lastProfileName() {
+    let last = null;
+    for (const e of s.entities.values()) if (e.kind !== 'component' && (last === null || e.name.localeCompare(last) > 0)) last = e.name;
+    return last;
+  }
+
+  function goTo(after, stack) {
+    s.page.after = after;
+    s.page.stack = stack;
+    refresh().catch(fail);
+  }
+
+  // Many state changes at once (a fleet reconnecting) reload the page and counts at most once a second.
+  function schedulePageRefresh() {
+    if (s.pageRefresh !== null) return;
+    s.pageRefresh = setTimeout(() => {
+      s.pageRefresh = null;
+      refresh().catch(fail);
+    }, PAGE_REFRESH_MS);
+  }
+
   async function refresh() {
     s.loading += 1;
     try {
-      const [profiles, components] = await Promise.all([api('/profiles'), api('/components')]);
+      const [page, components, counts] = await Promise.all([
+        api(profilesPath()), api('/components'), api('/profile-counts', { allowMissing: true }),
+      ]);
+      s.page.hasNext = page.length > s.page.size;
+      const profiles = page.slice(0, s.page.size);
+      s.counts = counts ?? null;
       s.entities.clear();
       for (const e of [...profiles, ...components]) {
         s.entities.set(e.name, e);
@@ -151,6 +207,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
         }
       }
       renderEntities();
+      renderPager();
       await Promise.all([refreshPolled(), refreshCache()]);
     } finally {
       s.loading -= 1;
@@ -162,6 +219,14 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
   function onConnectionState(d) {
     const kind = d.kind === 'component' ? 'component' : 'client';
     const known = s.entities.get(d.name);
+    if (kind === 'client') {
+      // Counts change, and a profile off this page may now match it.
+      schedulePageRefresh();
+      if (!known) {
+        if (d.state === 'auth-failed') addError(d.kind + ' ' + d.name, 'auth-failed' + (d.reason ? ': ' + d.reason : ''));
+        return;
+      }
+    }
     const next = { ...(known ?? { jid: '', reconnectAttempts: 0 }), kind, name: d.name, state: d.state, reason: d.reason };
     s.entities.set(d.name, next);
     const old = s.rows.get(d.name);
@@ -288,6 +353,25 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
       s.token = value;
       start();
     });
+    byId('profiles-next').addEventListener('click', () => {
+      const last = lastProfileName();
+      if (last !== null) goTo(last, [...s.page.stack, s.page.after]);
+    });
+    byId('profiles-prev').addEventListener('click', () => {
+      const stack = [...s.page.stack];
+      goTo(stack.pop() ?? null, stack);
+    });
+    byId('profiles-filter').addEventListener('submit', (event) => event.preventDefault());
+    const filtersChanged = () => {
+      clearTimeout(s.filterTimer);
+      s.filterTimer = setTimeout(() => {
+        s.page.prefix = byId('profiles-prefix').value.trim();
+        s.page.state = byId('profiles-state').value;
+        goTo(null, []);
+      }, 250);
+    };
+    byId('profiles-prefix').addEventListener('input', filtersChanged);
+    byId('profiles-state').addEventListener('change', filtersChanged);
     byId('logout').addEventListener('click', () => {
       stop();
       sessionStorage.removeItem(TOKEN_KEY);

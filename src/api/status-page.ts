@@ -49,6 +49,13 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 <main id="main" hidden>
   <section>
     <h2>Profiles</h2><p id="profiles-summary" class="muted"></p>
+    <form id="profiles-filter" class="pager">
+      <label>Name starts with <input id="profiles-prefix" type="search" autocomplete="off" spellcheck="false"></label>
+      <label>State <select id="profiles-state"><option value="">any</option><option>online</option><option>connecting</option><option>reconnecting</option><option>offline</option><option>auth-failed</option><option>stopped</option></select></label>
+      <button id="profiles-prev" type="button" disabled>Previous</button>
+      <span id="profiles-page" class="muted"></span>
+      <button id="profiles-next" type="button" disabled>Next</button>
+    </form>
     <table id="profiles"><thead><tr><th>Name</th><th>JID</th><th>State</th><th>Reason</th><th>Reconnects</th></tr></thead><tbody></tbody></table>
   </section>
   <section>
@@ -98,6 +105,8 @@ td { word-break: break-word; }
 .state-connecting, .state-reconnecting, .state-IN_PROGRESS { color: var(--warn); }
 .state-auth-failed, .state-ERROR { color: var(--bad); }
 .state-offline, .state-stopped { opacity: .7; }
+.pager { display: flex; flex-wrap: wrap; align-items: center; gap: .75rem; margin: .5rem 0; }
+.pager input { width: 12rem; }
 `;
 
 function asset(path: string, body: string, contentType: string): Route {
@@ -108,8 +117,9 @@ function asset(path: string, body: string, contentType: string): Route {
  * The status page: `GET /ui` (the shell), `/ui/app.js` and `/ui/style.css`, all public
  * because they hold no data. The page takes the API token from the URL fragment
  * (`/ui#token=...`, never sent to the server) or a login form, keeps it in sessionStorage, reads
- * `/profiles`, `/components`, `/actors`, `/health` and `/cache/nodes` with the bearer header and
- * follows `/events` (server-sent events) to update rows live.
+ * `/profiles` (one page at a time, filtered by name prefix and state), `/profile-counts`,
+ * `/components`, `/actors`, `/health` and `/cache/nodes` with the bearer header and follows
+ * `/events` (server-sent events) to update rows live.
  *
  * @example
  * const server = new ControlServer({ token, routes: [...apiRoutes, ...statusPageRoutes()], log });

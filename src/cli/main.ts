@@ -9,6 +9,7 @@
 import { Command, CommanderError } from 'commander';
 import { AviaryError } from '../errors.js';
 import { VERSION } from '../runtime/version.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerBenchCompareCommand } from './commands/bench-compare.js';
 import { registerBenchLoadCommand } from './commands/bench-load.js';
 import { registerBenchWorkerCommand } from './commands/bench-worker.js';
@@ -19,6 +20,7 @@ import { registerMamCommand } from './commands/mam.js';
 import { registerMessageCommands } from './commands/message.js';
 import { registerMucCommands } from './commands/muc.js';
 import { registerComponentCommands, registerProfileCommands } from './commands/profile.js';
+import { registerProfileFleetCommands } from './commands/profile-fleet.js';
 import { registerRosterCommands } from './commands/roster.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -51,6 +53,8 @@ export function buildProgram(): Command {
   registerRosterCommands(program);
   registerMamCommand(program);
   registerMucCommands(program);
+  registerProfileFleetCommands(program);
+  registerBackupCommands(program);
   return program;
 }
 

@@ -11,6 +11,7 @@ import { HookRegistry } from '../workflow/hooks.js';
 import { parseJid } from '../workflow/jid.js';
 import type { SendRequest, SendResult } from '../workflow/send-pipeline.js';
 import { createBackoff } from '../xmpp/backoff.js';
+import { isLoopbackHost } from '../xmpp/loopback.js';
 import type { TokenBucket } from '../xmpp/token-bucket.js';
 import { type EntityMessage, type EntityStatus, makeEntityActor } from './entity-actor.js';
 import type { EntityConnection } from './entity-connection.js';
@@ -20,6 +21,12 @@ import { type HistoryEntry, historyEntry } from './history-record.js';
 import { createHistoryWriter } from './history-writer.js';
 import { readConnectionSettings, writeConnectionSettings } from './profile-settings.js';
 import { createWorkflowHost } from './workflow-host.js';
+
+/** The domain of a JID (RFC 7622 §3.2): where a profile connects when no server is given. */
+function jidDomain(jid: string): string {
+  const bare = jid.split('/')[0] ?? '';
+  return bare.slice(bare.indexOf('@') + 1);
+}
 
 /** Makes the XMPP connection of one entity (client or component); injected so tests can fake it. */
 export interface ConnectionFactories {
@@ -73,6 +80,26 @@ export interface AddComponentRequest {
   readonly sendHistory?: boolean;
   readonly receiveHistory?: boolean;
   readonly autoconnect?: boolean;
+}
+
+/** What `modifyProfile` changes; fields left out keep their value, `null` clears host or port. */
+export interface ModifyProfileRequest {
+  readonly name: string;
+  readonly password?: string;
+  readonly serverHost?: string | null;
+  readonly serverPort?: number | null;
+  readonly tls?: TlsPolicy;
+}
+
+/** One profile as `exportProfiles` gives it; `password` only when secrets were asked for. */
+export interface ExportedProfile {
+  readonly name: string;
+  readonly jid: string;
+  readonly serverHost: string | null;
+  readonly serverPort: number | null;
+  readonly tls: TlsPolicy;
+  readonly autoconnect: boolean;
+  readonly password?: string;
 }
 
 interface Entity {
@@ -206,6 +233,79 @@ export class EntityManager {
     });
     await this.#spawn(profile, component);
     return this.status(profile.name);
+  }
+
+  /**
+   * Changes a profile's password, server, port or TLS policy, then restarts its actor with the
+   * new settings (reconnecting when it was connected or trying to). Plain text stays refused
+   * unless the server it would connect to is loopback, as for a new profile.
+   */
+  modifyProfile(request: ModifyProfileRequest): Promise<EntityStatus> {
+    return this.#serial(request.name, () => this.#modifyProfile(request));
+  }
+
+  async #modifyProfile(request: ModifyProfileRequest): Promise<EntityStatus> {
+    const { name } = request;
+    const current = await this.#deps.storage.request({ type: 'profile.get', name });
+    const entity = this.#entities.get(name);
+    if (current === null || entity?.kind === 'component')
+      throw new AviaryError('profile.not-found', `no profile named ${name}`);
+    if (request.password !== undefined && request.password.length === 0)
+      throw new AviaryError('profile.invalid', 'a profile needs a non-empty password');
+    const tls = request.tls ?? current.tlsPolicy;
+    const host =
+      request.serverHost !== undefined
+        ? (request.serverHost ?? jidDomain(current.jid))
+        : (current.serverHost ?? jidDomain(current.jid));
+    if (tls === 'disabled' && !isLoopbackHost(host))
+      throw new AviaryError(
+        'profile.invalid',
+        `TLS can be turned off only for a loopback server (127.0.0.1, ::1, localhost), not ${host}`,
+      );
+    const updated = await this.#deps.storage.request({
+      type: 'profile.update',
+      name,
+      ...(request.password !== undefined
+        ? { passwordCiphertext: this.#deps.secrets.encrypt(request.password, `profile:${name}`) }
+        : {}),
+      ...(request.serverHost !== undefined ? { serverHost: request.serverHost } : {}),
+      ...(request.serverPort !== undefined ? { serverPort: request.serverPort } : {}),
+      ...(request.tls !== undefined ? { tlsPolicy: request.tls } : {}),
+    });
+    const wasActive =
+      entity !== undefined && !['offline', 'stopped', 'auth-failed'].includes(entity.status.state);
+    if (entity) {
+      await entity.ref.stop({ mode: 'drain' });
+      for (const off of entity.teardown) off();
+      this.#entities.delete(name);
+    }
+    await this.#spawn(updated, undefined);
+    if (wasActive) this.#get(name).ref.tell({ type: 'connect' });
+    return this.status(name);
+  }
+
+  /** Every stored profile (not components), passwords decrypted only when `withSecrets`. */
+  async exportProfiles(withSecrets: boolean): Promise<ExportedProfile[]> {
+    const [profiles, components] = await Promise.all([
+      this.#deps.storage.request({ type: 'profile.list' }),
+      this.#deps.storage.request({ type: 'component.list' }),
+    ]);
+    const componentNames = new Set(components.map((c) => c.profile));
+    return profiles
+      .filter((p) => !componentNames.has(p.name))
+      .map((p) => ({
+        name: p.name,
+        jid: p.jid,
+        serverHost: p.serverHost,
+        serverPort: p.serverPort,
+        tls: p.tlsPolicy,
+        autoconnect: p.autoconnect,
+        ...(withSecrets
+          ? {
+              password: this.#deps.secrets.decrypt(p.passwordCiphertext ?? '', `profile:${p.name}`),
+            }
+          : {}),
+      }));
   }
 
   /** Stops the entity and deletes it with everything it owns (history, cache, parameters). */

@@ -5,6 +5,8 @@ import type {
   AddComponentRequest,
   AddProfileRequest,
   ConnectionFactories,
+  ExportedProfile,
+  ModifyProfileRequest,
 } from '../entities/entity-manager.js';
 import type { HistoryEntry } from '../entities/history-record.js';
 import type { Logger } from '../log.js';
@@ -26,6 +28,7 @@ import { type ContactsApi, ContactsPart } from './contacts-part.js';
 import { EntitiesPart } from './entities-part.js';
 import { Runtime, type RuntimeServices } from './runtime.js';
 import { StoragePart } from './storage-part.js';
+import { type StorageSnapshotInfo, takeStorageSnapshot } from './storage-snapshot.js';
 
 export type HistoryQuery = Omit<
   Extract<StorageRequest, { type: 'history.query' }>,
@@ -168,6 +171,24 @@ export class Aviary extends Runtime {
 
   history(profile: string, query: HistoryQuery = {}): Promise<HistoryEntry[]> {
     return this.#entities.manager.history(profile, query);
+  }
+
+  /** Changes a profile's password, server, port or TLS policy and restarts it with them. */
+  modifyProfile(request: ModifyProfileRequest): Promise<EntityStatus> {
+    return this.#entities.manager.modifyProfile(request);
+  }
+
+  /** Every profile's settings; passwords (decrypted) only when `withSecrets` is true. */
+  exportProfiles(withSecrets = false): Promise<ExportedProfile[]> {
+    return this.#entities.manager.exportProfiles(withSecrets);
+  }
+
+  /**
+   * Writes a storage snapshot now and says which one is current: on sql.js a verified,
+   * self-contained image of the whole store (see `aviary backup`); PostgreSQL has none.
+   */
+  snapshotStorage(): Promise<StorageSnapshotInfo> {
+    return takeStorageSnapshot(this.storage, this.dataDir, this.config.storage.url);
   }
 
   /** The transparent pubsub cache (getItems, synchronise, purge, reset, search). */

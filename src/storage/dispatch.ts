@@ -13,6 +13,7 @@ import {
   getProfile,
   listComponents,
   listProfiles,
+  updateProfile,
 } from './profiles.js';
 import { deleteItems, getItems, upsertItems } from './pubsub-items.js';
 import {
@@ -43,6 +44,7 @@ type Handlers = {
 const HANDLERS: Handlers = {
   'profile.create': createProfile,
   'profile.delete': deleteProfile,
+  'profile.update': updateProfile,
   'profile.get': getProfile,
   'profile.list': listProfiles,
   'component.create': createComponent,

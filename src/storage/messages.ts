@@ -174,6 +174,18 @@ export type StorageRequest =
       }
     >
   | Req<'profile.delete', { name: string }>
+  | Req<
+      'profile.update',
+      {
+        name: string;
+        passwordCiphertext?: string;
+        /** `null` clears it (connect to the JID's domain again). */
+        serverHost?: string | null;
+        /** `null` clears it (the default port again). */
+        serverPort?: number | null;
+        tlsPolicy?: TlsPolicy;
+      }
+    >
   | Req<'profile.get', { name: string }>
   | Req<'profile.list', { autoconnectOnly?: boolean }>
   | Req<
@@ -320,6 +332,7 @@ export type StorageRequest =
 export interface StorageResults {
   'profile.create': ProfileInfo;
   'profile.delete': { deleted: boolean };
+  'profile.update': ProfileInfo;
   'profile.get': ProfileInfo | null;
   'profile.list': ProfileInfo[];
   'component.create': ComponentInfo;

@@ -125,3 +125,55 @@ export function getComponent(ctx: HandlerContext, req: Of<'component.get'>): Com
 export function listComponents(ctx: HandlerContext): ComponentInfo[] {
   return ctx.db.all(`${COMPONENT_SELECT} ORDER BY p.name`).map(toComponent);
 }
+
+/**
+ * Changes a profile's password, server host, port or TLS policy (the fields given; `null`
+ * clears host or port). Throws `profile.not-found` when there is no such profile.
+ */
+export function updateProfile(ctx: HandlerContext, req: Of<'profile.update'>): ProfileInfo {
+  const name = requireString(req.name, 'name', 256);
+  const { sets, params } = profileChanges(req);
+  if (sets.length > 0) {
+    ctx.db.run(`UPDATE profiles SET ${sets.join(', ')} WHERE name = ?`, [...params, name]);
+  }
+  const updated = getProfile(ctx, { type: 'profile.get', name });
+  if (updated === null) throw profileNotFound(name);
+  return updated;
+}
+
+/** The `column = ?` assignments of a profile update and their values, checked (fixed columns only). */
+export function profileChanges(req: Of<'profile.update'>): {
+  sets: string[];
+  params: (string | number | null)[];
+} {
+  const sets: string[] = [];
+  const params: (string | number | null)[] = [];
+  if (req.passwordCiphertext !== undefined) {
+    sets.push('password_ciphertext = ?');
+    params.push(requireString(req.passwordCiphertext, 'passwordCiphertext', 4096));
+  }
+  if (req.serverHost !== undefined) {
+    sets.push('server_host = ?');
+    params.push(req.serverHost === null ? null : requireString(req.serverHost, 'serverHost', 253));
+  }
+  if (req.serverPort !== undefined) {
+    const port = req.serverPort;
+    if (port !== null && (!Number.isInteger(port) || port < 1 || port > 65535))
+      throw badArgument('serverPort must be an integer in 1..65535');
+    sets.push('server_port = ?');
+    params.push(port);
+  }
+  if (req.tlsPolicy !== undefined) {
+    if (!['required', 'optional', 'disabled'].includes(req.tlsPolicy))
+      throw badArgument('bad tlsPolicy');
+    sets.push('tls_policy = ?');
+    params.push(req.tlsPolicy);
+  }
+  return { sets, params };
+}
+
+export function profileNotFound(name: string): AviaryError {
+  return new AviaryError('profile.not-found', `no profile named ${JSON.stringify(name)}`, {
+    details: { profile: name },
+  });
+}

@@ -14,6 +14,7 @@ import {
   getProfile,
   listComponents,
   listProfiles,
+  updateProfile,
 } from './pg-profiles.js';
 import { deleteItems, getItems, upsertItems } from './pg-pubsub-items.js';
 import {
@@ -58,6 +59,7 @@ async function addHistory(
 const HANDLERS: Handlers = {
   'profile.create': createProfile,
   'profile.delete': deleteProfile,
+  'profile.update': updateProfile,
   'profile.get': getProfile,
   'profile.list': listProfiles,
   'component.create': createComponent,

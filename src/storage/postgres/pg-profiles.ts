@@ -2,6 +2,7 @@
 import { AviaryError } from '../../errors.js';
 import { badArgument, parseJid, requireString } from '../handler-context.js';
 import type { ComponentInfo, ProfileInfo, StorageRequest, TlsPolicy } from '../messages.js';
+import { profileChanges, profileNotFound } from '../profiles.js';
 import type { PgContext, PgRow } from './pg-access.js';
 import { profileId } from './pg-lookups.js';
 
@@ -144,4 +145,24 @@ export async function getComponent(
 
 export async function listComponents(ctx: PgContext): Promise<ComponentInfo[]> {
   return (await ctx.db.all(`${COMPONENT_SELECT} ORDER BY p.name COLLATE "C"`)).map(toComponent);
+}
+
+/** Same as the sql.js `updateProfile`: the fields given change; `null` clears host or port. */
+export async function updateProfile(
+  ctx: PgContext,
+  req: Of<'profile.update'>,
+): Promise<ProfileInfo> {
+  const name = requireString(req.name, 'name', 256);
+  const { sets, params } = profileChanges(req);
+  // `column = ?` becomes `column = $n`: the placeholders are numbered in order, the name last.
+  const numbered = sets.map((set, i) => set.replace('?', `$${i + 1}`));
+  const row =
+    sets.length === 0
+      ? await ctx.db.get(`SELECT ${PROFILE_COLUMNS} FROM profiles WHERE name = $1`, [name])
+      : await ctx.db.get(
+          `UPDATE profiles SET ${numbered.join(', ')} WHERE name = $${sets.length + 1} RETURNING ${PROFILE_COLUMNS}`,
+          [...params, name],
+        );
+  if (row === undefined) throw profileNotFound(name);
+  return toProfile(row);
 }

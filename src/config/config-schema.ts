@@ -97,6 +97,8 @@ export const configSchema = z
         pingIntervalMs: z.number().int().min(0).default(300_000),
         /** Extra CA certificate (PEM file) trusted for every profile, on top of the system's. */
         tlsCaFile: z.string().min(1).optional(),
+        /** Stream management (XEP-0198) for profiles that do not set it themselves. */
+        streamManagement: z.boolean().default(true),
       })
       .strict()
       .default({
@@ -107,6 +109,7 @@ export const configSchema = z
         maxStanzaBytes: 256 * 1024,
         profileMailboxCapacity: 1000,
         pingIntervalMs: 300_000,
+        streamManagement: true,
       }),
     cache: z
       .object({

@@ -2,7 +2,14 @@
  * One XMPP client connection (RFC 6120/6121), composed step by step so Aviary controls each:
  * TCP → STARTTLS (certificates verified by default) → SASL (SCRAM-SHA-256 > SCRAM-SHA-1 >
  * PLAIN) → resource binding → initial presence → roster get → online. Answers XEP-0199 pings
- * and can ping the server periodically. Stream management (XEP-0198) is deliberately off.
+ * and can ping the server periodically.
+ *
+ * Stream management (XEP-0198, on unless `streamManagement: false`): after SASL a connection
+ * whose session holds a resumption id sends `<resume/>`; resumed, it resends the stanzas the
+ * server did not ack and goes online without binding again (no initial presence: the server kept
+ * it). Otherwise it binds, enables stream management with resumption when offered, then resends
+ * the messages left unacked by the old session (receivers dedupe them by origin-id, XEP-0359).
+ * A server without stream management gets a plain RFC 6120 session.
  */
 import xml from '@xmpp/xml';
 import { AviaryError } from '../errors.js';
@@ -28,6 +35,12 @@ import {
   createStreamConnection,
   type NegotiationSession,
 } from './stream-connection.js';
+import {
+  createStreamManagementLink,
+  NS_SM,
+  type StreamManagementLink,
+  StreamManagementSession,
+} from './stream-management.js';
 import type { XmlStream } from './xml-stream.js';
 import { silentLog, type XmppLog } from './xmpp-log.js';
 
@@ -42,6 +55,7 @@ export type ConnectionStatus =
   | 'securing'
   | 'authenticating'
   | 'binding'
+  | 'resuming'
   | 'online'
   | 'closing';
 
@@ -75,6 +89,12 @@ export interface ClientConnectionOptions {
   readonly iqTimeoutMs?: number;
   /** Ping the server every so often (XEP-0199); a missing pong drops the connection. */
   readonly pingIntervalMs?: number;
+  /**
+   * Stream management (XEP-0198): the session kept across this account's connections (give
+   * every new connection of the account the same one), or `false` for none. Default: a session
+   * of this connection object alone (it resumes when `connect()` is called on it again).
+   */
+  readonly streamManagement?: StreamManagementSession | false;
 }
 
 /**
@@ -124,6 +144,11 @@ export function createClientConnection(options: ClientConnectionOptions): Client
   let mechanism: MechanismName | undefined;
   let cancelPing: (() => void) | undefined;
   const bare = `${username}@${domain}`.toLowerCase();
+  const smSession =
+    options.streamManagement === false
+      ? undefined
+      : (options.streamManagement ?? new StreamManagementSession());
+  let sm: StreamManagementLink | undefined;
 
   const schedulePing = (stream: XmlStream, iqs: IqTracker, interval: number) => {
     cancelPing = clock.setTimeout(() => {
@@ -176,15 +201,43 @@ export function createClientConnection(options: ClientConnectionOptions): Client
       ...(options.mechanisms === undefined ? {} : { mechanisms: options.mechanisms }),
     });
     mechanism = sasl.mechanism;
+    const link = sm;
+    const smOffered = link !== undefined && sasl.features.getChild('sm', NS_SM) !== undefined;
+    if (link !== undefined && smSession?.resumeId !== undefined && smOffered) {
+      setStatus('resuming');
+      // `negotiated()` runs inside the `<resumed/>` handler: the stanzas the server resends
+      // right behind it go to the surface, not to the negotiation queue.
+      if (await link.resume(timeoutMs, negotiated)) {
+        boundJid = smSession.boundJid;
+        resendUnacked(s, link);
+        log.debug({ jid: boundJid }, 'stream resumed');
+        return;
+      }
+    }
     setStatus('binding');
+    link?.startFresh();
     boundJid = await bindResource(sasl.features, resource, (iq) => iqs.request(iq, timeoutMs));
     negotiated();
+    if (link !== undefined && smSession !== undefined && smOffered) {
+      if (await link.enable(timeoutMs)) smSession.boundJid = boundJid;
+    }
+    if (link !== undefined) resendUnacked(s, link);
     await s.send(xml('presence'));
     const result = await iqs.request(
       xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })),
       timeoutMs,
     );
     roster = parseRoster(result);
+  };
+
+  /** Writes the stanzas stream management kept for resending, counted as new ones, in order. */
+  const resendUnacked = (s: XmlStream, link: StreamManagementLink) => {
+    const items = link.takeResend();
+    for (const element of items) {
+      link.outgoing(element);
+      s.send(element).catch(() => undefined);
+    }
+    if (items.length > 0) log.debug({ count: items.length }, 'resent unacknowledged stanzas');
   };
 
   const parts = createStreamConnection<ConnectionStatus>({
@@ -205,11 +258,34 @@ export function createClientConnection(options: ClientConnectionOptions): Client
       from.toLowerCase().split('/')[0] === bare,
     // Stanzas may go out from resource binding on (initial presence, roster request).
     canSend: (status) => status === 'online' || status === 'binding',
-    negotiate,
+    negotiate: (session) => {
+      sm =
+        smSession === undefined
+          ? undefined
+          : createStreamManagementLink({
+              session: smSession,
+              clock,
+              log,
+              write: (element) => {
+                session.stream.send(element).catch(() => undefined);
+              },
+              fail: (error) => {
+                log.warn({ code: error.code, details: error.details }, error.message);
+                session.stream.fail('undefined-condition', error.message);
+              },
+            });
+      return negotiate(session);
+    },
+    inspectInbound: (element) => sm?.inspect(element) ?? false,
+    onSkipped: () => sm?.skipped(),
+    onWrite: (element) => sm?.outgoing(element),
+    beforeClose: () => sm?.finalAck(),
     onOnline: (stream, iqs) => {
       if (options.pingIntervalMs !== undefined) schedulePing(stream, iqs, options.pingIntervalMs);
     },
-    onClosed: () => {
+    onClosed: (error) => {
+      sm?.closed(error);
+      sm = undefined;
       cancelPing?.();
       cancelPing = undefined;
     },

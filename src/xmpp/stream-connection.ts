@@ -14,6 +14,7 @@
 import type { Element } from '@xmpp/xml';
 import { AviaryError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
+import { parseStanza } from '../util/stanza-xml.js';
 import { createElementQueue, type ElementQueue } from './element-queue.js';
 import { createIqTracker, type IqTracker } from './iq-tracker.js';
 import { type OversizeStanza, oversizeReply } from './oversize-stanza.js';
@@ -48,6 +49,17 @@ export interface StreamConnectionOptions<S extends string> {
   readonly canSend: (status: S | BaseStatus) => boolean;
   /** Rewrites an outgoing element just before the wire (the component namespace). */
   readonly outgoing?: (element: Element) => Element;
+  /**
+   * Sees every incoming element first, in every phase (stream management counting and nonzas,
+   * XEP-0198); returning true consumes it. Over-size stanzas skipped unread are reported through
+   * `onSkipped` instead.
+   */
+  readonly inspectInbound?: (element: Element) => boolean;
+  readonly onSkipped?: () => void;
+  /** Sees every stanza written through the surface or the IQ tracker, in wire order. */
+  readonly onWrite?: (element: Element) => void;
+  /** Runs just before a clean `</stream:stream>` (a last stream management ack). */
+  readonly beforeClose?: () => void;
   /** The peer's stream header (after each open or restart), with the negotiation queue. */
   readonly onHeader?: (header: Element, queue: ElementQueue) => void;
   /** Runs the kind-specific negotiation on the opened stream. */
@@ -56,7 +68,8 @@ export interface StreamConnectionOptions<S extends string> {
   readonly closeFailure?: (error: AviaryError, negotiating: boolean) => AviaryError;
   /** Called once online (periodic pings) and once the stream is gone. */
   readonly onOnline?: (stream: XmlStream, iqs: IqTracker) => void;
-  readonly onClosed?: () => void;
+  /** `error` is undefined for a clean close we asked for. */
+  readonly onClosed?: (error: AviaryError | undefined) => void;
 }
 
 /** A connection's own members besides the stanza surface. */
@@ -91,10 +104,13 @@ export function createStreamConnection<S extends string>(
     status = next;
     for (const handler of statusHandlers) handler(next, error);
   };
-  const write = (element: Element) =>
-    stream === undefined
-      ? Promise.reject(new AviaryError('xmpp.not-connected', `cannot send while ${status}`))
-      : stream.send(options.outgoing ? options.outgoing(element) : element);
+  const write = (element: Element) => {
+    if (stream === undefined)
+      return Promise.reject(new AviaryError('xmpp.not-connected', `cannot send while ${status}`));
+    const out = options.outgoing ? options.outgoing(element) : element;
+    options.onWrite?.(out);
+    return stream.send(out);
+  };
   const iqs = createIqTracker({
     clock,
     send: write,
@@ -112,6 +128,7 @@ export function createStreamConnection<S extends string>(
   });
 
   const onElement = (element: Element) => {
+    if (options.inspectInbound?.(element) === true) return;
     const type = element.attrs.type;
     if (element.name === 'iq' && (type === 'result' || type === 'error')) {
       if (iqs.handleReply(element)) return;
@@ -125,6 +142,7 @@ export function createStreamConnection<S extends string>(
   // skipped stanzas get what the stream does by default: an IQ get/set must be answered
   // (RFC 6120 §8.2.3), a message or presence is dropped.
   const onOversize = (stanza: OversizeStanza) => {
+    options.onSkipped?.();
     const reply = stanza.name === 'iq' && (stanza.type === 'result' || stanza.type === 'error');
     const tooLarge = new AviaryError(
       'xmpp.stanza-too-large',
@@ -134,11 +152,14 @@ export function createStreamConnection<S extends string>(
     if (reply && iqs.failReply(stanza, tooLarge)) return;
     log.warn({ ...stanza }, 'skipped an oversize stanza');
     const answer = oversizeReply(stanza, options.stream.ns);
-    if (answer !== undefined) stream?.write(answer).catch(() => undefined);
+    if (answer === undefined || stream === undefined) return;
+    // The error reply is a stanza like any other: stream management counts it.
+    options.onWrite?.(parseStanza(answer));
+    stream.write(answer).catch(() => undefined);
   };
 
   const onClose = (error: AviaryError | undefined) => {
-    options.onClosed?.();
+    options.onClosed?.(error);
     stream = undefined;
     const failure =
       error === undefined
@@ -205,6 +226,7 @@ export function createStreamConnection<S extends string>(
       const s = stream;
       if (s === undefined) return;
       setStatus('closing');
+      options.beforeClose?.();
       await s.close();
     },
   };

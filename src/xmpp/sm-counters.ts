@@ -60,8 +60,14 @@ export class UnackedQueue<T> {
   #items: T[] = [];
   /** Index of the oldest unacknowledged item in #items (dropped in batches). */
   #head = 0;
-  #sent = 0;
-  #acked = 0;
+  #sent: number;
+  #acked: number;
+
+  /** `start`: the count both sides agreed on so far (0 for a new session). */
+  constructor(start = 0) {
+    this.#sent = start;
+    this.#acked = start;
+  }
 
   /** Our outgoing count: stanzas sent since counting (re)started, modulo 2^32. */
   get sent(): number {

@@ -222,7 +222,12 @@ export function createClientConnection(options: ClientConnectionOptions): Client
       if (await link.enable(timeoutMs)) smSession.boundJid = boundJid;
     }
     if (link !== undefined) resendUnacked(s, link);
-    await s.send(xml('presence'));
+    // Written on the stream directly, so counted here: the server counts every stanza after
+    // `<enable/>` (XEP-0198 §4), and one missed stanza would make a later `<resumed h/>`
+    // drop an unsent one from our queue.
+    const presence = xml('presence');
+    link?.outgoing(presence);
+    await s.send(presence);
     const result = await iqs.request(
       xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })),
       timeoutMs,

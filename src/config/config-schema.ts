@@ -99,6 +99,11 @@ export const configSchema = z
         tlsCaFile: z.string().min(1).optional(),
         /** Stream management (XEP-0198) for profiles that do not set it themselves. */
         streamManagement: z.boolean().default(true),
+        /**
+         * DNS servers (`host` or `host:port`) for SRV discovery of profiles without a host;
+         * default: the system's.
+         */
+        dnsServers: z.array(z.string().min(1)).optional(),
       })
       .strict()
       .default({

@@ -7,6 +7,7 @@ import type { Clock } from '../util/clock.js';
 import { createClientConnection } from '../xmpp/client-connection.js';
 import { createComponentConnection } from '../xmpp/component-connection.js';
 import type { SaltedPasswordCache } from '../xmpp/scram.js';
+import { createDnsResolver } from '../xmpp/server-discovery.js';
 import { StreamManagementSession } from '../xmpp/stream-management.js';
 
 /** The real XMPP connections: clients over TCP + STARTTLS, components over XEP-0114. */
@@ -20,6 +21,7 @@ export function xmppConnectionFactories(deps: {
   // One stream management session per account, handed to each of its connections so a new
   // connection resumes the dropped one (XEP-0198 §5). Keyed by name and JID: a profile
   // recreated under the same name for another account starts afresh.
+  const resolver = createDnsResolver(config.xmpp.dnsServers);
   const smSessions = new Map<string, StreamManagementSession>();
   const smSessionOf = (name: string, jid: string) => {
     const key = `${name}\0${jid}`;
@@ -39,7 +41,7 @@ export function xmppConnectionFactories(deps: {
         streamManagement: smEnabled ? smSessionOf(profile.name, profile.jid) : false,
         jid: profile.jid,
         password,
-        ...(server ? { server } : {}),
+        ...(server ? { server } : { discovery: { resolver } }),
         tls,
         tlsOptions: tlsOptionsFor(
           { ...(caFile ? { caFile } : {}), verifyTls },

@@ -29,6 +29,7 @@ import type { MechanismName } from './sasl-mechanisms.js';
 export type { RosterItem } from './roster.js';
 
 import type { SaltedPasswordCache } from './scram.js';
+import { discoverServers, type SrvResolver } from './server-discovery.js';
 import type { StanzaSurface } from './stanza-surface.js';
 import {
   composeConnection,
@@ -63,8 +64,14 @@ export interface ClientConnectionOptions {
   /** Bare JID (`user@domain`) or full JID whose resource is requested. */
   readonly jid: string;
   readonly password: string;
-  /** Where to connect; defaults to the JID's domain on port 5222 (no SRV lookup). */
+  /**
+   * Where to connect. Without it: with `discovery`, the DNS SRV records of the domain
+   * (`_xmpps-client._tcp` direct TLS, `_xmpp-client._tcp` STARTTLS, see server-discovery.ts),
+   * else the JID's domain on port 5222.
+   */
   readonly server?: { readonly host: string; readonly port: number };
+  /** Server discovery by DNS SRV when `server` is not given (not used with `tls: 'off'`). */
+  readonly discovery?: { readonly resolver: SrvResolver; readonly random?: () => number };
   /** Source address of the TCP connection (default: chosen by the OS). */
   readonly localAddress?: string;
   /** `off` (plain text) is only accepted for loopback hosts. */
@@ -183,7 +190,9 @@ export function createClientConnection(options: ClientConnectionOptions): Client
     await s.open(domain);
     let features = await readFeatures(ctx);
     const offersTls = features.getChild('starttls', NS_TLS) !== undefined;
-    if (options.tls !== 'off' && offersTls) {
+    if (s.encrypted) {
+      // Direct TLS (XEP-0368): the stream is encrypted from its first byte.
+    } else if (options.tls !== 'off' && offersTls) {
       setStatus('securing');
       features = await negotiateTls(ctx, options.tlsOptions ?? {});
     } else if (options.tls === 'required') {
@@ -245,9 +254,23 @@ export function createClientConnection(options: ClientConnectionOptions): Client
     if (items.length > 0) log.debug({ count: items.length }, 'resent unacknowledged stanzas');
   };
 
+  const discovery =
+    options.server === undefined && options.tls !== 'off' ? options.discovery : undefined;
+  const tlsOptions = options.tlsOptions ?? {};
   const parts = createStreamConnection<ConnectionStatus>({
     clock,
     log,
+    ...(discovery === undefined
+      ? {}
+      : {
+          targets: async () =>
+            (await discoverServers(domain, discovery)).map((target) => ({
+              host: target.host,
+              port: target.port,
+              // The certificate must name the domain, whatever host the SRV record points at.
+              ...(target.directTls ? { directTls: { servername: domain, ...tlsOptions } } : {}),
+            })),
+        }),
     stream: {
       host,
       port,

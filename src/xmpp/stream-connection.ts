@@ -39,7 +39,14 @@ export interface StreamConnectionOptions<S extends string> {
   readonly clock: Clock;
   readonly log: XmppLog;
   /** Where and how to open the stream (clock, log and limits come from the fields here). */
-  readonly stream: Pick<XmlStreamOptions, 'host' | 'port' | 'localAddress' | 'ns'>;
+  readonly stream: Pick<XmlStreamOptions, 'host' | 'port' | 'localAddress' | 'ns' | 'directTls'>;
+  /**
+   * Places to try in order instead of `stream.host`/`port` (server discovery); the first that
+   * accepts the connection is used, and when none does the last failure is thrown.
+   */
+  readonly targets?: () => Promise<
+    readonly Pick<XmlStreamOptions, 'host' | 'port' | 'directTls'>[]
+  >;
   readonly connectTimeoutMs: number;
   readonly maxStanzaBytes: number;
   readonly iqTimeoutMs: number;
@@ -183,21 +190,30 @@ export function createStreamConnection<S extends string>(
       negotiating = true;
       let s: XmlStream | undefined;
       try {
-        s = await XmlStream.connect(
-          {
-            ...options.stream,
-            clock,
-            connectTimeoutMs: options.connectTimeoutMs,
-            maxStanzaBytes: options.maxStanzaBytes,
-            log,
-          },
-          {
-            onHeader: (header) => options.onHeader?.(header, queue),
-            onElement,
-            onOversize,
-            onClose,
-          },
-        );
+        const handlers = {
+          onHeader: (header: Element) => options.onHeader?.(header, queue),
+          onElement,
+          onOversize,
+          onClose,
+        };
+        const common = {
+          clock,
+          connectTimeoutMs: options.connectTimeoutMs,
+          maxStanzaBytes: options.maxStanzaBytes,
+          log,
+        };
+        const targets = options.targets === undefined ? [options.stream] : await options.targets();
+        let lastError: unknown = new AviaryError('xmpp.connection-failed', 'no server to try');
+        for (const target of targets) {
+          try {
+            s = await XmlStream.connect({ ...options.stream, ...target, ...common }, handlers);
+            break;
+          } catch (error) {
+            log.debug({ host: target.host, port: target.port, err: error }, 'server unreachable');
+            lastError = error;
+          }
+        }
+        if (s === undefined) throw lastError;
         stream = s;
         await options.negotiate({
           stream: s,

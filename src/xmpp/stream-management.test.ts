@@ -119,7 +119,9 @@ describe('stream management link', () => {
     await enabled(first.link);
     first.link.outgoing(message(1));
     first.link.outgoing(xml('presence'));
-    first.link.outgoing(message(2));
+    const stamped = message(2);
+    stamped.attrs.from = 'me@example.org/old-resource';
+    first.link.outgoing(stamped);
     first.link.closed(dropped);
 
     const second = setup(session);
@@ -130,7 +132,9 @@ describe('stream management link', () => {
     expect(await resumed).toBe(false);
     expect(session.resumeId).toBeUndefined();
     second.link.startFresh();
-    expect(second.link.takeResend().map((e) => e.attrs.id)).toEqual(['m2']);
+    const again = second.link.takeResend();
+    expect(again.map((e) => e.attrs.id)).toEqual(['m2']);
+    expect(again[0]?.attrs.from).toBeUndefined(); // the new session stamps its own
     expect(session.inbound.h).toBe(0);
   });
 

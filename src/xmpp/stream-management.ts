@@ -219,6 +219,9 @@ export function createStreamManagementLink(
       // IQ's caller already heard that its request failed. The receiver dedupes messages by
       // origin-id (XEP-0359).
       resend = unacked.filter((element) => element.name === 'message');
+      // The new session may have another resource: the server stamps `from` itself (RFC 6120
+      // §8.1.2.1), an old full JID there could be refused as invalid-from.
+      for (const element of resend) delete element.attrs.from;
       session.resumeId = undefined;
       session.boundJid = undefined;
       session.inbound.reset();

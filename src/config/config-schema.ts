@@ -97,6 +97,13 @@ export const configSchema = z
         pingIntervalMs: z.number().int().min(0).default(300_000),
         /** Extra CA certificate (PEM file) trusted for every profile, on top of the system's. */
         tlsCaFile: z.string().min(1).optional(),
+        /** Stream management (XEP-0198) for profiles that do not set it themselves. */
+        streamManagement: z.boolean().default(true),
+        /**
+         * DNS servers (`host` or `host:port`) for SRV discovery of profiles without a host;
+         * default: the system's.
+         */
+        dnsServers: z.array(z.string().min(1)).optional(),
       })
       .strict()
       .default({
@@ -107,6 +114,7 @@ export const configSchema = z
         maxStanzaBytes: 256 * 1024,
         profileMailboxCapacity: 1000,
         pingIntervalMs: 300_000,
+        streamManagement: true,
       }),
     cache: z
       .object({

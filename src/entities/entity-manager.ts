@@ -35,6 +35,8 @@ export interface ConnectionFactories {
     password: string;
     caFile?: string;
     verifyTls: boolean;
+    /** `false`: no stream management (XEP-0198) for this profile. */
+    streamManagement?: boolean;
   }): EntityConnection;
   component(args: {
     profile: ProfileInfo;

@@ -13,6 +13,8 @@ export interface ConnectionSettings {
   readonly caFile?: string;
   /** `false` turns certificate verification off for this profile (never the default). */
   readonly verifyTls: boolean;
+  /** `false` turns stream management (XEP-0198) off for this profile (parameter `stream_management`). */
+  readonly streamManagement?: boolean;
 }
 
 export function tlsModeOf(policy: TlsPolicy): TlsMode {
@@ -23,7 +25,7 @@ export async function readConnectionSettings(
   storage: EntityStorage,
   profile: string,
 ): Promise<ConnectionSettings> {
-  const [caFile, verify] = await Promise.all([
+  const [caFile, verify, streamManagement] = await Promise.all([
     storage.request({ type: 'param.get', profile, category: CONNECTION_CATEGORY, name: 'ca_file' }),
     storage.request({
       type: 'param.get',
@@ -31,15 +33,38 @@ export async function readConnectionSettings(
       category: CONNECTION_CATEGORY,
       name: 'verify_tls',
     }),
+    storage.request({
+      type: 'param.get',
+      profile,
+      category: CONNECTION_CATEGORY,
+      name: 'stream_management',
+    }),
   ]);
-  return { ...(caFile ? { caFile } : {}), verifyTls: verify !== 'false' };
+  return {
+    ...(caFile ? { caFile } : {}),
+    verifyTls: verify !== 'false',
+    ...(streamManagement === 'false' ? { streamManagement: false } : {}),
+  };
 }
 
 export async function writeConnectionSettings(
   storage: EntityStorage,
   profile: string,
-  settings: { caFile?: string | undefined; verifyTls?: boolean | undefined },
+  settings: {
+    caFile?: string | undefined;
+    verifyTls?: boolean | undefined;
+    streamManagement?: boolean | undefined;
+  },
 ): Promise<void> {
+  if (settings.streamManagement !== undefined) {
+    await storage.request({
+      type: 'param.set',
+      profile,
+      category: CONNECTION_CATEGORY,
+      name: 'stream_management',
+      value: settings.streamManagement ? 'true' : 'false',
+    });
+  }
   if (settings.caFile !== undefined) {
     await storage.request({
       type: 'param.set',

@@ -7,6 +7,8 @@ import type { Clock } from '../util/clock.js';
 import { createClientConnection } from '../xmpp/client-connection.js';
 import { createComponentConnection } from '../xmpp/component-connection.js';
 import type { SaltedPasswordCache } from '../xmpp/scram.js';
+import { createDnsResolver } from '../xmpp/server-discovery.js';
+import { StreamManagementSession } from '../xmpp/stream-management.js';
 
 /** The real XMPP connections: clients over TCP + STARTTLS, components over XEP-0114. */
 export function xmppConnectionFactories(deps: {
@@ -16,14 +18,30 @@ export function xmppConnectionFactories(deps: {
   log: Logger;
 }): ConnectionFactories {
   const { config, clock } = deps;
+  // One stream management session per account, handed to each of its connections so a new
+  // connection resumes the dropped one (XEP-0198 §5). Keyed by name and JID: a profile
+  // recreated under the same name for another account starts afresh.
+  const resolver = createDnsResolver(config.xmpp.dnsServers);
+  const smSessions = new Map<string, StreamManagementSession>();
+  const smSessionOf = (name: string, jid: string) => {
+    const key = `${name}\0${jid}`;
+    let session = smSessions.get(key);
+    if (session === undefined) {
+      session = new StreamManagementSession();
+      smSessions.set(key, session);
+    }
+    return session;
+  };
   return {
-    client({ profile, password, caFile, verifyTls }) {
+    client({ profile, password, caFile, verifyTls, streamManagement }) {
       const tls = tlsModeOf(profile.tlsPolicy);
       const server = serverOf(profile);
+      const smEnabled = streamManagement ?? config.xmpp.streamManagement;
       return createClientConnection({
+        streamManagement: smEnabled ? smSessionOf(profile.name, profile.jid) : false,
         jid: profile.jid,
         password,
-        ...(server ? { server } : {}),
+        ...(server ? { server } : { discovery: { resolver } }),
         tls,
         tlsOptions: tlsOptionsFor(
           { ...(caFile ? { caFile } : {}), verifyTls },

@@ -2,7 +2,14 @@
  * One XMPP client connection (RFC 6120/6121), composed step by step so Aviary controls each:
  * TCP → STARTTLS (certificates verified by default) → SASL (SCRAM-SHA-256 > SCRAM-SHA-1 >
  * PLAIN) → resource binding → initial presence → roster get → online. Answers XEP-0199 pings
- * and can ping the server periodically. Stream management (XEP-0198) is deliberately off.
+ * and can ping the server periodically.
+ *
+ * Stream management (XEP-0198, on unless `streamManagement: false`): after SASL a connection
+ * whose session holds a resumption id sends `<resume/>`; resumed, it resends the stanzas the
+ * server did not ack and goes online without binding again (no initial presence: the server kept
+ * it). Otherwise it binds, enables stream management with resumption when offered, then resends
+ * the messages left unacked by the old session (receivers dedupe them by origin-id, XEP-0359).
+ * A server without stream management gets a plain RFC 6120 session.
  */
 import xml from '@xmpp/xml';
 import { AviaryError } from '../errors.js';
@@ -22,12 +29,19 @@ import type { MechanismName } from './sasl-mechanisms.js';
 export type { RosterItem } from './roster.js';
 
 import type { SaltedPasswordCache } from './scram.js';
+import { discoverServers, type SrvResolver } from './server-discovery.js';
 import type { StanzaSurface } from './stanza-surface.js';
 import {
   composeConnection,
   createStreamConnection,
   type NegotiationSession,
 } from './stream-connection.js';
+import {
+  createStreamManagementLink,
+  NS_SM,
+  type StreamManagementLink,
+  StreamManagementSession,
+} from './stream-management.js';
 import type { XmlStream } from './xml-stream.js';
 import { silentLog, type XmppLog } from './xmpp-log.js';
 
@@ -42,6 +56,7 @@ export type ConnectionStatus =
   | 'securing'
   | 'authenticating'
   | 'binding'
+  | 'resuming'
   | 'online'
   | 'closing';
 
@@ -49,8 +64,14 @@ export interface ClientConnectionOptions {
   /** Bare JID (`user@domain`) or full JID whose resource is requested. */
   readonly jid: string;
   readonly password: string;
-  /** Where to connect; defaults to the JID's domain on port 5222 (no SRV lookup). */
+  /**
+   * Where to connect. Without it: with `discovery`, the DNS SRV records of the domain
+   * (`_xmpps-client._tcp` direct TLS, `_xmpp-client._tcp` STARTTLS, see server-discovery.ts),
+   * else the JID's domain on port 5222.
+   */
   readonly server?: { readonly host: string; readonly port: number };
+  /** Server discovery by DNS SRV when `server` is not given (not used with `tls: 'off'`). */
+  readonly discovery?: { readonly resolver: SrvResolver; readonly random?: () => number };
   /** Source address of the TCP connection (default: chosen by the OS). */
   readonly localAddress?: string;
   /** `off` (plain text) is only accepted for loopback hosts. */
@@ -75,6 +96,12 @@ export interface ClientConnectionOptions {
   readonly iqTimeoutMs?: number;
   /** Ping the server every so often (XEP-0199); a missing pong drops the connection. */
   readonly pingIntervalMs?: number;
+  /**
+   * Stream management (XEP-0198): the session kept across this account's connections (give
+   * every new connection of the account the same one), or `false` for none. Default: a session
+   * of this connection object alone (it resumes when `connect()` is called on it again).
+   */
+  readonly streamManagement?: StreamManagementSession | false;
 }
 
 /**
@@ -124,6 +151,11 @@ export function createClientConnection(options: ClientConnectionOptions): Client
   let mechanism: MechanismName | undefined;
   let cancelPing: (() => void) | undefined;
   const bare = `${username}@${domain}`.toLowerCase();
+  const smSession =
+    options.streamManagement === false
+      ? undefined
+      : (options.streamManagement ?? new StreamManagementSession());
+  let sm: StreamManagementLink | undefined;
 
   const schedulePing = (stream: XmlStream, iqs: IqTracker, interval: number) => {
     cancelPing = clock.setTimeout(() => {
@@ -158,7 +190,9 @@ export function createClientConnection(options: ClientConnectionOptions): Client
     await s.open(domain);
     let features = await readFeatures(ctx);
     const offersTls = features.getChild('starttls', NS_TLS) !== undefined;
-    if (options.tls !== 'off' && offersTls) {
+    if (s.encrypted) {
+      // Direct TLS (XEP-0368): the stream is encrypted from its first byte.
+    } else if (options.tls !== 'off' && offersTls) {
       setStatus('securing');
       features = await negotiateTls(ctx, options.tlsOptions ?? {});
     } else if (options.tls === 'required') {
@@ -176,10 +210,33 @@ export function createClientConnection(options: ClientConnectionOptions): Client
       ...(options.mechanisms === undefined ? {} : { mechanisms: options.mechanisms }),
     });
     mechanism = sasl.mechanism;
+    const link = sm;
+    const smOffered = link !== undefined && sasl.features.getChild('sm', NS_SM) !== undefined;
+    if (link !== undefined && smSession?.resumeId !== undefined && smOffered) {
+      setStatus('resuming');
+      // `negotiated()` runs inside the `<resumed/>` handler: the stanzas the server resends
+      // right behind it go to the surface, not to the negotiation queue.
+      if (await link.resume(timeoutMs, negotiated)) {
+        boundJid = smSession.boundJid;
+        resendUnacked(s, link);
+        log.debug({ jid: boundJid }, 'stream resumed');
+        return;
+      }
+    }
     setStatus('binding');
+    link?.startFresh();
     boundJid = await bindResource(sasl.features, resource, (iq) => iqs.request(iq, timeoutMs));
     negotiated();
-    await s.send(xml('presence'));
+    if (link !== undefined && smSession !== undefined && smOffered) {
+      if (await link.enable(timeoutMs)) smSession.boundJid = boundJid;
+    }
+    if (link !== undefined) resendUnacked(s, link);
+    // Written on the stream directly, so counted here: the server counts every stanza after
+    // `<enable/>` (XEP-0198 §4), and one missed stanza would make a later `<resumed h/>`
+    // drop an unsent one from our queue.
+    const presence = xml('presence');
+    link?.outgoing(presence);
+    await s.send(presence);
     const result = await iqs.request(
       xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })),
       timeoutMs,
@@ -187,9 +244,33 @@ export function createClientConnection(options: ClientConnectionOptions): Client
     roster = parseRoster(result);
   };
 
+  /** Writes the stanzas stream management kept for resending, counted as new ones, in order. */
+  const resendUnacked = (s: XmlStream, link: StreamManagementLink) => {
+    const items = link.takeResend();
+    for (const element of items) {
+      link.outgoing(element);
+      s.send(element).catch(() => undefined);
+    }
+    if (items.length > 0) log.debug({ count: items.length }, 'resent unacknowledged stanzas');
+  };
+
+  const discovery =
+    options.server === undefined && options.tls !== 'off' ? options.discovery : undefined;
+  const tlsOptions = options.tlsOptions ?? {};
   const parts = createStreamConnection<ConnectionStatus>({
     clock,
     log,
+    ...(discovery === undefined
+      ? {}
+      : {
+          targets: async () =>
+            (await discoverServers(domain, discovery)).map((target) => ({
+              host: target.host,
+              port: target.port,
+              // The certificate must name the domain, whatever host the SRV record points at.
+              ...(target.directTls ? { directTls: { servername: domain, ...tlsOptions } } : {}),
+            })),
+        }),
     stream: {
       host,
       port,
@@ -205,11 +286,34 @@ export function createClientConnection(options: ClientConnectionOptions): Client
       from.toLowerCase().split('/')[0] === bare,
     // Stanzas may go out from resource binding on (initial presence, roster request).
     canSend: (status) => status === 'online' || status === 'binding',
-    negotiate,
+    negotiate: (session) => {
+      sm =
+        smSession === undefined
+          ? undefined
+          : createStreamManagementLink({
+              session: smSession,
+              clock,
+              log,
+              write: (element) => {
+                session.stream.send(element).catch(() => undefined);
+              },
+              fail: (error) => {
+                log.warn({ code: error.code, details: error.details }, error.message);
+                session.stream.fail('undefined-condition', error.message);
+              },
+            });
+      return negotiate(session);
+    },
+    inspectInbound: (element) => sm?.inspect(element) ?? false,
+    onSkipped: () => sm?.skipped(),
+    onWrite: (element) => sm?.outgoing(element),
+    beforeClose: () => sm?.finalAck(),
     onOnline: (stream, iqs) => {
       if (options.pingIntervalMs !== undefined) schedulePing(stream, iqs, options.pingIntervalMs);
     },
-    onClosed: () => {
+    onClosed: (error) => {
+      sm?.closed(error);
+      sm = undefined;
       cancelPing?.();
       cancelPing = undefined;
     },

@@ -15,6 +15,7 @@ const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 const NS_BIND = 'urn:ietf:params:xml:ns:xmpp-bind';
 const NS_SESSION = 'urn:ietf:params:xml:ns:xmpp-session';
+const NS_SASL_CB = 'urn:xmpp:sasl-cb:0';
 
 /** What every step needs. */
 export interface NegotiationContext {
@@ -61,8 +62,14 @@ export async function negotiateSasl(
   const offered = (
     features.getChild('mechanisms', NS_SASL)?.getChildren('mechanism', NS_SASL) ?? []
   ).map((m) => m.text());
+  const channelBindings = (
+    features.getChild('sasl-channel-binding', NS_SASL_CB)?.getChildren('channel-binding') ?? []
+  )
+    .map((c) => c.attrs.type)
+    .filter((type): type is string => typeof type === 'string');
   const factory = createSaslFactory({
     cache: options.cache,
+    advertised: { mechanisms: offered, channelBindings },
     allowPlain: options.allowPlain,
     ...(options.mechanisms === undefined ? {} : { allowed: options.mechanisms }),
   });

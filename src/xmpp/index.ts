@@ -20,7 +20,14 @@ export { stanzaErrorFromElement } from './iq-tracker.js';
 export { isLoopbackHost } from './loopback.js';
 export { createSaslFactory, MECHANISM_PREFERENCE, type MechanismName } from './sasl-mechanisms.js';
 export { createSaltedPasswordCache, type SaltedPasswordCache, ScramSession } from './scram.js';
+export {
+  createDnsResolver,
+  discoverServers,
+  type ServerTarget,
+  type SrvResolver,
+} from './server-discovery.js';
 export type { StanzaHandler, StanzaSurface } from './stanza-surface.js';
 export { createStreamGuard, type GuardViolation } from './stream-guard.js';
+export { StreamManagementSession } from './stream-management.js';
 export { createTokenBucket, type TokenBucket } from './token-bucket.js';
 export { silentLog, type XmppLog } from './xmpp-log.js';

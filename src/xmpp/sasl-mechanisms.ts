@@ -7,7 +7,12 @@
  * Preference is registration order: SCRAM-SHA-256 > SCRAM-SHA-1 > PLAIN (RFC 4616).
  */
 import Factory from 'saslmechanisms';
-import { type SaltedPasswordCache, type ScramHash, ScramSession } from './scram.js';
+import {
+  type AdvertisedSasl,
+  type SaltedPasswordCache,
+  type ScramHash,
+  ScramSession,
+} from './scram.js';
 
 /** Mechanism names Aviary implements, in preference order. */
 export const MECHANISM_PREFERENCE = ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN'] as const;
@@ -31,7 +36,12 @@ export interface AviaryMechanism {
   verifyFinal(data: string): void;
 }
 
-function scramClass(name: MechanismName, hash: ScramHash, cache: SaltedPasswordCache | undefined) {
+function scramClass(
+  name: MechanismName,
+  hash: ScramHash,
+  cache: SaltedPasswordCache | undefined,
+  advertised: AdvertisedSasl | undefined,
+) {
   class Scram implements AviaryMechanism {
     declare readonly name: MechanismName;
     declare readonly clientFirst: true;
@@ -40,9 +50,12 @@ function scramClass(name: MechanismName, hash: ScramHash, cache: SaltedPasswordC
 
     async response(credentials: SaslCredentials): Promise<string> {
       if (this.#session === undefined) {
-        this.#session = new ScramSession(
-          cache === undefined ? { hash, credentials } : { hash, credentials, cache },
-        );
+        this.#session = new ScramSession({
+          hash,
+          credentials,
+          ...(cache === undefined ? {} : { cache }),
+          ...(advertised === undefined ? {} : { advertised }),
+        });
         return this.#session.clientFirst();
       }
       return this.#session.clientFinal(this.#challenge ?? '');
@@ -88,12 +101,15 @@ export function createSaslFactory(options: {
   cache?: SaltedPasswordCache;
   allowPlain: boolean;
   allowed?: readonly MechanismName[];
+  /** The stream features' offers, for SCRAM downgrade protection (XEP-0474). */
+  advertised?: AdvertisedSasl;
 }): Factory {
   const factory = new Factory();
   const allowed = new Set(options.allowed ?? MECHANISM_PREFERENCE);
   if (allowed.has('SCRAM-SHA-256'))
-    factory.use(scramClass('SCRAM-SHA-256', 'sha256', options.cache));
-  if (allowed.has('SCRAM-SHA-1')) factory.use(scramClass('SCRAM-SHA-1', 'sha1', options.cache));
+    factory.use(scramClass('SCRAM-SHA-256', 'sha256', options.cache, options.advertised));
+  if (allowed.has('SCRAM-SHA-1'))
+    factory.use(scramClass('SCRAM-SHA-1', 'sha1', options.cache, options.advertised));
   if (allowed.has('PLAIN') && options.allowPlain) factory.use(Plain);
   return factory;
 }

@@ -5,7 +5,14 @@
  * and its result — the salted password — is cached per (user, salt, iteration count), which
  * RFC 5802 §5.1 allows, so a reconnect costs a few HMACs instead of thousands.
  *
- * https://www.rfc-editor.org/rfc/rfc5802 — https://www.rfc-editor.org/rfc/rfc7677
+ * Downgrade protection (XEP-0474): a server-first-message carrying `d=` names, hashed, the SASL
+ * mechanisms and channel-binding types the server advertised. The client compares it with what
+ * it saw in the stream features; a difference means someone removed or changed offers on the way
+ * (e.g. to force SCRAM-SHA-1 or PLAIN) and the exchange is refused. The server-first-message is
+ * part of the AuthMessage, so `d=` itself is covered by the server signature checked at the end.
+ *
+ * https://www.rfc-editor.org/rfc/rfc5802 — https://www.rfc-editor.org/rfc/rfc7677 —
+ * https://xmpp.org/extensions/xep-0474.html
  */
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AviaryError } from '../errors.js';
@@ -107,6 +114,28 @@ function authFailure(text: string): AviaryError<'xmpp.auth-failed'> {
   });
 }
 
+/** What the stream features advertised, for the XEP-0474 check. */
+export interface AdvertisedSasl {
+  readonly mechanisms: readonly string[];
+  /** Channel-binding types of `<sasl-channel-binding/>` (XEP-0440); empty when none. */
+  readonly channelBindings: readonly string[];
+}
+
+/**
+ * The XEP-0474 hash input: the mechanisms sorted by octet and joined by `,`, then `|`, then the
+ * channel-binding types sorted and joined by `,`. With no channel-binding types the input ends
+ * with `|`; a server that leaves the separator out then is accepted too (same information).
+ */
+export function downgradeProtectionInputs(advertised: AdvertisedSasl): string[] {
+  const sorted = (list: readonly string[]) => [...list].sort(octetOrder).join(',');
+  const base = `${sorted(advertised.mechanisms)}|${sorted(advertised.channelBindings)}`;
+  return advertised.channelBindings.length === 0 ? [base, base.slice(0, -1)] : [base];
+}
+
+function octetOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
 /** Credentials a SCRAM exchange needs. */
 export interface ScramCredentials {
   readonly username: string;
@@ -126,6 +155,7 @@ export class ScramSession {
   readonly #credentials: ScramCredentials;
   readonly #cache: SaltedPasswordCache | undefined;
   readonly #clientNonce: string;
+  readonly #advertised: AdvertisedSasl | undefined;
   #clientFirstBare = '';
   #expectedServerSignature: Buffer | undefined;
 
@@ -135,7 +165,10 @@ export class ScramSession {
     cache?: SaltedPasswordCache;
     /** For test vectors only; defaults to 24 random bytes in base64. */
     clientNonce?: string;
+    /** What the stream features offered, checked against `d=` (XEP-0474) when the server sends it. */
+    advertised?: AdvertisedSasl;
   }) {
+    this.#advertised = options.advertised;
     this.#hash = options.hash;
     this.#credentials = options.credentials;
     this.#cache = options.cache;
@@ -160,6 +193,8 @@ export class ScramSession {
     if (saltB64 === undefined || saltB64 === '') throw authFailure('missing salt');
     if (!Number.isInteger(iterations) || iterations < 1 || iterations > 10_000_000)
       throw authFailure(`bad iteration count ${attrs.get('i')}`);
+    const downgradeHash = attrs.get('d');
+    if (downgradeHash !== undefined) this.#checkDowngrade(downgradeHash);
 
     const salt = Buffer.from(saltB64, 'base64');
     const { username, password } = this.#credentials;
@@ -193,6 +228,22 @@ export class ScramSession {
     const received = Buffer.from(attrs.get('v') ?? '', 'base64');
     if (received.length !== expected.length || !timingSafeEqual(received, expected))
       throw authFailure('server signature mismatch');
+  }
+
+  /** XEP-0474: `d=` must hash exactly what the stream features offered. */
+  #checkDowngrade(value: string): void {
+    if (this.#advertised === undefined) return;
+    const received = Buffer.from(value, 'base64');
+    const matches = downgradeProtectionInputs(this.#advertised).some((input) => {
+      const expected = createHash(this.#hash).update(input, 'utf8').digest();
+      return received.length === expected.length && timingSafeEqual(received, expected);
+    });
+    if (!matches)
+      throw new AviaryError(
+        'xmpp.auth-failed',
+        'SCRAM: downgrade detected: the mechanisms or channel-binding types offered in the stream features differ from those the server signed (XEP-0474)',
+        { details: { condition: 'downgrade-detected', text: 'XEP-0474 hash mismatch' } },
+      );
   }
 
   #hmac(key: Buffer, data: string): Buffer {

@@ -14,6 +14,7 @@
 import type { Element } from '@xmpp/xml';
 import { AviaryError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
+import { parseStanza } from '../util/stanza-xml.js';
 import { createElementQueue, type ElementQueue } from './element-queue.js';
 import { createIqTracker, type IqTracker } from './iq-tracker.js';
 import { type OversizeStanza, oversizeReply } from './oversize-stanza.js';
@@ -38,7 +39,14 @@ export interface StreamConnectionOptions<S extends string> {
   readonly clock: Clock;
   readonly log: XmppLog;
   /** Where and how to open the stream (clock, log and limits come from the fields here). */
-  readonly stream: Pick<XmlStreamOptions, 'host' | 'port' | 'localAddress' | 'ns'>;
+  readonly stream: Pick<XmlStreamOptions, 'host' | 'port' | 'localAddress' | 'ns' | 'directTls'>;
+  /**
+   * Places to try in order instead of `stream.host`/`port` (server discovery); the first that
+   * accepts the connection is used, and when none does the last failure is thrown.
+   */
+  readonly targets?: () => Promise<
+    readonly Pick<XmlStreamOptions, 'host' | 'port' | 'directTls'>[]
+  >;
   readonly connectTimeoutMs: number;
   readonly maxStanzaBytes: number;
   readonly iqTimeoutMs: number;
@@ -48,6 +56,17 @@ export interface StreamConnectionOptions<S extends string> {
   readonly canSend: (status: S | BaseStatus) => boolean;
   /** Rewrites an outgoing element just before the wire (the component namespace). */
   readonly outgoing?: (element: Element) => Element;
+  /**
+   * Sees every incoming element first, in every phase (stream management counting and nonzas,
+   * XEP-0198); returning true consumes it. Over-size stanzas skipped unread are reported through
+   * `onSkipped` instead.
+   */
+  readonly inspectInbound?: (element: Element) => boolean;
+  readonly onSkipped?: () => void;
+  /** Sees every stanza written through the surface or the IQ tracker, in wire order. */
+  readonly onWrite?: (element: Element) => void;
+  /** Runs just before a clean `</stream:stream>` (a last stream management ack). */
+  readonly beforeClose?: () => void;
   /** The peer's stream header (after each open or restart), with the negotiation queue. */
   readonly onHeader?: (header: Element, queue: ElementQueue) => void;
   /** Runs the kind-specific negotiation on the opened stream. */
@@ -56,7 +75,8 @@ export interface StreamConnectionOptions<S extends string> {
   readonly closeFailure?: (error: AviaryError, negotiating: boolean) => AviaryError;
   /** Called once online (periodic pings) and once the stream is gone. */
   readonly onOnline?: (stream: XmlStream, iqs: IqTracker) => void;
-  readonly onClosed?: () => void;
+  /** `error` is undefined for a clean close we asked for. */
+  readonly onClosed?: (error: AviaryError | undefined) => void;
 }
 
 /** A connection's own members besides the stanza surface. */
@@ -91,10 +111,13 @@ export function createStreamConnection<S extends string>(
     status = next;
     for (const handler of statusHandlers) handler(next, error);
   };
-  const write = (element: Element) =>
-    stream === undefined
-      ? Promise.reject(new AviaryError('xmpp.not-connected', `cannot send while ${status}`))
-      : stream.send(options.outgoing ? options.outgoing(element) : element);
+  const write = (element: Element) => {
+    if (stream === undefined)
+      return Promise.reject(new AviaryError('xmpp.not-connected', `cannot send while ${status}`));
+    const out = options.outgoing ? options.outgoing(element) : element;
+    options.onWrite?.(out);
+    return stream.send(out);
+  };
   const iqs = createIqTracker({
     clock,
     send: write,
@@ -112,6 +135,7 @@ export function createStreamConnection<S extends string>(
   });
 
   const onElement = (element: Element) => {
+    if (options.inspectInbound?.(element) === true) return;
     const type = element.attrs.type;
     if (element.name === 'iq' && (type === 'result' || type === 'error')) {
       if (iqs.handleReply(element)) return;
@@ -125,6 +149,7 @@ export function createStreamConnection<S extends string>(
   // skipped stanzas get what the stream does by default: an IQ get/set must be answered
   // (RFC 6120 §8.2.3), a message or presence is dropped.
   const onOversize = (stanza: OversizeStanza) => {
+    options.onSkipped?.();
     const reply = stanza.name === 'iq' && (stanza.type === 'result' || stanza.type === 'error');
     const tooLarge = new AviaryError(
       'xmpp.stanza-too-large',
@@ -134,11 +159,14 @@ export function createStreamConnection<S extends string>(
     if (reply && iqs.failReply(stanza, tooLarge)) return;
     log.warn({ ...stanza }, 'skipped an oversize stanza');
     const answer = oversizeReply(stanza, options.stream.ns);
-    if (answer !== undefined) stream?.write(answer).catch(() => undefined);
+    if (answer === undefined || stream === undefined) return;
+    // The error reply is a stanza like any other: stream management counts it.
+    options.onWrite?.(parseStanza(answer));
+    stream.write(answer).catch(() => undefined);
   };
 
   const onClose = (error: AviaryError | undefined) => {
-    options.onClosed?.();
+    options.onClosed?.(error);
     stream = undefined;
     const failure =
       error === undefined
@@ -162,21 +190,30 @@ export function createStreamConnection<S extends string>(
       negotiating = true;
       let s: XmlStream | undefined;
       try {
-        s = await XmlStream.connect(
-          {
-            ...options.stream,
-            clock,
-            connectTimeoutMs: options.connectTimeoutMs,
-            maxStanzaBytes: options.maxStanzaBytes,
-            log,
-          },
-          {
-            onHeader: (header) => options.onHeader?.(header, queue),
-            onElement,
-            onOversize,
-            onClose,
-          },
-        );
+        const handlers = {
+          onHeader: (header: Element) => options.onHeader?.(header, queue),
+          onElement,
+          onOversize,
+          onClose,
+        };
+        const common = {
+          clock,
+          connectTimeoutMs: options.connectTimeoutMs,
+          maxStanzaBytes: options.maxStanzaBytes,
+          log,
+        };
+        const targets = options.targets === undefined ? [options.stream] : await options.targets();
+        let lastError: unknown = new AviaryError('xmpp.connection-failed', 'no server to try');
+        for (const target of targets) {
+          try {
+            s = await XmlStream.connect({ ...options.stream, ...target, ...common }, handlers);
+            break;
+          } catch (error) {
+            log.debug({ host: target.host, port: target.port, err: error }, 'server unreachable');
+            lastError = error;
+          }
+        }
+        if (s === undefined) throw lastError;
         stream = s;
         await options.negotiate({
           stream: s,
@@ -205,6 +242,7 @@ export function createStreamConnection<S extends string>(
       const s = stream;
       if (s === undefined) return;
       setStatus('closing');
+      options.beforeClose?.();
       await s.close();
     },
   };

@@ -11,7 +11,7 @@
  * (`undefined-condition`).
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { type Element, escapeXML } from '@xmpp/xml';
 import type { Clock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
@@ -51,6 +51,11 @@ export interface XmlStreamOptions {
   readonly port: number;
   /** Local (source) address to connect from, e.g. another 127.0.0.0/8 address past the ephemeral-port limit. */
   readonly localAddress?: string;
+  /**
+   * TLS from the first byte (XEP-0368 direct TLS): ALPN `xmpp-client`, SNI and certificate
+   * check for `servername` (the XMPP domain, not the host connected to).
+   */
+  readonly directTls?: TlsUpgradeOptions;
   /** Default namespace of the stream: `jabber:client` or `jabber:component:accept`. */
   readonly ns: string;
   readonly clock: Clock;
@@ -121,29 +126,51 @@ export class XmlStream {
   /** Opens the TCP connection; throws `xmpp.connection-failed` on refusal or timeout. */
   static connect(options: XmlStreamOptions, handlers: XmlStreamHandlers): Promise<XmlStream> {
     return new Promise((resolve, reject) => {
-      const socket = netConnect({
+      const where = {
         host: options.host,
         port: options.port,
         ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-      });
+      };
+      const tls = options.directTls;
+      const socket =
+        tls === undefined
+          ? netConnect(where)
+          : tlsConnect({
+              ...where,
+              servername: tls.servername,
+              ALPNProtocols: ['xmpp-client'],
+              ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+              rejectUnauthorized: tls.rejectUnauthorized ?? true,
+            });
       socket.setNoDelay(true);
-      const fail = (cause: unknown, text: string) => {
+      const fail = (
+        cause: unknown,
+        text: string,
+        code: 'xmpp.connection-failed' | 'xmpp.tls-failed' = 'xmpp.connection-failed',
+      ) => {
         cancel();
         socket.destroy();
         reject(
-          new AviaryError('xmpp.connection-failed', `${options.host}:${options.port}: ${text}`, {
+          new AviaryError(code, `${options.host}:${options.port}: ${text}`, {
             cause,
             details: { host: options.host, port: options.port },
           }),
         );
       };
-      const onError = (error: Error) => fail(error, error.message);
+      // A failed direct TLS handshake (no `syscall`: not a socket error) is a TLS failure,
+      // like STARTTLS's.
+      const onError = (error: Error) =>
+        fail(
+          error,
+          error.message,
+          tls !== undefined && !('syscall' in error) ? 'xmpp.tls-failed' : 'xmpp.connection-failed',
+        );
       const cancel = options.clock.setTimeout(
         () => fail(undefined, `no connection after ${options.connectTimeoutMs} ms`),
         options.connectTimeoutMs,
       );
       socket.on('error', onError);
-      socket.once('connect', () => {
+      socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
         cancel();
         socket.off('error', onError);
         resolve(new XmlStream(socket, options, handlers));

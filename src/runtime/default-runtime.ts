@@ -88,7 +88,9 @@ export class Aviary extends Runtime {
       routes: () => operationRoutes(this),
     });
     plugins.register(echoBotPlugin);
-    plugins.register(createExampleE2eePlugin());
+    // Demonstration plugins run only when the configuration names them (`plugins.enable`).
+    if (this.config.plugins.enable.includes('example-e2ee'))
+      plugins.register(createExampleE2eePlugin());
     for (const plugin of options.plugins ?? []) plugins.register(plugin);
   }
 

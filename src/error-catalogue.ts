@@ -199,6 +199,11 @@ export const ERROR_CATALOGUE = {
   'loadtest.limit': { status: 500, meaning: 'a system limit is too low for the load test' },
   'loadtest.registration-failed': { status: 500, meaning: 'an account could not be registered' },
   'loadtest.remote-target': { status: 400, meaning: 'load tests only target loopback servers' },
+  'cli.no-data-folder': {
+    status: 404,
+    meaning:
+      'the --data-dir folder holds no Aviary store (a typo?); only `aviary run` and `aviary init` create one',
+  },
 } as const satisfies Readonly<Record<string, ErrorCodeEntry>>;
 
 /** A catalogued error code. */

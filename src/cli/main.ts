@@ -15,6 +15,7 @@ import { registerBenchWorkerCommand } from './commands/bench-worker.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerCacheSearchCommand } from './commands/cache-search.js';
 import { registerDbCommands } from './commands/db.js';
+import { registerInitCommand } from './commands/init.js';
 import { registerMessageCommands } from './commands/message.js';
 import { registerComponentCommands, registerProfileCommands } from './commands/profile.js';
 import { registerRunCommand } from './commands/run.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerBenchLoadCommand(program);
   registerBenchWorkerCommand(program);
   registerBenchCompareCommand(program);
+  registerInitCommand(program);
   return program;
 }
 

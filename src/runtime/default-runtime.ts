@@ -36,6 +36,11 @@ export interface AviaryOptions {
   readonly connections?: (runtime: RuntimeServices) => ConnectionFactories;
   /** Connect autoconnect profiles at start (default true). */
   readonly autoconnect?: boolean;
+  /**
+   * Leave the data folder untouched (sql.js): no journal record, snapshot or key file is
+   * written; writes live in memory until `stop`. The CLI's offline read commands use it.
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -59,7 +64,7 @@ export class Aviary extends Runtime {
 
   constructor(options: AviaryOptions = {}) {
     const plugins = new PluginRegistry();
-    const storage = new StoragePart();
+    const storage = new StoragePart({ readOnly: options.readOnly === true });
     // The cache starts before the entities (it needs nothing from them) and stops after them;
     // profiles reach it through the built-in `pubsub-cache` plugin.
     const cache = new CachePart({ storage });
@@ -68,6 +73,7 @@ export class Aviary extends Runtime {
       plugins,
       ...(options.connections ? { connections: options.connections } : {}),
       ...(options.autoconnect !== undefined ? { autoconnect: options.autoconnect } : {}),
+      readOnly: options.readOnly === true,
     });
     super({
       ...(options.config ? { config: options.config } : {}),

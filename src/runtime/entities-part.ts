@@ -18,6 +18,7 @@ export class EntitiesPart implements RuntimePart {
   readonly #plugins: PluginRegistry;
   readonly #connections: ((runtime: RuntimeServices) => ConnectionFactories) | undefined;
   readonly #autoconnect: boolean;
+  readonly #readOnly: boolean;
   #manager: EntityManager | undefined;
   #offState: (() => void) | undefined;
 
@@ -26,8 +27,11 @@ export class EntitiesPart implements RuntimePart {
     plugins: PluginRegistry;
     connections?: (runtime: RuntimeServices) => ConnectionFactories;
     autoconnect?: boolean;
+    /** Never create the key file (the CLI's offline reads leave the data folder untouched). */
+    readOnly?: boolean;
   }) {
     this.#autoconnect = options.autoconnect ?? true;
+    this.#readOnly = options.readOnly === true;
     this.#storage = options.storage;
     this.#plugins = options.plugins;
     this.#connections = options.connections;
@@ -51,7 +55,7 @@ export class EntitiesPart implements RuntimePart {
     this.#manager = new EntityManager({
       system: runtime.system,
       storage: this.#storage.client,
-      secrets: loadSecretBox(runtime.dataDir),
+      secrets: loadSecretBox(runtime.dataDir, process.env, { create: !this.#readOnly }),
       plugins: this.#plugins,
       loginLimiter: createTokenBucket({
         ratePerSecond: runtime.config.xmpp.loginRate,

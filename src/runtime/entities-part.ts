@@ -1,3 +1,4 @@
+import { entityFailure } from '../entities/entity-actor.js';
 import { type ConnectionFactories, EntityManager } from '../entities/entity-manager.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import { loadSecretBox } from '../security/secret-box.js';
@@ -66,6 +67,7 @@ export class EntitiesPart implements RuntimePart {
       signals: {
         connectionState: (event) => runtime.events.emit('connectionState', event),
         messageNew: (event) => runtime.events.emit('messageNew', event),
+        runtimeError: (event) => runtime.events.emit('runtimeError', event),
       },
       settings: {
         reconnectBaseMs: runtime.config.xmpp.reconnectBaseMs,
@@ -90,7 +92,22 @@ export class EntitiesPart implements RuntimePart {
       }
     };
     runtime.events.on('connectionState', counts);
-    this.#offState = () => runtime.events.off('connectionState', counts);
+    // An entity actor that fails (its supervisor restarts it) leaves the failure as the
+    // entity's last error, for `profile list`, `status` and the status page.
+    const manager = this.#manager;
+    const offFailed = runtime.system.inspect((event) => {
+      if (event.type !== 'failed') return;
+      const entity = /^(?:profile|component):(.+)#\d+$/.exec(event.actorId)?.[1];
+      if (entity !== undefined)
+        manager.recordFailure(
+          entity,
+          entityFailure(event.error, 'actor.failed', runtime.clock.now()),
+        );
+    });
+    this.#offState = () => {
+      runtime.events.off('connectionState', counts);
+      offFailed();
+    };
     runtime.events.on('messageNew', (m) => {
       runtime.metrics.messages.inc({
         direction: String(m.direction ?? 'in'),

@@ -22,7 +22,7 @@ import type { EntityConnection } from './entity-connection.js';
 import { EntityExtensions } from './entity-extensions.js';
 import type { EntitySettings, EntitySignals, EntityStorage } from './entity-ports.js';
 import { type HistoryEntry, historyEntry } from './history-record.js';
-import { createHistoryWriter } from './history-writer.js';
+import { createHistoryWriter, type HistoryWriter } from './history-writer.js';
 import { readConnectionSettings, writeConnectionSettings } from './profile-settings.js';
 import { createWorkflowHost } from './workflow-host.js';
 
@@ -393,7 +393,10 @@ export class EntityManager {
             kind,
             name: profile.name,
             hooks,
-            history: createHistoryWriter({ profile: profile.name, store: this.#deps.storage }),
+            history: countingStored(
+              createHistoryWriter({ profile: profile.name, store: this.#deps.storage }),
+              () => this.#deps.signals.messageStored?.(kind),
+            ),
             sendHistory: component ? component.sendHistory : true,
             receiveHistory: component ? component.receiveHistory : true,
             onMessageNew: (event) => this.#deps.signals.messageNew(event),
@@ -469,4 +472,15 @@ function withLastError(status: EntityStatus, previous: EntityFailure | undefined
 
 function sameFailure(a: EntityFailure, b: EntityFailure | undefined): boolean {
   return b !== undefined && a.code === b.code && a.message === b.message;
+}
+
+/** `writer`, telling `onStored` once each write is durable (a failed write is not counted). */
+function countingStored(writer: HistoryWriter, onStored: () => void): HistoryWriter {
+  return {
+    async write(message) {
+      const written = await writer.write(message);
+      written.durable.then(onStored, () => undefined);
+      return written;
+    },
+  };
 }

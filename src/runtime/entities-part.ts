@@ -68,6 +68,7 @@ export class EntitiesPart implements RuntimePart {
         connectionState: (event) => runtime.events.emit('connectionState', event),
         messageNew: (event) => runtime.events.emit('messageNew', event),
         runtimeError: (event) => runtime.events.emit('runtimeError', event),
+        messageStored: (kind) => runtime.metrics.storedMessages.inc({ kind }),
       },
       settings: {
         reconnectBaseMs: runtime.config.xmpp.reconnectBaseMs,
@@ -85,6 +86,12 @@ export class EntitiesPart implements RuntimePart {
       const key = `${kind}:${event.name}`;
       const previous = current.get(key);
       if (previous) runtime.metrics.connections.dec(previous);
+      // Counted on entering a state only: a repeated announcement of the same state is no event.
+      if (previous?.state !== event.state) {
+        if (event.state === 'online') runtime.metrics.logins.inc({ kind });
+        else if (event.state === 'auth-failed') runtime.metrics.authFailures.inc({ kind });
+        else if (event.state === 'reconnecting') runtime.metrics.reconnects.inc({ kind });
+      }
       if (event.state === 'stopped') current.delete(key);
       else {
         current.set(key, { kind, state: event.state });

@@ -83,8 +83,7 @@ export class StoragePart implements RuntimePart {
       runtime.metrics.storageBatches.set(stats.batches);
       runtime.metrics.storageBatchSize.set({ stat: 'mean' }, stats.meanBatchSize);
       runtime.metrics.storageBatchSize.set({ stat: 'max' }, stats.maxBatchSize);
-      runtime.metrics.storageCommitLatency.set({ quantile: '0.5' }, stats.commitLatencyMs.p50);
-      runtime.metrics.storageCommitLatency.set({ quantile: '0.99' }, stats.commitLatencyMs.p99);
+      runtime.metrics.storageCommitSeconds.update(stats.commitSeconds);
       runtime.metrics.storageHealthy.set(health.ok ? 1 : 0);
     } catch (error) {
       if (timeoutMs) throw error;

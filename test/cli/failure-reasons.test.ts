@@ -1,7 +1,8 @@
 /**
  * Failure reasons reach the operator: a profile whose server refuses the connection shows its
  * last error (catalogued code and message) in `profile list`, in `status` (text and --json),
- * and as a `runtimeError` event on the event stream. Through the built binary, against a
+ * and as a `runtimeError` event on the event stream; the retries are counted in
+ * `aviary_reconnects_total` and the write in the commit-latency histogram. Through the built binary, against a
  * running `aviary run`; the "server" is a loopback port nobody listens on.
  */
 import { readFileSync } from 'node:fs';
@@ -94,6 +95,23 @@ describe('failure reasons', () => {
       const text = await runCli([...base, 'status']);
       expect(text.stdout).toMatch(/last failures:/);
       expect(text.stdout).toMatch(new RegExp(`refused .*${failure.code.replace('.', '\\.')}: `));
+
+      // The refused attempts are counted as reconnects, by kind only.
+      const { apiUrl } = JSON.parse(readFileSync(join(dataDir, 'runtime.json'), 'utf8'));
+      const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
+      // Storage figures arrive with the next health poll: wait until the write shows.
+      const metrics = await waitForValue(async () => {
+        const text = await (
+          await fetch(`${apiUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+        ).text();
+        return /^aviary_storage_commit_seconds_count [1-9]/m.test(text) ? text : undefined;
+      }, 30_000);
+      const reconnects = /^aviary_reconnects_total\{kind="client"\} (\d+)$/m.exec(metrics)?.[1];
+      expect(Number(reconnects)).toBeGreaterThanOrEqual(1);
+      expect(metrics).toContain('# TYPE aviary_storage_commit_seconds histogram');
+      // The profile add was a write batch: the histogram counted it.
+      const commits = /^aviary_storage_commit_seconds_count (\d+)$/m.exec(metrics)?.[1];
+      expect(Number(commits)).toBeGreaterThanOrEqual(1);
 
       const events = await runtimeErrors(dataDir);
       expect(events).toContainEqual(

@@ -230,6 +230,11 @@ export const ERROR_CATALOGUE = {
     status: 500,
     meaning: 'one imported row failed for an unexpected reason',
   },
+  'cli.no-data-folder': {
+    status: 404,
+    meaning:
+      'the --data-dir folder holds no Aviary store (a typo?); only `aviary run` and `aviary init` create one',
+  },
 } as const satisfies Readonly<Record<string, ErrorCodeEntry>>;
 
 /** A catalogued error code. */

@@ -1,13 +1,25 @@
+import { isatty } from 'node:tty';
 import { pino } from 'pino';
 import type { KernelLogger } from './actors/types.js';
+import { prettyDestination } from './log-pretty.js';
 
 export type Logger = pino.Logger;
 
+/** How log records are written: JSON lines, or human-readable lines (`auto`: pretty on a TTY). */
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
 /**
- * Structured JSON logs (pino) on stderr, so stdout stays free for command output.
- * Children carry context: `log.child({ profile: 'alice' })`. Secrets are redacted by key name.
+ * Structured logs (pino) on stderr, so stdout stays free for command output: human-readable on
+ * a terminal, JSON lines otherwise (`format` forces one). Children carry context:
+ * `log.child({ profile: 'alice' })`. Secrets are redacted by key name.
  */
-export function createLogger(options: { level?: string; destination?: number } = {}): Logger {
+export function createLogger(
+  options: { level?: string; destination?: number; format?: LogFormat } = {},
+): Logger {
+  const fd = options.destination ?? 2;
+  const sink = pino.destination({ fd, sync: false });
+  const format = options.format ?? 'auto';
+  const pretty = format === 'pretty' || (format === 'auto' && isatty(fd));
   return pino(
     {
       level: options.level ?? 'info',
@@ -25,7 +37,9 @@ export function createLogger(options: { level?: string; destination?: number } =
         censor: '[redacted]',
       },
     },
-    pino.destination({ fd: options.destination ?? 2, sync: false }),
+    pretty
+      ? prettyDestination(sink, { color: isatty(fd) && (process.env.NO_COLOR ?? '') === '' })
+      : sink,
   );
 }
 

@@ -57,30 +57,8 @@ export function pathFields(path: string): string[] {
     .map((part) => part.slice(1));
 }
 
-/** Builds the method, path (with query) and body for calling `shape` with `input`. */
-export function encodeRequest(
-  shape: HttpShape,
-  input: Readonly<Record<string, unknown>>,
-): { method: HttpShape['method']; path: string; body?: Record<string, unknown> } {
-  const rest: Record<string, unknown> = { ...input };
-  const path = shape.path
-    .split('/')
-    .map((part) => {
-      if (!part.startsWith(':')) return part;
-      const value = rest[part.slice(1)];
-      delete rest[part.slice(1)];
-      return encodeURIComponent(String(value));
-    })
-    .join('/');
-  if (shape.method === 'POST') return { method: shape.method, path, body: rest };
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(rest)) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) query.append(key, String(item));
-  }
-  const text = query.toString();
-  return { method: shape.method, path: text === '' ? path : `${path}?${text}` };
-}
+// Encoding needs no schema; it lives apart so the CLI's API client loads without zod.
+export { encodeRequest } from './operation-request.js';
 
 /** Rebuilds the raw (not yet validated) input from path parameters and the query or body. */
 export function decodeRequest(

@@ -65,7 +65,9 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
   }
 
   function entityRow(e) {
-    const tr = row([e.name, e.jid ?? '', stateCell(e.state), e.reason ?? '', e.reconnectAttempts ?? 0]);
+    // The last failure (code and message) stays shown after a recovery; else the state's reason.
+    const why = e.lastError ? e.lastError.code + ': ' + e.lastError.message : (e.reason ?? '');
+    const tr = row([e.name, e.jid ?? '', stateCell(e.state), why, e.reconnectAttempts ?? 0]);
     tr.dataset.name = e.name;
     return tr;
   }
@@ -252,7 +254,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`'use strict';
   function handleEvent(name, d) {
     if (s.loading > 0) { s.queued.push([name, d]); return; }
     if (name === 'connectionState') onConnectionState(d);
-    else if (name === 'runtimeError') addError(d.source, d.message);
+    else if (name === 'runtimeError') addError(d.source, (d.code ? d.code + ': ' : '') + d.message);
     else if (name === 'storageUnhealthy') { addError('storage', d.reason); banner('Storage is unhealthy: ' + d.reason); }
     else if (name === 'storageHealthy') banner(null);
     else if (name === 'cacheSyncFailed') { addError('cache ' + d.profile, d.service + ' ' + d.node + ': ' + d.reason); scheduleCacheRefresh(); }

@@ -1,16 +1,17 @@
 /**
  * The CLI's client of the control API. It calls operations of the table (`src/api/operations.ts`)
- * through the shared codec, and rebuilds a refused call's `{ error: { code, message } }` as the
- * same coded {@link AviaryError}, so `aviary` reports the code the runtime raised.
+ * through the shared encoding, and rebuilds a refused call's `{ error: { code, message } }` as
+ * the same coded {@link AviaryError}, so `aviary` reports the code the runtime raised.
+ *
+ * It is what a command served by a running runtime loads, so it stays light: the endpoints come
+ * from a plain table (no zod), and calls go through `node:http` (no `fetch`, whose HTTP stack
+ * costs tens of milliseconds to load). The event stream, used by `--wait` and sync progress
+ * only, keeps `fetch`.
  */
-import { encodeRequest } from '../api/operation-codec.js';
-import {
-  type AnyOperation,
-  OPERATIONS,
-  type OperationInput,
-  type OperationName,
-  type OperationOutput,
-} from '../api/operations.js';
+import { request as httpRequest } from 'node:http';
+import { endpointOf } from '../api/operation-endpoints.js';
+import { encodeRequest } from '../api/operation-request.js';
+import type { OperationInput, OperationName, OperationOutput } from '../api/operations.js';
 import { AviaryError, deserializeError } from '../errors.js';
 import { processAlive, readLockPid } from '../runtime/data-dir-lock.js';
 import { readApiToken, readRuntimeInfo } from '../runtime/runtime-files.js';
@@ -64,19 +65,10 @@ export function connectToRuntime(dataDir: string): RuntimeClient | undefined {
       name: N,
       input: OperationInput<N>,
     ): Promise<OperationOutput<N>> {
-      const op: AnyOperation = OPERATIONS[name];
-      const request = encodeRequest(op, input as Record<string, unknown>);
-      let response: Response;
+      const request = encodeRequest(endpointOf(name), input as Record<string, unknown>);
+      let answer: { status: number; text: string };
       try {
-        response = await fetch(`${info.apiUrl}${request.path}`, {
-          method: request.method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          body: request.body === undefined ? null : JSON.stringify(request.body),
-          signal: AbortSignal.timeout(60_000),
-        });
+        answer = await send(`${info.apiUrl}${request.path}`, request.method, token, request.body);
       } catch (error) {
         throw new AviaryError(
           'api.unreachable',
@@ -84,8 +76,8 @@ export function connectToRuntime(dataDir: string): RuntimeClient | undefined {
           { cause: error },
         );
       }
-      const text = await response.text();
-      if (!response.ok) throw errorFromAnswer(response.status, text);
+      const { status, text } = answer;
+      if (status < 200 || status > 299) throw errorFromAnswer(status, text);
       return (text.length > 0 ? JSON.parse(text) : undefined) as OperationOutput<N>;
     },
     subscribe(onEvent) {
@@ -117,4 +109,43 @@ export function connectToRuntime(dataDir: string): RuntimeClient | undefined {
       return () => controller.abort();
     },
   };
+}
+
+/** One HTTP request with a bearer token and an optional JSON body; gives up after 60 s. */
+function send(
+  url: string,
+  method: string,
+  token: string,
+  body: Record<string, unknown> | undefined,
+): Promise<{ status: number; text: string }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(payload === undefined
+            ? {}
+            : {
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(payload),
+              }),
+        },
+        timeout: 60_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('no answer within 60 s')));
+    req.on('error', reject);
+    req.end(payload);
+  });
 }

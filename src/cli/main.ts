@@ -16,6 +16,7 @@ import { registerBenchWorkerCommand } from './commands/bench-worker.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerCacheSearchCommand } from './commands/cache-search.js';
 import { registerDbCommands } from './commands/db.js';
+import { registerInitCommand } from './commands/init.js';
 import { registerMamCommand } from './commands/mam.js';
 import { registerMessageCommands } from './commands/message.js';
 import { registerMucCommands } from './commands/muc.js';
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   registerMucCommands(program);
   registerProfileFleetCommands(program);
   registerBackupCommands(program);
+  registerInitCommand(program);
   return program;
 }
 

@@ -1,7 +1,12 @@
 import { AviaryError } from '../errors.js';
 
 /** The codes a CLI command fails with by itself (others come from the runtime, unchanged). */
-export type CliErrorCode = 'cli.error' | 'cli.usage' | 'cli.no-runtime' | 'cli.environment';
+export type CliErrorCode =
+  | 'cli.error'
+  | 'cli.usage'
+  | 'cli.no-runtime'
+  | 'cli.environment'
+  | 'cli.no-data-folder';
 
 /**
  * A command's failure with a message that says what to do, and its exit status: 2 for usage

@@ -15,6 +15,7 @@ import type {
 } from '../api/operations.js';
 import type { RuntimeClient } from './api-client.js';
 import type { GlobalOptions } from './context.js';
+import { requireDataFolder } from './data-folder.js';
 import { checkDataDir } from './environment.js';
 import { CliError } from './output.js';
 
@@ -42,18 +43,24 @@ export async function callOperation<N extends OperationName>(
   name: N,
   input: OperationInput<N>,
 ): Promise<OperationOutput<N>> {
-  const [{ connectToRuntime }, { OPERATIONS, runOperation }, { parseInput }] = await Promise.all([
-    import('./api-client.js'),
+  const { connectToRuntime } = await import('./api-client.js');
+  const client = connectToRuntime(global.dataDir);
+  if (client) return client.call(name, input);
+  // No runtime: the operation table and its schemas are needed only from here on.
+  const [{ OPERATIONS, runOperation }, { parseInput }] = await Promise.all([
     import('../api/operations.js'),
     import('../api/request-schemas.js'),
   ]);
-  const client = connectToRuntime(global.dataDir);
-  if (client) return client.call(name, input);
   const op: AnyOperation = OPERATIONS[name];
   if (op.needsRuntime) throw noRuntimeError(global.dataDir);
   // Bad input is refused before anything starts, by the schema the API uses.
   parseInput(op.input, input);
-  checkDataDir(global.dataDir);
+  // Only `run` and `init` create a store: a mistyped --data-dir is an error, not a new store.
+  requireDataFolder(global.dataDir);
+  // A read (GET, safe by RFC 9110 §9.2.1) leaves the folder as it found it: no journal record,
+  // snapshot or key file. A change needs a writable folder with room.
+  const readOnly = op.method === 'GET';
+  if (!readOnly) checkDataDir(global.dataDir);
   // Loaded only here: a command served by a running runtime needs just the API client.
   const [{ createRuntime }, { createLogger }] = await Promise.all([
     import('../runtime/default-runtime.js'),
@@ -62,6 +69,7 @@ export async function callOperation<N extends OperationName>(
   const runtime = createRuntime({
     api: false,
     autoconnect: false,
+    readOnly,
     log: createLogger({ level: 'warn' }),
     config: { dataDir: global.dataDir, log: { level: 'warn' } },
   });

@@ -143,6 +143,16 @@ export const configSchema = z
         parserTimeoutMs: 10_000,
       }),
     shutdownTimeoutMs: z.number().int().positive().default(15_000),
+    plugins: z
+      .object({
+        /**
+         * Demonstration plugins to turn on; none runs unless named here. `example-e2ee` marks
+         * outgoing client messages `extra.e2ee: "example"` WITHOUT encrypting them.
+         */
+        enable: z.array(z.enum(['example-e2ee'])).default([]),
+      })
+      .strict()
+      .default({ enable: [] }),
   })
   .strict();
 

@@ -47,6 +47,24 @@ export interface EntityStatus {
   readonly state: EntityState;
   readonly reason?: string;
   readonly reconnectAttempts: number;
+  /** The last failure (kept after a recovery, until a newer one), when there was one. */
+  readonly lastError?: EntityFailure;
+}
+
+/** One failure of an entity: a catalogued error code, its message, and when (ISO 8601). */
+export interface EntityFailure {
+  readonly code: string;
+  readonly message: string;
+  readonly at: string;
+}
+
+/** The failure record of `error`: its own code when it is coded, else `fallback`. */
+export function entityFailure(error: unknown, fallback: string, at: number): EntityFailure {
+  return {
+    code: isAviaryError(error) ? error.code : fallback,
+    message: error instanceof Error ? error.message : String(error ?? fallback),
+    at: new Date(at).toISOString(),
+  };
 }
 
 /** Everything an entity actor needs, as one named object. */
@@ -93,6 +111,8 @@ export function attemptFailure(error: unknown): AttemptFailure {
 export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> {
   const log = deps.log;
   let life: LifecycleState = INITIAL_LIFECYCLE;
+  /** The last failure; a report of a stale attempt does not count. */
+  let lastError: EntityFailure | undefined;
   let connection: EntityConnection | undefined;
   let cancelRetry: (() => void) | undefined;
   let abortLogin: AbortController | undefined;
@@ -132,6 +152,7 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
     state: life.phase,
     ...(life.reason !== undefined ? { reason: life.reason } : {}),
     reconnectAttempts: life.failures,
+    ...(lastError !== undefined ? { lastError } : {}),
   });
 
   const release = () => {
@@ -314,6 +335,13 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
         if (message.replyTo) ctx.reply(message.replyTo, null);
         return;
       case 'attempt-done':
+        // An attempt cancelled by our own stop is no failure of the entity.
+        if (
+          message.error !== undefined &&
+          message.attempt === life.attempt &&
+          attemptFailure(message.error) !== 'aborted'
+        )
+          lastError = entityFailure(message.error, 'xmpp.connection-failed', ctx.clock.now());
         await apply(
           message.error === undefined
             ? { type: 'attempt-succeeded', attempt: message.attempt }
@@ -327,6 +355,12 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
         );
         return;
       case 'dropped':
+        if (message.attempt === life.attempt)
+          lastError = entityFailure(
+            message.error ?? new Error('connection closed'),
+            'xmpp.connection-closed',
+            ctx.clock.now(),
+          );
         await apply(
           {
             type: 'dropped',

@@ -13,12 +13,17 @@ import type { SendRequest, SendResult } from '../workflow/send-pipeline.js';
 import { createBackoff } from '../xmpp/backoff.js';
 import { isLoopbackHost } from '../xmpp/loopback.js';
 import type { TokenBucket } from '../xmpp/token-bucket.js';
-import { type EntityMessage, type EntityStatus, makeEntityActor } from './entity-actor.js';
+import {
+  type EntityFailure,
+  type EntityMessage,
+  type EntityStatus,
+  makeEntityActor,
+} from './entity-actor.js';
 import type { EntityConnection } from './entity-connection.js';
 import { EntityExtensions } from './entity-extensions.js';
 import type { EntitySettings, EntitySignals, EntityStorage } from './entity-ports.js';
 import { type HistoryEntry, historyEntry } from './history-record.js';
-import { createHistoryWriter } from './history-writer.js';
+import { createHistoryWriter, type HistoryWriter } from './history-writer.js';
 import { readConnectionSettings, writeConnectionSettings } from './profile-settings.js';
 import { createWorkflowHost } from './workflow-host.js';
 
@@ -152,6 +157,15 @@ export class EntityManager {
     await Promise.all([...this.#entities.values()].map((e) => e.ref.stop({ mode: 'drain' })));
     for (const entity of this.#entities.values()) for (const off of entity.teardown) off();
     this.#entities.clear();
+  }
+
+  /**
+   * Records a failure that did not come through the entity's own life cycle (its actor failed
+   * and is being restarted by its supervisor) as the entity's last error.
+   */
+  recordFailure(name: string, failure: EntityFailure): void {
+    const entity = this.#entities.get(name);
+    if (entity !== undefined) entity.status = { ...entity.status, lastError: failure };
   }
 
   list(): EntityStatus[] {
@@ -481,7 +495,10 @@ export class EntityManager {
             kind,
             name: profile.name,
             hooks,
-            history: createHistoryWriter({ profile: profile.name, store: this.#deps.storage }),
+            history: countingStored(
+              createHistoryWriter({ profile: profile.name, store: this.#deps.storage }),
+              () => this.#deps.signals.messageStored?.(kind),
+            ),
             sendHistory: component ? component.sendHistory : true,
             receiveHistory: component ? component.receiveHistory : true,
             onMessageNew: (event) => this.#deps.signals.messageNew(event),
@@ -494,7 +511,19 @@ export class EntityManager {
             random: Math.random,
           }),
           mailboxCapacity: settings.mailboxCapacity,
-          onState: (status) => {
+          onState: (announced) => {
+            // The last failure outlives a restart of the actor and a later recovery.
+            const previous = this.#entities.get(profile.name)?.status ?? latest;
+            const status = withLastError(announced, previous?.lastError);
+            if (
+              announced.lastError !== undefined &&
+              !sameFailure(announced.lastError, previous?.lastError)
+            )
+              this.#deps.signals.runtimeError?.({
+                source: `${kind === 'client' ? 'profile' : 'component'} ${profile.name}`,
+                code: announced.lastError.code,
+                message: announced.lastError.message,
+              });
             // The actor may announce a state before the entity is registered below.
             latest = status;
             const entity = this.#entities.get(profile.name);
@@ -534,4 +563,26 @@ export class EntityManager {
       },
     });
   }
+}
+
+/** `status` with `previous` as its last error when it has none of its own. */
+function withLastError(status: EntityStatus, previous: EntityFailure | undefined): EntityStatus {
+  return status.lastError === undefined && previous !== undefined
+    ? { ...status, lastError: previous }
+    : status;
+}
+
+function sameFailure(a: EntityFailure, b: EntityFailure | undefined): boolean {
+  return b !== undefined && a.code === b.code && a.message === b.message;
+}
+
+/** `writer`, telling `onStored` once each write is durable (a failed write is not counted). */
+function countingStored(writer: HistoryWriter, onStored: () => void): HistoryWriter {
+  return {
+    async write(message) {
+      const written = await writer.write(message);
+      written.durable.then(onStored, () => undefined);
+      return written;
+    },
+  };
 }

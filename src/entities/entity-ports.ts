@@ -26,6 +26,10 @@ export interface EntitySignals {
   connectionState(event: ConnectionStateEvent): void;
   /** A message was stored (durably) or, when not stored, handled: see `workflow-host.ts`. */
   messageNew(event: MessageNewEvent): void;
+  /** An entity met a new kind of failure (the same code and message again is not repeated). */
+  runtimeError?(event: { source: string; code: string; message: string }): void;
+  /** A message reached the history durably (for the stored-messages counter). */
+  messageStored?(kind: 'client' | 'component'): void;
 }
 
 /** The runtime settings entities use. */

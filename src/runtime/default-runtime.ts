@@ -46,6 +46,11 @@ export interface AviaryOptions {
   readonly connections?: (runtime: RuntimeServices) => ConnectionFactories;
   /** Connect autoconnect profiles at start (default true). */
   readonly autoconnect?: boolean;
+  /**
+   * Leave the data folder untouched (sql.js): no journal record, snapshot or key file is
+   * written; writes live in memory until `stop`. The CLI's offline read commands use it.
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -73,7 +78,7 @@ export class Aviary extends Runtime {
 
   constructor(options: AviaryOptions = {}) {
     const plugins = new PluginRegistry();
-    const storage = new StoragePart();
+    const storage = new StoragePart({ readOnly: options.readOnly === true });
     // The cache starts before the entities (it needs nothing from them) and stops after them;
     // profiles reach it through the built-in `pubsub-cache` plugin.
     const cache = new CachePart({ storage });
@@ -84,6 +89,7 @@ export class Aviary extends Runtime {
       plugins,
       ...(options.connections ? { connections: options.connections } : {}),
       ...(options.autoconnect !== undefined ? { autoconnect: options.autoconnect } : {}),
+      readOnly: options.readOnly === true,
     });
     super({
       ...(options.config ? { config: options.config } : {}),
@@ -107,7 +113,6 @@ export class Aviary extends Runtime {
       routes: () => operationRoutes(this),
     });
     plugins.register(echoBotPlugin);
-    plugins.register(createExampleE2eePlugin());
     // Message archives (XEP-0313): catch-up on each connection, `history --sync`, `mam`.
     const mam = createMamPlugin({ storage: () => storage.client });
     plugins.register(mam.plugin);
@@ -119,6 +124,9 @@ export class Aviary extends Runtime {
       clock: this.system.clock,
     });
     plugins.register(this.muc.plugin());
+    // Demonstration plugins run only when the configuration names them (`plugins.enable`).
+    if (this.config.plugins.enable.includes('example-e2ee'))
+      plugins.register(createExampleE2eePlugin());
     for (const plugin of options.plugins ?? []) plugins.register(plugin);
   }
 

@@ -1,3 +1,4 @@
+import { entityFailure } from '../entities/entity-actor.js';
 import { type ConnectionFactories, EntityManager } from '../entities/entity-manager.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import { loadSecretBox } from '../security/secret-box.js';
@@ -18,6 +19,7 @@ export class EntitiesPart implements RuntimePart {
   readonly #plugins: PluginRegistry;
   readonly #connections: ((runtime: RuntimeServices) => ConnectionFactories) | undefined;
   readonly #autoconnect: boolean;
+  readonly #readOnly: boolean;
   #manager: EntityManager | undefined;
   #offState: (() => void) | undefined;
 
@@ -26,8 +28,11 @@ export class EntitiesPart implements RuntimePart {
     plugins: PluginRegistry;
     connections?: (runtime: RuntimeServices) => ConnectionFactories;
     autoconnect?: boolean;
+    /** Never create the key file (the CLI's offline reads leave the data folder untouched). */
+    readOnly?: boolean;
   }) {
     this.#autoconnect = options.autoconnect ?? true;
+    this.#readOnly = options.readOnly === true;
     this.#storage = options.storage;
     this.#plugins = options.plugins;
     this.#connections = options.connections;
@@ -51,7 +56,7 @@ export class EntitiesPart implements RuntimePart {
     this.#manager = new EntityManager({
       system: runtime.system,
       storage: this.#storage.client,
-      secrets: loadSecretBox(runtime.dataDir),
+      secrets: loadSecretBox(runtime.dataDir, process.env, { create: !this.#readOnly }),
       plugins: this.#plugins,
       loginLimiter: createTokenBucket({
         ratePerSecond: runtime.config.xmpp.loginRate,
@@ -62,6 +67,8 @@ export class EntitiesPart implements RuntimePart {
       signals: {
         connectionState: (event) => runtime.events.emit('connectionState', event),
         messageNew: (event) => runtime.events.emit('messageNew', event),
+        runtimeError: (event) => runtime.events.emit('runtimeError', event),
+        messageStored: (kind) => runtime.metrics.storedMessages.inc({ kind }),
       },
       settings: {
         reconnectBaseMs: runtime.config.xmpp.reconnectBaseMs,
@@ -79,6 +86,12 @@ export class EntitiesPart implements RuntimePart {
       const key = `${kind}:${event.name}`;
       const previous = current.get(key);
       if (previous) runtime.metrics.connections.dec(previous);
+      // Counted on entering a state only: a repeated announcement of the same state is no event.
+      if (previous?.state !== event.state) {
+        if (event.state === 'online') runtime.metrics.logins.inc({ kind });
+        else if (event.state === 'auth-failed') runtime.metrics.authFailures.inc({ kind });
+        else if (event.state === 'reconnecting') runtime.metrics.reconnects.inc({ kind });
+      }
       if (event.state === 'stopped') current.delete(key);
       else {
         current.set(key, { kind, state: event.state });
@@ -86,7 +99,22 @@ export class EntitiesPart implements RuntimePart {
       }
     };
     runtime.events.on('connectionState', counts);
-    this.#offState = () => runtime.events.off('connectionState', counts);
+    // An entity actor that fails (its supervisor restarts it) leaves the failure as the
+    // entity's last error, for `profile list`, `status` and the status page.
+    const manager = this.#manager;
+    const offFailed = runtime.system.inspect((event) => {
+      if (event.type !== 'failed') return;
+      const entity = /^(?:profile|component):(.+)#\d+$/.exec(event.actorId)?.[1];
+      if (entity !== undefined)
+        manager.recordFailure(
+          entity,
+          entityFailure(event.error, 'actor.failed', runtime.clock.now()),
+        );
+    });
+    this.#offState = () => {
+      runtime.events.off('connectionState', counts);
+      offFailed();
+    };
     runtime.events.on('messageNew', (m) => {
       runtime.metrics.messages.inc({
         direction: String(m.direction ?? 'in'),

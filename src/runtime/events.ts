@@ -34,7 +34,8 @@ export type RuntimeEvents = {
     readonly node: string;
     readonly reason: string;
   };
-  runtimeError: { readonly source: string; readonly message: string };
+  /** A failure somewhere in the runtime; `code` is the catalogued error code when known. */
+  runtimeError: { readonly source: string; readonly message: string; readonly code?: string };
   rosterChanged: RosterChangedEvent;
   presenceChanged: PresenceChangedEvent;
   subscriptionRequest: SubscriptionRequestEvent;

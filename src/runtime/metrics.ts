@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { CommitHistogram } from '../storage/storage-stats.js';
 
 /**
  * Mailbox depths without a per-actor series (actor ids name accounts and change on restart,
@@ -109,7 +110,7 @@ export function createMetrics() {
         registers: [registry],
       }),
     ),
-    storageCommitLatency: commitLatencySeconds(registry),
+    storageCommitSeconds: commitHistogram(registry),
     journalBytes: new Gauge({
       name: 'aviary_storage_journal_bytes',
       help: 'Size of the storage journal since the last snapshot',
@@ -143,25 +144,89 @@ export function createMetrics() {
       help: 'Parser pool utilisation (0..1)',
       registers: [registry],
     }),
+    logins: new Counter({
+      name: 'aviary_logins_total',
+      help: 'Profiles and components that came online (a login that succeeded)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: 'aviary_auth_failures_total',
+      help: 'Logins the server refused (bad credentials or component secret; not retried)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    reconnects: new Counter({
+      name: 'aviary_reconnects_total',
+      help: 'Connections lost or failed and retried after a backoff',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    storedMessages: new Counter({
+      name: 'aviary_stored_messages_total',
+      help: 'Messages written durably to the history',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
   };
   return metrics;
 }
 
 /**
- * Commit latency (apply + journal + fdatasync per write batch) in seconds. The storage worker
- * reports quantiles over its last 1024 batches in milliseconds (`set({ quantile }, ms)`); they
- * are exposed in seconds as `aviary_storage_commit_seconds{quantile}`.
+ * `aviary_storage_commit_seconds`: a Prometheus histogram (`_bucket{le}`, `_sum`, `_count`) of
+ * the commit latency of every write batch (apply + journal + fdatasync), in seconds. The storage
+ * worker counts the batches into buckets as it commits them; each health reading hands over its
+ * cumulative counts, and `update` adds what grew since the last one. A reading that went down
+ * (the worker restarted, its counts began again) is added whole, as a counter reset.
  */
-function commitLatencySeconds(registry: Registry) {
-  const gauge = new Gauge({
-    name: 'aviary_storage_commit_seconds',
-    help: 'Storage commit latency per write batch over the last 1024 batches, by quantile',
-    labelNames: ['quantile'],
-    registers: [registry],
-  });
+function commitHistogram(registry: Registry) {
+  const name = 'aviary_storage_commit_seconds';
+  const help = 'Storage commit latency per write batch (apply, journal, fdatasync)';
+  let bounds: readonly number[] = [];
+  let counts: number[] = [];
+  let sum = 0;
+  let last: CommitHistogram | undefined;
+  registry.registerMetric({
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    get: async () => {
+      let cumulative = 0;
+      const buckets = [...bounds, Number.POSITIVE_INFINITY].map((bound, i) => {
+        cumulative += counts[i] ?? 0;
+        return {
+          metricName: `${name}_bucket`,
+          labels: { le: bound === Number.POSITIVE_INFINITY ? '+Inf' : bound },
+          value: cumulative,
+        };
+      });
+      return {
+        name,
+        help,
+        type: 'histogram',
+        aggregator: 'sum',
+        values: [
+          ...buckets,
+          { metricName: `${name}_sum`, labels: {}, value: sum },
+          { metricName: `${name}_count`, labels: {}, value: cumulative },
+        ],
+      };
+    },
+    reset: () => undefined,
+  } as unknown as Parameters<Registry['registerMetric']>[0]);
   return {
-    set(labels: { readonly quantile: string }, milliseconds: number): void {
-      gauge.set(labels, milliseconds / 1000);
+    update(reading: CommitHistogram): void {
+      const restarted = last === undefined || reading.count < last.count;
+      if (bounds.length === 0) {
+        bounds = reading.bounds;
+        counts = new Array<number>(bounds.length + 1).fill(0);
+      }
+      reading.counts.forEach((n, i) => {
+        counts[i] = (counts[i] ?? 0) + (restarted ? n : n - (last?.counts[i] ?? 0));
+      });
+      sum += restarted ? reading.sumSeconds : reading.sumSeconds - (last?.sumSeconds ?? 0);
+      last = reading;
     },
   };
 }

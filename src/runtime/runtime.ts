@@ -4,7 +4,7 @@ import { ControlServer, type EventStream, type Route } from '../api/control-serv
 import { statusPageRoutes } from '../api/status-page.js';
 import type { AviaryConfig, AviaryConfigInput } from '../config/config-schema.js';
 import { loadConfig } from '../config/load-config.js';
-import { AviaryError } from '../errors.js';
+import { AviaryError, isAviaryError } from '../errors.js';
 import { createLogger, kernelLogger, type Logger } from '../log.js';
 import type { Clock } from '../util/clock.js';
 import { createEmitter, type Emitter } from '../util/emitter.js';
@@ -102,6 +102,14 @@ export class Runtime {
     });
     this.system.inspect((event) => {
       if (event.type === 'dead-letter') this.metrics.deadLetters.inc();
+      // An actor failure (its supervisor restarts or stops it) reaches the event stream.
+      if (event.type === 'failed') {
+        this.events.emit('runtimeError', {
+          source: `actor ${event.actorId}`,
+          code: isAviaryError(event.error) ? event.error.code : 'actor.failed',
+          message: event.error instanceof Error ? event.error.message : String(event.error),
+        });
+      }
       if (event.type === 'message-dropped' && event.reason === 'overflow') {
         this.metrics.mailboxOverflow.inc({
           actor_kind: event.actorId.split('#')[0] ?? 'unknown',

@@ -33,6 +33,8 @@ export interface StorageActorArgs {
   readonly url?: string | undefined;
   readonly snapshotJournalBytes: number;
   readonly snapshotIntervalMs: number;
+  /** Leave the data folder untouched: writes stay in memory (the CLI's offline reads). */
+  readonly readOnly?: boolean;
 }
 
 /** Opens the engine (snapshot + journal replay + migrations) and returns the behaviour. */
@@ -57,6 +59,7 @@ export async function makeStorageActor(
         maxIntervalMs: args.snapshotIntervalMs,
       },
       log: (...entry) => (sink === undefined ? early.push(entry) : sink(...entry)),
+      ...(args.readOnly === true ? { readOnly: true } : {}),
     });
   } catch (error) {
     if (!isRefusal(error)) throw error;

@@ -14,6 +14,12 @@ export class StoragePart implements RuntimePart {
   #client: StorageClient | undefined;
   #health: HealthEntry = { ok: false, detail: 'not started' };
   #poll: NodeJS.Timeout | undefined;
+  readonly #readOnly: boolean;
+
+  /** `readOnly`: leave the data folder untouched, writes stay in memory (the CLI's offline reads). */
+  constructor(options: { readonly readOnly?: boolean } = {}) {
+    this.#readOnly = options.readOnly === true;
+  }
 
   get client(): StorageClient {
     if (this.#client === undefined) throw new Error('storage is not started');
@@ -26,6 +32,7 @@ export class StoragePart implements RuntimePart {
       url: runtime.config.storage.url,
       snapshotJournalBytes: runtime.config.storage.snapshotJournalBytes,
       snapshotIntervalMs: runtime.config.storage.snapshotIntervalMs,
+      ...(this.#readOnly ? { readOnly: true } : {}),
     };
     const ref = runtime.system.spawnWorker<StorageActorMessage>(
       'storage',
@@ -76,8 +83,7 @@ export class StoragePart implements RuntimePart {
       runtime.metrics.storageBatches.set(stats.batches);
       runtime.metrics.storageBatchSize.set({ stat: 'mean' }, stats.meanBatchSize);
       runtime.metrics.storageBatchSize.set({ stat: 'max' }, stats.maxBatchSize);
-      runtime.metrics.storageCommitLatency.set({ quantile: '0.5' }, stats.commitLatencyMs.p50);
-      runtime.metrics.storageCommitLatency.set({ quantile: '0.99' }, stats.commitLatencyMs.p99);
+      runtime.metrics.storageCommitSeconds.update(stats.commitSeconds);
       runtime.metrics.storageHealthy.set(health.ok ? 1 : 0);
     } catch (error) {
       if (timeoutMs) throw error;

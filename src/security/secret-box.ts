@@ -67,9 +67,14 @@ export class SecretBox {
 
 /**
  * The runtime's key: from `AVIARY_SECRET_KEY` (base64, 32 bytes) when set, else `DATA/secret.key`,
- * created with mode 0600 on first use. Losing the key loses the stored passwords.
+ * created with mode 0600 on first use (unless `create` is false: then a missing file is an
+ * error). Losing the key loses the stored passwords.
  */
-export function loadSecretBox(dataDir: string, env: NodeJS.ProcessEnv = process.env): SecretBox {
+export function loadSecretBox(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { readonly create?: boolean } = {},
+): SecretBox {
   const fromEnv = env[KEY_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {
     const key = Buffer.from(fromEnv, 'base64');
@@ -81,8 +86,14 @@ export function loadSecretBox(dataDir: string, env: NodeJS.ProcessEnv = process.
     }
     return new SecretBox(key);
   }
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, KEY_FILE);
+  if (options.create === false && !existsSync(path)) {
+    throw new AviaryError(
+      'secret.bad-key',
+      `${path} is missing: restore it from a backup, or set ${KEY_ENV} (without it the stored passwords cannot be read)`,
+    );
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (!existsSync(path)) {
     writeFileSync(path, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   }

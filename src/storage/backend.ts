@@ -55,6 +55,8 @@ export interface OpenBackendOptions {
   readonly snapshot?: { readonly maxJournalBytes?: number; readonly maxIntervalMs?: number };
   readonly snapshotOnClose?: boolean;
   readonly migrationsDir?: URL | string;
+  /** sql.js only: leave the data folder untouched (see `StorageEngineOptions.readOnly`). */
+  readonly readOnly?: boolean;
 }
 
 /** The sql.js engine behind the backend interface (a thin adapter, no behaviour of its own). */
@@ -118,6 +120,7 @@ export async function openStorageBackend(options: OpenBackendOptions): Promise<S
     ...common,
     ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }),
     ...(options.snapshotOnClose === undefined ? {} : { snapshotOnClose: options.snapshotOnClose }),
+    ...(options.readOnly === true ? { readOnly: true } : {}),
   });
   return sqlJsBackend(engine, options.dataDir);
 }

@@ -52,6 +52,12 @@ export interface StorageEngineOptions {
    * uses it; the default keeps the database in memory (durability is the journal's).
    */
   readonly databaseInFile?: boolean;
+  /**
+   * Read-only use of the folder (the CLI's offline read commands): writes still apply to the
+   * in-memory database, so start-up steps work, but nothing reaches the disk — no journal
+   * record, no snapshot (periodic, after a migration or at close), no manifest change.
+   */
+  readonly readOnly?: boolean;
 }
 
 export interface StorageHealth {
@@ -78,6 +84,7 @@ export class StorageEngine {
   readonly #maxJournalBytes: number;
   readonly #maxIntervalMs: number;
   readonly #snapshotOnClose: boolean;
+  readonly #readOnly: boolean;
   readonly #ctx: HandlerContext;
   readonly #stats = new EngineStats();
   readonly #recoveryReport: RecoveryReport;
@@ -119,7 +126,8 @@ export class StorageEngine {
     this.#seq = init.seq;
     this.#maxJournalBytes = init.options.snapshot?.maxJournalBytes ?? 64 * 1024 * 1024;
     this.#maxIntervalMs = init.options.snapshot?.maxIntervalMs ?? 10 * 60 * 1000;
-    this.#snapshotOnClose = init.options.snapshotOnClose ?? true;
+    this.#readOnly = init.options.readOnly === true;
+    this.#snapshotOnClose = !this.#readOnly && (init.options.snapshotOnClose ?? true);
     this.#snapshotClockStart = init.clock.now();
     this.#ctx = { db: init.db, now: () => init.clock.now() / 1000 };
   }
@@ -155,7 +163,7 @@ export class StorageEngine {
       manifest,
       report,
     });
-    if (recovered.needsSnapshot) {
+    if (recovered.needsSnapshot && options.readOnly !== true) {
       // A legacy folder gets its first headered snapshot and manifest; a recovery makes its
       // outcome the new current state, so that the next start is a normal one.
       const before = engine.#manifest.snapshot?.generation;
@@ -223,7 +231,8 @@ export class StorageEngine {
       });
       return outcomes;
     }
-    if (recorded.length === 0) {
+    if (recorded.length === 0 || this.#readOnly) {
+      // Read-only: the change lives in memory for this run and is never journaled.
       this.#db.exec('COMMIT');
       return outcomes;
     }
@@ -283,6 +292,7 @@ export class StorageEngine {
    * verified; the snapshot before it is kept (with its journals) as the fallback.
    */
   async #beginSnapshot(): Promise<void> {
+    if (this.#readOnly) return;
     const exportStarted = performance.now();
     const image = this.#db.export();
     const seq = this.#seq;

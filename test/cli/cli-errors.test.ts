@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, startCliRuntime, tempDataDir } from '../helpers/cli.js';
+import { initDataDir, runCli, startCliRuntime, tempDataDir } from '../helpers/cli.js';
 
 const jsonError = (stdout: string) =>
   (JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as { error: { code: string } }).error;
@@ -49,7 +49,7 @@ describe('aviary failures', () => {
   }, 60_000);
 
   it('offline profile add refuses the names the API refuses, and creates nothing', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = await initDataDir();
     const names = ['../../etc', 'bad\nname', '-x', 'a/b'];
     const results = await Promise.all(
       names.map((name) =>

@@ -5,7 +5,7 @@
  * `--no-autoconnect` and a loopback server address.
  */
 import { describe, expect, it } from 'vitest';
-import { runCli, startCliRuntime, tempDataDir } from '../helpers/cli.js';
+import { initDataDir, runCli, startCliRuntime } from '../helpers/cli.js';
 
 interface Row {
   readonly kind: string;
@@ -31,7 +31,7 @@ async function listJson(dataDir: string, what: 'profile' | 'component'): Promise
 
 describe('aviary profile / component / db', () => {
   it('adds, lists and removes on the data folder, then through a running runtime', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = await initDataDir();
     const base = ['--data-dir', dataDir];
 
     // Offline: acts on the data folder directly.
@@ -142,7 +142,7 @@ describe('aviary profile / component / db', () => {
   }, 120_000);
 
   it('bad input exits non-zero and says what to do on stderr', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = await initDataDir();
     const base = ['--data-dir', dataDir, 'profile', 'add', 'carol'];
     const cases: { args: string[]; env?: NodeJS.ProcessEnv; input?: string; says: RegExp }[] = [
       { args: [...base, '--password-stdin'], input: 'pw\n', says: /--jid/ },

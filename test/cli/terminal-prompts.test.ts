@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CLI, runCli, tempDataDir } from '../helpers/cli.js';
+import { CLI, initDataDir, runCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const loopback = ['--server', '127.0.0.1', '--port', '9', '--no-autoconnect'];
@@ -64,7 +64,7 @@ async function addAlice(dataDir: string): Promise<void> {
 
 describe('terminal prompts and confirmations', () => {
   it('asks for the password at a terminal without echoing it', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = await initDataDir();
     const typed = 'typed-secret-8121';
     const args = ['--data-dir', dataDir, 'profile', 'add', 'bob', '--jid', 'bob@example.test'];
     const run = await onTerminal(
@@ -78,7 +78,7 @@ describe('terminal prompts and confirmations', () => {
   }, 60_000);
 
   it('asks before removing a profile: "n" keeps it, "y" removes it', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = await initDataDir();
     await addAlice(dataDir);
     const remove = ['--data-dir', dataDir, 'profile', 'remove', 'alice'];
     const refused = await onTerminal(remove, [{ after: /Continue\? \[y\/N\] /, type: 'n\r' }]);
@@ -91,7 +91,7 @@ describe('terminal prompts and confirmations', () => {
   }, 60_000);
 
   it('without a terminal, destructive commands need --yes and lose nothing without it', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = await initDataDir();
     await addAlice(dataDir);
     const base = ['--data-dir', dataDir];
     for (const args of [
@@ -114,7 +114,7 @@ describe('terminal prompts and confirmations', () => {
   }, 120_000);
 
   it('refuses --tls off for a server that is not loopback, before storing anything', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = await initDataDir();
     const result = await runCli(
       [
         '--data-dir',

@@ -23,6 +23,7 @@ interface StatusReport {
   readonly state: string;
   readonly entities: { configured: number; online: number; byState: Record<string, number> };
   readonly checks: Record<string, { ok: boolean }>;
+  readonly failures: readonly { name: string; state: string; code: string }[];
 }
 
 describe('--wait and status --json', () => {
@@ -74,6 +75,10 @@ describe('--wait and status --json', () => {
         entities: { configured: 1, online: 0, byState: { 'auth-failed': 1 } },
       });
       expect(Object.values(degraded.checks).every((check) => check.ok)).toBe(true);
+      // Why it is not online: the server's refusal, with its code.
+      expect(degraded.failures).toEqual([
+        expect.objectContaining({ name: 'wrong', state: 'auth-failed', code: 'xmpp.auth-failed' }),
+      ]);
 
       const good = await add('good', 'waiter-pw', ['--wait', '--timeout', '60']);
       expect(good.stderr).toBe('');

@@ -60,6 +60,7 @@ beforeAll(async () => {
   prosody = await startProsody({ users: [{ username: 'alice', password: 'alice-password' }] });
   runtime = await startTestRuntime(prosody, {
     plugins: [clientOnlySpy, recommendingEntry, requiringEntry],
+    config: { plugins: { enable: ['example-e2ee'] } },
   });
   await runtime.addProfile(prosodyAccount(prosody, 'alice', 'alice-password'));
   await runtime.waitForState('alice', 'online');

@@ -16,7 +16,7 @@ let runtime: Aviary;
 
 beforeAll(async () => {
   prosody = await startProsody({ users });
-  runtime = await startTestRuntime(prosody);
+  runtime = await startTestRuntime(prosody, { config: { plugins: { enable: ['example-e2ee'] } } });
 });
 afterAll(async () => {
   await runtime?.stop();

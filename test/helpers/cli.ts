@@ -94,3 +94,14 @@ export async function startCliRuntime(
     },
   };
 }
+
+/**
+ * A fresh data folder holding an empty store, made by `aviary init` (every command but `run`
+ * and `init` refuses a folder without one).
+ */
+export async function initDataDir(prefix = 'aviary-test-'): Promise<string> {
+  const dataDir = tempDataDir(prefix);
+  const result = await runCli(['--data-dir', dataDir, 'init']);
+  if (result.code !== 0) throw new Error(`aviary init failed (${result.code}): ${result.stderr}`);
+  return dataDir;
+}

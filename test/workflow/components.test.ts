@@ -1,7 +1,8 @@
 /**
  * On a real Prosody: a XEP-0114 component (the `echo-bot` entry point) stores history
  * only as its `sendHistory` / `receiveHistory` flags say, parses `jabber:component:accept`
- * stanzas like client ones, and never runs the client-only `example-e2ee` plugin.
+ * stanzas like client ones, and never runs the client-only `example-e2ee` plugin (which is
+ * off unless configured).
  * One component at a time holds Prosody's component domain: each case removes its own.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -138,7 +139,7 @@ describe('components on a real Prosody', () => {
     ]);
   });
 
-  it('the client-only example-e2ee plugin marks client messages and never touches the component', async () => {
+  it('the demonstration example-e2ee plugin is off unless configured: nothing is marked e2ee', async () => {
     await addEcho('echo-both', { sendHistory: true, receiveHistory: true });
     expect(await exchange({ '': 'secret?' })).toBe('echo: secret?');
     const onComponent = await runtime.history('echo-both', { order: 'asc' });
@@ -150,6 +151,9 @@ describe('components on a real Prosody', () => {
     const onClient = await runtime.history('c0', { with: prosody.componentDomain, order: 'asc' });
     const sent = onClient.filter((m) => Object.values(m.message).includes('secret?'));
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.extra).toMatchObject({ e2ee: 'example' });
+    // Plain messages must never look encrypted: the demo plugin runs only when `plugins.enable`
+    // names it (test/entities/profiles.test.ts turns it on and sees the mark).
+    expect(sent[0]?.extra).not.toHaveProperty('e2ee');
+    expect(runtime.plugins.get('example-e2ee')).toBeUndefined();
   });
 });

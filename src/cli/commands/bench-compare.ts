@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { compareReports, type LoadReport } from '../../loadtest/index.js';
+import type { LoadReport } from '../../loadtest/index.js';
 import { globalOptions } from '../context.js';
 import { CliError, emit, renderTable } from '../output.js';
 
@@ -32,8 +32,9 @@ export function registerBenchCompareCommand(program: Command): void {
     .argument('<a>', 'baseline report (JSON)')
     .argument('<b>', 'report to compare with it (JSON)')
     .option('--all', 'also list the metrics that did not change')
-    .action((a: string, b: string, flags: { all?: boolean }, command: Command) => {
+    .action(async (a: string, b: string, flags: { all?: boolean }, command: Command) => {
       const global = globalOptions(command);
+      const { compareReports } = await import('../../loadtest/compare-reports.js');
       const rows = compareReports(readReport(a), readReport(b)).filter(
         (d) => flags.all === true || d.a !== d.b,
       );

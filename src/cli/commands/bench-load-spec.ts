@@ -4,15 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import {
-  type AccountSource,
-  loopPlan,
-  parseDuration,
-  parsePlan,
-  parseThreshold,
-  type ScenarioParams,
-} from '../../loadtest/index.js';
-import { DEFAULT_SCENARIO_URL, type RunSpec, scenarioUrl } from '../../loadtest/run-spec.js';
+// Only the light arrival-plan parser loads with the CLI; the rest of the harness loads when a
+// run is described (specFromFlags), so other commands start fast.
+import { loopPlan, parseDuration, parsePlan } from '../../loadtest/arrival-plan.js';
+import type { AccountSource, ScenarioParams } from '../../loadtest/index.js';
+import type { RunSpec } from '../../loadtest/run-spec.js';
 import type { MechanismName } from '../../xmpp/sasl-mechanisms.js';
 import { CliError } from '../output.js';
 
@@ -92,7 +88,10 @@ export function parseParams(pairs: readonly string[]): ScenarioParams {
 }
 
 /** `path/to/scenario.js[:WEIGHT]` → module URL and integer weight (default 1). */
-export function parseScenarioFlag(value: string): { url: string; weight: number } {
+export function parseScenarioFlag(
+  value: string,
+  scenarioUrl: (path: string) => string,
+): { url: string; weight: number } {
   const match = /^(.*?)(?::(\d+))?$/.exec(value) as RegExpExecArray;
   const weight = match[2] === undefined ? 1 : Number(match[2]);
   if (!(weight >= 1)) throw new CliError(`--scenario ${value}: the weight must be >= 1`);
@@ -100,7 +99,11 @@ export function parseScenarioFlag(value: string): { url: string; weight: number 
 }
 
 /** The run described by the command-line flags (plain data, sent to workers as is). */
-export function specFromFlags(flags: BenchLoadFlags): RunSpec {
+export async function specFromFlags(flags: BenchLoadFlags): Promise<RunSpec> {
+  const [{ parseThreshold }, { DEFAULT_SCENARIO_URL, scenarioUrl }] = await Promise.all([
+    import('../../loadtest/thresholds.js'),
+    import('../../loadtest/run-spec.js'),
+  ]);
   const accounts: AccountSource =
     flags.accountsCsv !== undefined
       ? { kind: 'csv', file: resolve(flags.accountsCsv) }
@@ -146,7 +149,7 @@ export function specFromFlags(flags: BenchLoadFlags): RunSpec {
     scenarios:
       flags.scenario.length === 0
         ? [{ url: DEFAULT_SCENARIO_URL, weight: 1 }]
-        : flags.scenario.map(parseScenarioFlag),
+        : flags.scenario.map((value) => parseScenarioFlag(value, scenarioUrl)),
     params: parseParams(flags.param),
     sourceAddresses: flags.sourceAddress,
     thresholds: flags.threshold,

@@ -9,12 +9,9 @@
  */
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type LoadReport, startLoadTest, writeLoadReport } from '../../loadtest/index.js';
-import { startController } from '../../loadtest/load-controller.js';
-import { optionsFromSpec } from '../../loadtest/run-spec.js';
+import type { LoadReport } from '../../loadtest/index.js';
 import { globalOptions } from '../context.js';
 import { emit, renderTable } from '../output.js';
-import { followRun, printFirstError } from './bench-live.js';
 import {
   type BenchLoadFlags,
   collect,
@@ -160,7 +157,19 @@ export function registerBenchLoadCommand(program: Command): void {
     .option('--token <token>', 'workers must present it (default: env AVIARY_LOAD_TOKEN or random)')
     .action(async (flags: BenchLoadFlags, command: Command) => {
       const global = globalOptions(command);
-      const spec = specFromFlags(flags);
+      // The harness loads only when a run starts: other commands never need it.
+      const [
+        { startLoadTest, writeLoadReport },
+        { startController },
+        { optionsFromSpec },
+        { followRun, printFirstError },
+      ] = await Promise.all([
+        import('../../loadtest/index.js'),
+        import('../../loadtest/load-controller.js'),
+        import('../../loadtest/run-spec.js'),
+        import('./bench-live.js'),
+      ]);
+      const spec = await specFromFlags(flags);
       const options = await optionsFromSpec(spec);
       const run = flags.controller
         ? await startController(spec, options, {

@@ -3,9 +3,7 @@
  * distributed run; the controller (`aviary bench load --controller`) gives it its slice.
  */
 import type { Command } from 'commander';
-import { runWorker } from '../../loadtest/index.js';
 import { CliError } from '../output.js';
-import { printFirstError } from './bench-live.js';
 
 /** Registers `bench worker` (creating the `bench` group when missing). */
 export function registerBenchWorkerCommand(program: Command): void {
@@ -27,6 +25,10 @@ export function registerBenchWorkerCommand(program: Command): void {
         throw new CliError(
           '--token (or env AVIARY_LOAD_TOKEN) is needed: the controller prints it',
         );
+      const [{ runWorker }, { printFirstError }] = await Promise.all([
+        import('../../loadtest/index.js'),
+        import('./bench-live.js'),
+      ]);
       const report = await runWorker({
         controller: flags.controller,
         token,

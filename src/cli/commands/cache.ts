@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { globalOptions } from '../context.js';
 import { emit, renderTable, usageError } from '../output.js';
@@ -97,6 +96,7 @@ export function registerCacheCommands(program: Command): Command {
       ) => {
         const global = globalOptions(command);
         const client = await requireRuntime(global);
+        const { default: cliProgress } = await import('cli-progress');
         const bar =
           global.json || !process.stderr.isTTY
             ? undefined

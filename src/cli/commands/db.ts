@@ -1,28 +1,33 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load-config.js';
-import { withDataDirLock } from '../../runtime/data-dir-lock.js';
-import { dbCheck } from '../../storage/db-check.js';
-import {
-  createRevision,
-  type DbRecoverResult,
-  dbDowngrade,
-  dbRecover,
-  dbStatus,
-  dbUpgrade,
-} from '../../storage/db-commands.js';
+import type { DbRecoverResult } from '../../storage/db-commands.js';
 import type { MigrationResult } from '../../storage/migrator.js';
-import { copyToPostgres } from '../../storage/postgres/pg-copy.js';
-import { pgDbDowngrade, pgDbStatus, pgDbUpgrade } from '../../storage/postgres/pg-db-commands.js';
-import { isPostgresUrl, redactUrl } from '../../storage/postgres/pg-url.js';
-import { projectRoot } from '../../util/worker-entry.js';
 import { globalOptions } from '../context.js';
+import { requireDataFolder } from '../data-folder.js';
 import { CliError, emit, renderTable } from '../output.js';
 
+// The storage modules (sql.js, pg, migrations) load when a db command runs, not at CLI start:
+// commands served by a running runtime never need them.
+const storage = () => import('../../storage/db-commands.js');
+const postgres = () => import('../../storage/postgres/pg-db-commands.js');
+
+/**
+ * Runs `task` holding the data folder's lock, on a folder that already holds a store: a
+ * mistyped --data-dir is refused, never created.
+ */
+async function onStore<T>(dataDir: string, task: () => Promise<T>): Promise<T> {
+  requireDataFolder(dataDir);
+  const { withDataDirLock } = await import('../../runtime/data-dir-lock.js');
+  return withDataDirLock(dataDir, task);
+}
+
 /** `storage.url` of the configuration (file and AVIARY_STORAGE_URL), when it is PostgreSQL. */
-function postgresUrl(global: { config?: string | undefined }): string | undefined {
+async function postgresUrl(global: { config?: string | undefined }): Promise<string | undefined> {
+  const [{ loadConfig }, { isPostgresUrl }] = await Promise.all([
+    import('../../config/load-config.js'),
+    import('../../storage/postgres/pg-url.js'),
+  ]);
   const url = loadConfig({ file: global.config, env: process.env }).storage.url;
   return isPostgresUrl(url) ? url : undefined;
 }
@@ -49,11 +54,11 @@ export function registerDbCommands(program: Command): void {
     .description('applied and pending migrations (read-only: changes no file)')
     .action(async (_o: unknown, command: Command) => {
       const global = globalOptions(command);
-      const url = postgresUrl(global);
+      const url = await postgresUrl(global);
       const status =
         url === undefined
-          ? await withDataDirLock(global.dataDir, () => dbStatus(global.dataDir))
-          : await pgDbStatus(url);
+          ? await onStore(global.dataDir, async () => (await storage()).dbStatus(global.dataDir))
+          : await (await postgres()).pgDbStatus(url);
       emit(global.json, status, () =>
         [
           `current revision: ${status.current}`,
@@ -65,26 +70,30 @@ export function registerDbCommands(program: Command): void {
     .description('migrate up to REV (default: newest)')
     .action(async (rev: string | undefined, _o: unknown, command: Command) => {
       const global = globalOptions(command);
-      const url = postgresUrl(global);
+      const url = await postgresUrl(global);
       const target = rev === undefined ? undefined : revision(rev);
       report(
         global.json,
         url === undefined
-          ? await withDataDirLock(global.dataDir, () => dbUpgrade(global.dataDir, target))
-          : await pgDbUpgrade(url, target),
+          ? await onStore(global.dataDir, async () =>
+              (await storage()).dbUpgrade(global.dataDir, target),
+            )
+          : await (await postgres()).pgDbUpgrade(url, target),
       );
     });
   db.command('downgrade <rev>')
     .description('migrate down to REV (0 = empty schema)')
     .action(async (rev: string, _o: unknown, command: Command) => {
       const global = globalOptions(command);
-      const url = postgresUrl(global);
+      const url = await postgresUrl(global);
       const target = revision(rev);
       report(
         global.json,
         url === undefined
-          ? await withDataDirLock(global.dataDir, () => dbDowngrade(global.dataDir, target))
-          : await pgDbDowngrade(url, target),
+          ? await onStore(global.dataDir, async () =>
+              (await storage()).dbDowngrade(global.dataDir, target),
+            )
+          : await (await postgres()).pgDbDowngrade(url, target),
       );
     });
   db.command('check')
@@ -93,7 +102,10 @@ export function registerDbCommands(program: Command): void {
     )
     .action(async (_o: unknown, command: Command) => {
       const global = globalOptions(command);
-      const result = await withDataDirLock(global.dataDir, () => dbCheck(global.dataDir));
+      const result = await onStore(global.dataDir, async () => {
+        const { dbCheck } = await import('../../storage/db-check.js');
+        return dbCheck(global.dataDir);
+      });
       emit(global.json, result, () =>
         [
           renderTable(result.items.map((i) => ({ ...i }))),
@@ -110,7 +122,9 @@ export function registerDbCommands(program: Command): void {
     .action(async (o: { from?: string }, command: Command) => {
       const global = globalOptions(command);
       const from = o.from === undefined ? undefined : revision(o.from);
-      const result = await withDataDirLock(global.dataDir, () => dbRecover(global.dataDir, from));
+      const result = await onStore(global.dataDir, async () =>
+        (await storage()).dbRecover(global.dataDir, from),
+      );
       emit(global.json, result, () => describeRecovery(result));
     });
   db.command('revision')
@@ -118,6 +132,10 @@ export function registerDbCommands(program: Command): void {
     .requiredOption('-m, --message <message>', 'what the migration does')
     .action(async (o: { message: string }, command: Command) => {
       const global = globalOptions(command);
+      const [{ projectRoot }, { createRevision }] = await Promise.all([
+        import('../../util/worker-entry.js'),
+        storage(),
+      ]);
       const root = projectRoot(fileURLToPath(new URL('.', import.meta.url)));
       const path = await createRevision(join(root, 'migrations'), o.message);
       emit(
@@ -134,6 +152,12 @@ export function registerDbCommands(program: Command): void {
     .option('--batch <rows>', 'rows per insert', (v: string) => revision(v), 2000)
     .action(async (o: { to: string; batch: number }, command: Command) => {
       const global = globalOptions(command);
+      const [{ isPostgresUrl, redactUrl }, { copyToPostgres }, { default: cliProgress }] =
+        await Promise.all([
+          import('../../storage/postgres/pg-url.js'),
+          import('../../storage/postgres/pg-copy.js'),
+          import('cli-progress'),
+        ]);
       if (!isPostgresUrl(o.to)) {
         throw new CliError(
           `--to must be a postgres:// or postgresql:// URL, got ${redactUrl(o.to)}`,
@@ -148,7 +172,7 @@ export function registerDbCommands(program: Command): void {
             );
       let started = false;
       try {
-        const result = await withDataDirLock(global.dataDir, () =>
+        const result = await onStore(global.dataDir, () =>
           copyToPostgres({
             dataDir: global.dataDir,
             url: o.to,

@@ -14,10 +14,17 @@ const port = (value: string) => {
   return n;
 };
 
+/** The state table; `last error` is the last failure (code: message), kept after a recovery. */
 const stateTable = (rows: EntityStatus[]) =>
   renderTable(
-    rows.map((r) => ({ name: r.name, jid: r.jid, state: r.state, reason: r.reason })),
-    ['name', 'jid', 'state', 'reason'],
+    rows.map((r) => ({
+      name: r.name,
+      jid: r.jid,
+      state: r.state,
+      reason: r.reason,
+      'last error': r.lastError ? `${r.lastError.code}: ${r.lastError.message}` : undefined,
+    })),
+    ['name', 'jid', 'state', 'reason', 'last error'],
   );
 
 export function registerProfileCommands(program: Command): void {

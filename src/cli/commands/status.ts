@@ -30,6 +30,17 @@ export function registerStatusCommand(program: Command): void {
       const byState: Record<string, number> = {};
       for (const entity of entities) byState[entity.state] = (byState[entity.state] ?? 0) + 1;
       const online = byState.online ?? 0;
+      // Why entities are not online: the last failure of each that has one.
+      const failures = entities
+        .filter((entity) => entity.lastError !== undefined)
+        .map((entity) => ({
+          name: entity.name,
+          kind: entity.kind,
+          state: entity.state,
+          code: entity.lastError?.code,
+          message: entity.lastError?.message,
+          at: entity.lastError?.at,
+        }));
       // Degraded: up and healthy, yet configured to host entities of which none is online.
       const state = !health.ok
         ? 'unhealthy'
@@ -45,6 +56,7 @@ export function registerStatusCommand(program: Command): void {
         pid: health.pid,
         uptimeSeconds: health.uptimeSeconds,
         entities: { configured: entities.length, online, byState },
+        failures,
         checks: health.checks,
       };
       emit(global.json, report, () =>
@@ -66,6 +78,20 @@ export function registerStatusCommand(program: Command): void {
               detail: entry.detail,
             })),
           ),
+          ...(failures.length > 0
+            ? [
+                '',
+                'last failures:',
+                renderTable(
+                  failures.map((f) => ({
+                    name: f.name,
+                    state: f.state,
+                    error: `${f.code}: ${f.message}`,
+                    at: f.at,
+                  })),
+                ),
+              ]
+            : []),
         ].join('\n'),
       );
       if (!health.ok) process.exitCode = 2;

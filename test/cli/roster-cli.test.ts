@@ -5,11 +5,11 @@
  * with `--no-autoconnect` and a loopback server address.
  */
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDataDir } from '../helpers/cli.js';
+import { initDataDir, runCli } from '../helpers/cli.js';
 
 describe('aviary roster', () => {
   it('lists the cached roster, reads and changes settings, refuses bad input', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = await initDataDir();
     const base = ['--data-dir', dataDir];
     const added = await runCli(
       [

@@ -15,7 +15,12 @@ import type { TokenBucket } from '../xmpp/token-bucket.js';
 import { type EntityMessage, type EntityStatus, makeEntityActor } from './entity-actor.js';
 import type { EntityConnection } from './entity-connection.js';
 import { EntityExtensions } from './entity-extensions.js';
-import type { EntitySettings, EntitySignals, EntityStorage } from './entity-ports.js';
+import type {
+  EntityPlacement,
+  EntitySettings,
+  EntitySignals,
+  EntityStorage,
+} from './entity-ports.js';
 import { type HistoryEntry, historyEntry } from './history-record.js';
 import { createHistoryWriter } from './history-writer.js';
 import { readConnectionSettings, writeConnectionSettings } from './profile-settings.js';
@@ -48,6 +53,8 @@ export interface EntityManagerDeps {
   readonly log: Logger;
   /** Connect autoconnect profiles at start (default true; the offline CLI turns it off). */
   readonly autoconnect?: boolean;
+  /** Cluster mode: which entities run here and the lease their writes carry (absent: all, unfenced). */
+  readonly placement?: EntityPlacement;
 }
 
 export interface AddProfileRequest {
@@ -97,8 +104,9 @@ export class EntityManager {
     this.#deps = deps;
   }
 
-  /** Spawns an actor for every stored profile and component (autoconnect ones connect). */
+  /** Spawns an actor for every stored profile and component placed here (autoconnect ones connect). */
   async start(): Promise<void> {
+    if (this.#deps.placement !== undefined) return; // the cluster adopts entities shard by shard
     const [profiles, components] = await Promise.all([
       this.#deps.storage.request({ type: 'profile.list' }),
       this.#deps.storage.request({ type: 'component.list' }),
@@ -169,6 +177,7 @@ export class EntityManager {
       caFile: request.caFile,
       verifyTls: request.verifyTls,
     });
+    if (this.#placedElsewhere(profile.name)) return this.#remoteStatus(profile, 'client');
     await this.#spawn(profile, undefined);
     return this.status(profile.name);
   }
@@ -204,8 +213,67 @@ export class EntityManager {
       sendHistory: request.sendHistory ?? false,
       receiveHistory: request.receiveHistory ?? false,
     });
+    if (this.#placedElsewhere(profile.name)) return this.#remoteStatus(profile, 'component');
     await this.#spawn(profile, component);
     return this.status(profile.name);
+  }
+
+  /** In cluster mode, true (and the owner told) when `name` runs on another node. */
+  #placedElsewhere(name: string): boolean {
+    const placement = this.#deps.placement;
+    if (placement === undefined || placement.owns(name)) return false;
+    placement.announce(name);
+    return true;
+  }
+
+  #remoteStatus(profile: ProfileInfo, kind: 'client' | 'component'): EntityStatus {
+    return {
+      kind,
+      name: profile.name,
+      jid: profile.jid,
+      state: 'offline',
+      reason: 'runs on the node owning its shard',
+      reconnectAttempts: 0,
+    };
+  }
+
+  /** Cluster mode: starts the stored entities among `names` that are not running here yet. */
+  async adopt(names: readonly string[]): Promise<void> {
+    await Promise.all(
+      names
+        .filter((name) => !this.#entities.has(name))
+        .map((name) =>
+          this.#serial(name, async () => {
+            if (this.#entities.has(name) || this.#deps.placement?.owns(name) === false) return;
+            const [profile, component] = await Promise.all([
+              this.#deps.storage.request({ type: 'profile.get', name }),
+              this.#deps.storage.request({ type: 'component.get', profile: name }),
+            ]);
+            if (profile !== null) await this.#spawn(profile, component ?? undefined);
+          }).catch((error: unknown) =>
+            this.#deps.log.error({ err: error, name }, 'cannot start entity'),
+          ),
+        ),
+    );
+  }
+
+  /** Cluster mode: stops the running entities among `names` (their shard moves away). */
+  async release(names: readonly string[]): Promise<void> {
+    await Promise.all(
+      names
+        .filter((name) => this.#entities.has(name))
+        .map((name) =>
+          this.#serial(name, async () => {
+            const entity = this.#entities.get(name);
+            if (entity === undefined) return;
+            await entity.ref.stop({ mode: 'drain' });
+            for (const off of entity.teardown) off();
+            this.#entities.delete(name);
+          }).catch((error: unknown) =>
+            this.#deps.log.error({ err: error, name }, 'cannot stop entity'),
+          ),
+        ),
+    );
   }
 
   /** Stops the entity and deletes it with everything it owns (history, cache, parameters). */
@@ -379,7 +447,12 @@ export class EntityManager {
             kind,
             name: profile.name,
             hooks,
-            history: createHistoryWriter({ profile: profile.name, store: this.#deps.storage }),
+            history: createHistoryWriter({
+              profile: profile.name,
+              store:
+                this.#deps.placement?.fenced(profile.name, this.#deps.storage) ??
+                this.#deps.storage,
+            }),
             sendHistory: component ? component.sendHistory : true,
             receiveHistory: component ? component.receiveHistory : true,
             onMessageNew: (event) => this.#deps.signals.messageNew(event),

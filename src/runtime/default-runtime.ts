@@ -1,10 +1,12 @@
 import { operationRoutes } from '../api/operation-routes.js';
+import { ClusterPart } from '../cluster/cluster-part.js';
 import type { AviaryConfigInput } from '../config/config-schema.js';
 import type { EntityStatus } from '../entities/entity-actor.js';
 import type {
   AddComponentRequest,
   AddProfileRequest,
   ConnectionFactories,
+  EntityManager,
 } from '../entities/entity-manager.js';
 import type { HistoryEntry } from '../entities/history-record.js';
 import type { Logger } from '../log.js';
@@ -14,9 +16,11 @@ import { createPubsubCachePlugin } from '../plugins/builtin/pubsub-cache.js';
 import type { Plugin } from '../plugins/plugin.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { StorageRequest } from '../storage/messages.js';
+import { createEmitter } from '../util/emitter.js';
 import type { SendRequest, SendResult } from '../workflow/send-pipeline.js';
 import { CachePart } from './cache-part.js';
 import { EntitiesPart } from './entities-part.js';
+import type { RuntimeEvents } from './events.js';
 import { Runtime, type RuntimeServices } from './runtime.js';
 import { StoragePart } from './storage-part.js';
 
@@ -56,6 +60,7 @@ export class Aviary extends Runtime {
   readonly #storage: StoragePart;
   readonly #entities: EntitiesPart;
   readonly #cache: CachePart;
+  readonly #cluster: ClusterPart;
 
   constructor(options: AviaryOptions = {}) {
     const plugins = new PluginRegistry();
@@ -63,9 +68,17 @@ export class Aviary extends Runtime {
     // The cache starts before the entities (it needs nothing from them) and stops after them;
     // profiles reach it through the built-in `pubsub-cache` plugin.
     const cache = new CachePart({ storage });
-    const entities = new EntitiesPart({
+    const relayedEvents = createEmitter<RuntimeEvents>();
+    const cluster: ClusterPart = new ClusterPart({
+      entities: (): EntityManager => entities.manager,
+      storage: () => storage.client,
+      relayed: relayedEvents,
+      apiUrl: () => this?.apiUrl,
+    });
+    const entities: EntitiesPart = new EntitiesPart({
       storage,
       plugins,
+      placement: (runtime) => (runtime.config.cluster.enabled ? cluster.placement : undefined),
       ...(options.connections ? { connections: options.connections } : {}),
       ...(options.autoconnect !== undefined ? { autoconnect: options.autoconnect } : {}),
     });
@@ -74,7 +87,9 @@ export class Aviary extends Runtime {
       ...(options.log ? { log: options.log } : {}),
       ...(options.api !== undefined ? { api: options.api } : {}),
       parts: [storage, cache, entities],
+      relayedEvents,
     });
+    this.#cluster = cluster;
     this.#cache = cache;
     this.plugins = plugins;
     this.#storage = storage;
@@ -87,6 +102,8 @@ export class Aviary extends Runtime {
       stop: async () => undefined,
       routes: () => operationRoutes(this),
     });
+    // Cluster mode (off by default): starts after the entities, hands over before they stop.
+    this.addPart(cluster);
     plugins.register(echoBotPlugin);
     plugins.register(createExampleE2eePlugin());
     for (const plugin of options.plugins ?? []) plugins.register(plugin);
@@ -131,6 +148,10 @@ export class Aviary extends Runtime {
     request: SendRequest,
     options: { sendOnly?: boolean } = {},
   ): Promise<SendResult> {
+    if (this.#cluster.active && this.#entities.manager.find(profile) === undefined) {
+      const body = { ...request, ...(options.sendOnly ? { sendOnly: true } : {}) };
+      return this.#cluster.forwardSend(profile, body) as Promise<SendResult>;
+    }
     return this.#entities.manager.sendMessage(profile, request, options);
   }
 

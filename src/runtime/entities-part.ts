@@ -1,4 +1,5 @@
 import { type ConnectionFactories, EntityManager } from '../entities/entity-manager.js';
+import type { EntityPlacement } from '../entities/entity-ports.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import { loadSecretBox } from '../security/secret-box.js';
 import { createSaltedPasswordCache } from '../xmpp/scram.js';
@@ -18,6 +19,7 @@ export class EntitiesPart implements RuntimePart {
   readonly #plugins: PluginRegistry;
   readonly #connections: ((runtime: RuntimeServices) => ConnectionFactories) | undefined;
   readonly #autoconnect: boolean;
+  readonly #placement: ((runtime: RuntimeServices) => EntityPlacement | undefined) | undefined;
   #manager: EntityManager | undefined;
   #offState: (() => void) | undefined;
 
@@ -26,7 +28,10 @@ export class EntitiesPart implements RuntimePart {
     plugins: PluginRegistry;
     connections?: (runtime: RuntimeServices) => ConnectionFactories;
     autoconnect?: boolean;
+    /** Cluster mode: which entities run on this node (asked at start). */
+    placement?: (runtime: RuntimeServices) => EntityPlacement | undefined;
   }) {
+    this.#placement = options.placement;
     this.#autoconnect = options.autoconnect ?? true;
     this.#storage = options.storage;
     this.#plugins = options.plugins;
@@ -51,7 +56,7 @@ export class EntitiesPart implements RuntimePart {
     this.#manager = new EntityManager({
       system: runtime.system,
       storage: this.#storage.client,
-      secrets: loadSecretBox(runtime.dataDir),
+      secrets: loadSecretBox(runtime.dataDir, process.env, runtime.config.security.keyFile),
       plugins: this.#plugins,
       loginLimiter: createTokenBucket({
         ratePerSecond: runtime.config.xmpp.loginRate,
@@ -70,6 +75,7 @@ export class EntitiesPart implements RuntimePart {
       },
       log: runtime.log,
       autoconnect: this.#autoconnect,
+      ...placementOf(this.#placement?.(runtime)),
     });
     // Connections by state, kept incrementally: O(1) per state change even with thousands of
     // entities reconnecting at once. A stopped entity leaves the count.
@@ -111,3 +117,6 @@ export class EntitiesPart implements RuntimePart {
     };
   }
 }
+
+const placementOf = (placement: EntityPlacement | undefined) =>
+  placement === undefined ? {} : { placement };

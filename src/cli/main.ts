@@ -14,6 +14,7 @@ import { registerBenchLoadCommand } from './commands/bench-load.js';
 import { registerBenchWorkerCommand } from './commands/bench-worker.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerCacheSearchCommand } from './commands/cache-search.js';
+import { registerClusterCommands } from './commands/cluster.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerMessageCommands } from './commands/message.js';
 import { registerComponentCommands, registerProfileCommands } from './commands/profile.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerBenchLoadCommand(program);
   registerBenchWorkerCommand(program);
   registerBenchCompareCommand(program);
+  registerClusterCommands(program);
   return program;
 }
 

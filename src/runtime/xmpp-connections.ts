@@ -22,6 +22,9 @@ export function xmppConnectionFactories(deps: {
       const server = serverOf(profile);
       return createClientConnection({
         jid: profile.jid,
+        // In a cluster every node binds the same resource, so the server ends a stalled former
+        // owner's session when the new owner logs in (RFC 6120 §7.7.2.2): never two sessions.
+        ...(config.cluster.enabled && !profile.jid.includes('/') ? { resource: 'aviary' } : {}),
         password,
         ...(server ? { server } : {}),
         tls,

@@ -15,7 +15,12 @@ export function registerRunCommand(program: Command): void {
       return n;
     })
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
-    .action(async (options: { apiPort?: number; logLevel?: string }, command: Command) => {
+    .option(
+      '--cluster',
+      'run as one node of a cluster sharing the PostgreSQL storage.url and the secret key (docs/cluster.md)',
+    )
+    .option('--node-name <name>', 'this cluster node name (default: host and pid)')
+    .action(async (options: RunOptions, command: Command) => {
       const global = globalOptions(command);
       const [{ isLoopbackHost }, { loadConfig }] = await Promise.all([
         import('../../config/config-schema.js'),
@@ -28,6 +33,7 @@ export function registerRunCommand(program: Command): void {
           dataDir: global.dataDir,
           ...(options.apiPort !== undefined ? { api: { port: options.apiPort } } : {}),
           ...(options.logLevel !== undefined ? { log: { level: options.logLevel as 'info' } } : {}),
+          ...clusterOverrides(options),
         },
       });
       // Environment faults are found before storage starts (no journal replay, no migration),
@@ -77,6 +83,8 @@ export function registerRunCommand(program: Command): void {
         say(`Aviary is running (pid ${process.pid}).`);
         say(`  data:    ${runtime.dataDir}`);
         say(`  storage: ${runtime.health().checks.storage?.detail ?? 'unknown'}`);
+        if (config.cluster.enabled)
+          say(`  cluster: ${runtime.health().checks.cluster?.detail ?? 'unknown'}`);
         say(`  API:     ${runtime.apiUrl}  (bearer token in ${runtime.dataDir}/api-token)`);
         say(`  metrics: ${runtime.apiUrl}/metrics`);
         say(`  status page: ${runtime.apiUrl}/ui`);
@@ -109,4 +117,22 @@ export function registerRunCommand(program: Command): void {
       process.off('SIGTERM', handlers.SIGTERM);
       if (!global.json) say('Aviary stopped.');
     });
+}
+
+interface RunOptions {
+  apiPort?: number;
+  logLevel?: string;
+  cluster?: boolean;
+  nodeName?: string;
+}
+
+/** `--cluster` and `--node-name` as configuration (the file may enable cluster mode too). */
+function clusterOverrides(options: RunOptions) {
+  if (options.cluster !== true && options.nodeName === undefined) return {};
+  return {
+    cluster: {
+      ...(options.cluster === true ? { enabled: true } : {}),
+      ...(options.nodeName !== undefined ? { nodeName: options.nodeName } : {}),
+    },
+  };
 }

@@ -22,7 +22,7 @@ export interface FenceDb {
   all(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
 }
 
-const CHECK = `SELECT shard FROM cluster_shards
+const CHECK = `SELECT shard, owner, epoch FROM cluster_shards
   WHERE (shard, owner, epoch) IN (SELECT * FROM unnest($1::int[], $2::text[], $3::bigint[]))
     AND expires_at > now()
   FOR SHARE`;
@@ -47,8 +47,11 @@ export async function checkFences(db: FenceDb, fences: readonly StorageFence[]):
     fences.map((f) => f.node),
     fences.map((f) => f.epoch),
   ]);
-  const valid = new Set(rows.map((r) => Number(r.shard)));
-  const stale = fences.find((f) => !valid.has(f.shard));
+  // Several fences may name one shard (a batch mixing an old and a new owner): match all three.
+  const key = (shard: unknown, node: unknown, epoch: unknown) =>
+    `${Number(shard)}/${String(node)}/${Number(epoch)}`;
+  const valid = new Set(rows.map((r) => key(r.shard, r.owner, r.epoch)));
+  const stale = fences.find((f) => !valid.has(key(f.shard, f.node, f.epoch)));
   if (stale !== undefined) {
     throw new AviaryError(
       'cluster.fenced',

@@ -5,6 +5,8 @@
  * Invariants:
  * - an entity runs here only while its shard's lease is held here (`owns`);
  * - a shard is released only after its entities stopped, so the next owner never overlaps;
+ * - starting and stopping entities runs beside the loop, never inside a round: a round only
+ *   talks to the database, so slow logins or drains never delay a renewal;
  * - when the last successful renewal is older than the lease (a stall: SIGSTOP, GC pause, a
  *   lost database), every entity stops at the first tick, before any database answer — and any
  *   write they attempt meanwhile is refused by the fence in the database;
@@ -68,6 +70,8 @@ export class ClusterNode {
   #running: Promise<void> = Promise.resolve();
   #stopped = false;
   #ticks = 0;
+  /** Entity starts and stops in progress (awaited when the node stops). */
+  readonly #background = new Set<Promise<void>>();
 
   constructor(deps: ClusterNodeDeps) {
     this.#deps = deps;
@@ -112,14 +116,22 @@ export class ClusterNode {
 
   async #round(): Promise<void> {
     const { clock, leaseMs } = this.#deps;
-    // A stall past the lease: the shards may have moved already; stop before asking.
+    // Past our own lease deadline (a stall, a blocked event loop, a lost database): the
+    // shards may have moved. Only a renewal PostgreSQL grants at once — same owner, same
+    // epoch, so nobody took them in between — keeps them; every other shard stops now.
     if (this.#lastRenewedAt !== undefined && clock.now() - this.#lastRenewedAt >= leaseMs) {
-      this.#deps.log.warn(
-        { sinceRenewalMs: clock.now() - this.#lastRenewedAt, shards: this.#held.size },
-        'cluster: lease time passed without renewal; stopping every entity',
-      );
-      await this.#drop([...this.#held.keys()]);
-      this.#lastRenewedAt = undefined;
+      const sinceRenewalMs = clock.now() - this.#lastRenewedAt;
+      const startedAt = clock.now();
+      const kept = await this.#renewWithin(this.#deps.heartbeatMs);
+      const lost = [...this.#held.keys()].filter((shard) => !kept.has(shard));
+      if (lost.length > 0) {
+        this.#deps.log.warn(
+          { sinceRenewalMs, lost: lost.length, kept: kept.size },
+          'cluster: lease time passed without renewal; stopping the entities of the shards not renewed',
+        );
+        void this.#drop(lost);
+      }
+      this.#lastRenewedAt = kept.size > 0 ? startedAt : undefined;
     }
     try {
       await this.#step(false);
@@ -146,28 +158,56 @@ export class ClusterNode {
       rows: await store.leases(),
       draining,
     });
-    await this.#drop(plan.lost);
+    void this.#drop(plan.lost);
     const renewing = new Map(plan.renew.map((s) => [s, this.#held.get(s) ?? 0]));
     const renewed = await store.renew(name, renewing, leaseMs);
-    await this.#drop(plan.renew.filter((s) => !renewed.has(s)));
+    void this.#drop(plan.renew.filter((s) => !renewed.has(s)));
     // Renewed leases run until startedAt + leaseMs by our clock at the latest.
     this.#lastRenewedAt = startedAt;
     if (plan.release.length > 0) {
       const releasing = new Map(plan.release.map((s) => [s, this.#held.get(s) ?? 0]));
-      await this.#drop(plan.release);
-      await store.release(name, releasing);
-      this.#deps.log.info({ shards: plan.release.length }, 'cluster: shards handed over');
+      // Forgotten now (writes of these entities are refused from here on), released in the
+      // database once their entities stopped.
+      const stopped = this.#drop(plan.release);
+      this.#spawnTask(async () => {
+        await stopped;
+        await store.release(name, releasing);
+        this.#deps.log.info({ shards: releasing.size }, 'cluster: shards handed over');
+      });
     }
     if (plan.acquire.length > 0) {
       const granted = await store.acquire(name, plan.acquire, leaseMs);
       for (const [shard, epoch] of granted) this.#held.set(shard, epoch);
       if (granted.size > 0) {
         this.#deps.log.info({ shards: granted.size }, 'cluster: shards taken');
-        await this.#adopt(new Set(granted.keys()));
+        const shards = new Set(granted.keys());
+        this.#spawnTask(() => this.#adopt(shards));
       }
     }
     // Now and then, pick up entities added or removed on other nodes that were not announced.
-    if (++this.#ticks % 10 === 0) await this.reconcile();
+    if (++this.#ticks % 10 === 0) this.#spawnTask(() => this.reconcile());
+  }
+
+  /** Renews every held lease if PostgreSQL answers within `ms`; else nothing is renewed. */
+  async #renewWithin(ms: number): Promise<Map<number, number>> {
+    let cancel: (() => void) | undefined;
+    const timeout = new Promise<Map<number, number>>((resolve) => {
+      cancel = this.#deps.clock.setTimeout(() => resolve(new Map()), ms);
+    });
+    const renewal = this.#deps.store
+      .renew(this.#deps.name, new Map(this.#held), this.#deps.leaseMs)
+      .catch(() => new Map<number, number>());
+    const kept = await Promise.race([renewal, timeout]);
+    cancel?.();
+    return kept;
+  }
+
+  /** Runs entity work beside the loop; failures are logged (the next reconcile repairs). */
+  #spawnTask(task: () => Promise<void>): void {
+    const running: Promise<void> = task()
+      .catch((error: unknown) => this.#deps.log.warn({ err: error }, 'cluster: entity task failed'))
+      .finally(() => this.#background.delete(running));
+    this.#background.add(running);
   }
 
   /** Starts stored entities of held shards that do not run, stops running ones gone from storage. */
@@ -183,14 +223,16 @@ export class ClusterNode {
     await this.#deps.entities.adopt(stored.filter((n) => shards.has(this.shardOf(n))));
   }
 
-  /** Forgets `shards` and stops their entities. */
-  async #drop(shards: readonly number[]): Promise<void> {
-    if (shards.length === 0) return;
+  /** Forgets `shards` at once and stops their entities (the promise ends when they stopped). */
+  #drop(shards: readonly number[]): Promise<void> {
+    if (shards.length === 0) return Promise.resolve();
     const gone = new Set(shards);
     for (const shard of shards) this.#held.delete(shard);
-    await this.#deps.entities.release(
+    const stopped = this.#deps.entities.release(
       this.#deps.entities.running().filter((n) => gone.has(this.shardOf(n))),
     );
+    this.#spawnTask(() => stopped);
+    return stopped;
   }
 
   /** A write of `shard` was fenced: the lease is gone, stop its entities now. */
@@ -207,10 +249,12 @@ export class ClusterNode {
     await this.#running.catch(() => undefined);
     try {
       await this.#step(true);
+      await Promise.all([...this.#background]);
       await this.#deps.store.leave(this.#deps.name);
     } catch (error) {
       this.#deps.log.warn({ err: error }, 'cluster: could not hand over cleanly; leases expire');
       await this.#drop([...this.#held.keys()]);
     }
+    await Promise.all([...this.#background]);
   }
 }

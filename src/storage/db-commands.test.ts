@@ -22,6 +22,7 @@ describe('db commands and migrations', () => {
       'migration up 0001_initial',
       'migration up 0002_full_text',
       'migration up 0003_search_paths',
+      'migration up 0007_cluster',
     ]);
     await engine.applyBatch([
       { type: 'profile.create', name: 'alice', jid: 'alice@example.org' },
@@ -38,14 +39,16 @@ describe('db commands and migrations', () => {
     ]);
     await engine.close();
     expect(await dbStatus(d)).toMatchObject({
-      current: 3,
+      current: 7,
       migrations: [
         { version: 1, applied: true },
         { version: 2, applied: true },
         { version: 3, applied: true },
+        { version: 7, applied: true },
       ],
     });
     expect((await dbDowngrade(d, 1)).map((r) => [r.name, r.direction, r.status])).toEqual([
+      ['0007_cluster', 'down', 'Success'],
       ['0003_search_paths', 'down', 'Success'],
       ['0002_full_text', 'down', 'Success'],
     ]);
@@ -57,7 +60,7 @@ describe('db commands and migrations', () => {
     expect(noFts?.ok).toBe(false);
     expect((ok(plain) as unknown[]).length).toBe(1);
     await engine.close();
-    expect((await dbUpgrade(d)).map((r) => r.status)).toEqual(['Success', 'Success']);
+    expect((await dbUpgrade(d)).map((r) => r.status)).toEqual(['Success', 'Success', 'Success']);
     engine = await StorageEngine.open({ dataDir: d });
     const [found] = await engine.applyBatch([
       { type: 'history.query', profile: 'alice', search: 'words' },
@@ -68,9 +71,15 @@ describe('db commands and migrations', () => {
       'Success',
       'Success',
       'Success',
+      'Success',
     ]);
     expect((await dbStatus(d)).current).toBe(0);
-    expect((await dbUpgrade(d)).map((r) => r.status)).toEqual(['Success', 'Success', 'Success']);
+    expect((await dbUpgrade(d)).map((r) => r.status)).toEqual([
+      'Success',
+      'Success',
+      'Success',
+      'Success',
+    ]);
   });
 
   it('createRevision numbers after the newest file', async () => {
@@ -140,7 +149,7 @@ describe('db commands and migrations', () => {
     const files = () =>
       Object.fromEntries(readdirSync(d).map((f) => [f, readFileSync(join(d, f)).toString('hex')]));
     const before = files();
-    expect((await dbStatus(d)).current).toBe(3);
+    expect((await dbStatus(d)).current).toBe(7);
     expect(files()).toEqual(before);
     const check = await dbCheck(d);
     expect(files()).toEqual(before);

@@ -145,6 +145,7 @@ describe('migration 0003_search_paths', () => {
     ]);
     await engine.close();
     expect((await dbDowngrade(dataDir, 2)).map((r) => [r.name, r.status])).toEqual([
+      ['0007_cluster', 'Success'],
       ['0003_search_paths', 'Success'],
     ]);
     engine = await StorageEngine.open({ dataDir, autoMigrate: false });
@@ -157,7 +158,7 @@ describe('migration 0003_search_paths', () => {
     expect(scanned).toMatchObject({ ok: true, value: [{ name: 'i2' }, { name: 'i1' }] });
     expect(ensure?.ok).toBe(false);
     await engine.close();
-    expect((await dbUpgrade(dataDir)).map((r) => r.status)).toEqual(['Success']);
+    expect((await dbUpgrade(dataDir)).map((r) => r.status)).toEqual(['Success', 'Success']);
     engine = await open();
     const [again, hits] = await engine.applyBatch([
       { type: 'pubsub.paths.ensure', listPaths: [['tags']] },

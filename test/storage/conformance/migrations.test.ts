@@ -14,6 +14,7 @@ describeBackends('migrations', (open) => {
       'migration up 0001_initial',
       'migration up 0002_full_text',
       'migration up 0003_search_paths',
+      'migration up 0007_cluster',
     ]);
     await h.one({ type: 'profile.create', name: 'alice', jid: 'alice@example.org' });
     await h.one({
@@ -45,9 +46,10 @@ describeBackends('migrations', (open) => {
       indexedPaths: [['n']],
       listPaths: [['tags']],
     });
-    expect(await h.backend.migrationStatus()).toMatchObject({ applied: [1, 2, 3] });
+    expect(await h.backend.migrationStatus()).toMatchObject({ applied: [1, 2, 3, 7] });
 
     expect((await h.backend.migrate(1)).map((r) => [r.name, r.direction, r.status])).toEqual([
+      ['0007_cluster', 'down', 'Success'],
       ['0003_search_paths', 'down', 'Success'],
       ['0002_full_text', 'down', 'Success'],
     ]);
@@ -60,7 +62,11 @@ describeBackends('migrations', (open) => {
       (await h.one({ type: 'pubsub.items.get', profile: 'alice', service: 's', node: 'n' })).items,
     ).toHaveLength(1);
 
-    expect((await h.backend.migrate()).map((r) => r.status)).toEqual(['Success', 'Success']);
+    expect((await h.backend.migrate()).map((r) => r.status)).toEqual([
+      'Success',
+      'Success',
+      'Success',
+    ]);
     h = await h.reopen();
     expect(await h.one({ type: 'history.query', profile: 'alice', search: 'words' })).toMatchObject(
       [{ uid: 'u1' }],
@@ -86,9 +92,11 @@ describeBackends('migrations', (open) => {
       'Success',
       'Success',
       'Success',
+      'Success',
     ]);
     expect((await h.backend.migrationStatus()).applied).toEqual([]);
     expect((await h.backend.migrate()).map((r) => r.status)).toEqual([
+      'Success',
       'Success',
       'Success',
       'Success',

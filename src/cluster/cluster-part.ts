@@ -188,11 +188,18 @@ export class ClusterPart implements RuntimePart {
       else if (typeof data.rebalance === 'string' && data.rebalance !== name) void node?.nudge();
     });
     await listener.query(`LISTEN ${CONTROL_CHANNEL}; LISTEN ${EVENTS_CHANNEL}`);
+    // Events are batched: one NOTIFY statement per turn of the event loop, whatever the rate.
+    let pending: string[] = [];
+    const flush = () => {
+      const batch = pending;
+      pending = [];
+      void store.notify(EVENTS_CHANNEL, ...batch).catch(() => undefined);
+    };
     const publish = (type: RuntimeEventName, payload: unknown) => {
       if (!RELAYED.includes(type)) return;
       const text = JSON.stringify({ node: name, type, payload });
       if (Buffer.byteLength(text) > MAX_PAYLOAD) return;
-      void store.notify(EVENTS_CHANNEL, text).catch(() => undefined);
+      if (pending.push(text) === 1) setImmediate(flush);
     };
     runtime.events.on('*', publish);
     this.#offEvents = () => runtime.events.off('*', publish);

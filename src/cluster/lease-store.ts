@@ -25,18 +25,26 @@ export interface ClusterNodeRow {
 }
 
 export class LeaseStore {
+  /** Leases and heartbeats only: never queued behind event traffic. */
   readonly #pool: pg.Pool;
+  /** NOTIFY traffic (event fan-out, announcements). */
+  readonly #notifyPool: pg.Pool;
 
   constructor(url: string) {
-    this.#pool = new pg.Pool({
-      connectionString: url,
-      max: 2,
-      connectionTimeoutMillis: 5_000,
-      idleTimeoutMillis: 30_000,
-      application_name: 'aviary-cluster',
-    });
-    // Lost idle clients are dropped by the pool; the next query reports the failure.
-    this.#pool.on('error', () => undefined);
+    const pool = (name: string, max: number) => {
+      const created = new pg.Pool({
+        connectionString: url,
+        max,
+        connectionTimeoutMillis: 5_000,
+        idleTimeoutMillis: 30_000,
+        application_name: name,
+      });
+      // Lost idle clients are dropped by the pool; the next query reports the failure.
+      created.on('error', () => undefined);
+      return created;
+    };
+    this.#pool = pool('aviary-cluster', 2);
+    this.#notifyPool = pool('aviary-cluster-notify', 1);
   }
 
   /** Registers or refreshes this node (database clock). */
@@ -183,11 +191,16 @@ export class LeaseStore {
     return client;
   }
 
-  async notify(channel: string, payload: string): Promise<void> {
-    await this.#pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  /** Sends the payloads on `channel` in one statement (in order). */
+  async notify(channel: string, ...payloads: readonly string[]): Promise<void> {
+    if (payloads.length === 0) return;
+    await this.#notifyPool.query(
+      'SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n',
+      [channel, payloads],
+    );
   }
 
-  close(): Promise<void> {
-    return this.#pool.end();
+  async close(): Promise<void> {
+    await Promise.all([this.#pool.end(), this.#notifyPool.end()]);
   }
 }

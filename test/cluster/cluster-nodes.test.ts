@@ -60,6 +60,9 @@ describe('three cluster nodes on one PostgreSQL', () => {
     await waitFor(() => running.output().includes('Press Ctrl-C'), {
       timeoutMs: 10_000,
       intervalMs: 50,
+    }).catch(async (error: unknown) => {
+      await running.stop('SIGKILL');
+      throw error;
     });
     const apiUrl = /API:\s+(\S+)/.exec(running.output())?.[1];
     if (apiUrl === undefined) throw new Error(`no API address in:\n${running.output()}`);

@@ -104,7 +104,7 @@ export class ClusterNode {
   #schedule(): void {
     if (this.#stopped) return;
     this.#cancelTick = this.#deps.clock.setTimeout(() => {
-      this.#running = this.#round().finally(() => this.#schedule());
+      void this.nudge().finally(() => this.#schedule());
     }, this.#deps.heartbeatMs);
   }
 

@@ -164,12 +164,31 @@ export class ClusterPart implements RuntimePart {
     }
   }
 
-  /** LISTEN on a dedicated connection: announcements nudge the loop, events are relayed. */
+  /**
+   * LISTEN on a dedicated connection: announcements nudge the loop, events are relayed. A lost
+   * connection (PostgreSQL restarted) is opened again after a heartbeat; what was sent
+   * meanwhile is missed (the periodic reconciliation covers announcements).
+   */
   async #listen(runtime: RuntimeServices, name: string): Promise<void> {
+    await this.#subscribe(runtime, name);
+    this.#offEvents = this.#publishEvents(runtime, name);
+  }
+
+  async #subscribe(runtime: RuntimeServices, name: string): Promise<void> {
     const store = this.#store;
     if (store === undefined) return;
     const listener = await store.listener();
     this.#listener = listener;
+    listener.on('end', () => {
+      if (this.#listener !== listener || this.#node === undefined) return;
+      const retry = () => {
+        if (this.#node === undefined) return;
+        this.#subscribe(runtime, name).catch(() =>
+          setTimeout(retry, runtime.config.cluster.heartbeatMs).unref(),
+        );
+      };
+      setTimeout(retry, runtime.config.cluster.heartbeatMs).unref();
+    });
     listener.on('notification', (note) => {
       let data: Record<string, unknown>;
       try {
@@ -188,6 +207,12 @@ export class ClusterPart implements RuntimePart {
       else if (typeof data.rebalance === 'string' && data.rebalance !== name) void node?.nudge();
     });
     await listener.query(`LISTEN ${CONTROL_CHANNEL}; LISTEN ${EVENTS_CHANNEL}`);
+  }
+
+  /** Publishes this node's relayed events; returns the unsubscribe function. */
+  #publishEvents(runtime: RuntimeServices, name: string): () => void {
+    const store = this.#store;
+    if (store === undefined) return () => undefined;
     // Events are batched: one NOTIFY statement per turn of the event loop, whatever the rate.
     let pending: string[] = [];
     const flush = () => {
@@ -202,7 +227,7 @@ export class ClusterPart implements RuntimePart {
       if (pending.push(text) === 1) setImmediate(flush);
     };
     runtime.events.on('*', publish);
-    this.#offEvents = () => runtime.events.off('*', publish);
+    return () => runtime.events.off('*', publish);
   }
 
   /** Sends a message from `profile` through the node that owns it. */
@@ -252,8 +277,10 @@ export class ClusterPart implements RuntimePart {
     await this.#store
       ?.notify(CONTROL_CHANNEL, JSON.stringify({ rebalance: this.#node?.name ?? '' }))
       .catch(() => undefined);
-    await this.#listener?.end().catch(() => undefined);
-    await this.#store?.close().catch(() => undefined);
     this.#node = undefined;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    await listener?.end().catch(() => undefined);
+    await this.#store?.close().catch(() => undefined);
   }
 }

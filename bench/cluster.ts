@@ -10,12 +10,15 @@
  *   (a single cluster node), in the same run. The peer runs in this process: on a small
  *   machine it may be what limits both figures.
  */
+
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Aviary } from '../src/runtime/default-runtime.js';
-import { type RunningCli, startCliRuntime, tempDataDir } from '../test/helpers/cli.js';
+import { tempDataDir } from '../test/helpers/cli.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { startProsody } from '../test/helpers/prosody.js';
 import { prosodyAccount, startTestRuntime } from '../test/helpers/runtime.js';
@@ -29,6 +32,51 @@ function option(args: string[], name: string, fallback: number): number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The built CLI beside this compiled module (dist/bench → dist/src/cli). */
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+interface RunningCli {
+  readonly child: ChildProcess;
+  output(): string;
+  stop(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** `aviary run` in the background, resolved once its banner is complete. */
+async function startNode(dataDir: string, args: readonly string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(
+    process.execPath,
+    [CLI, '--data-dir', dataDir, 'run', '--log-level', 'warn', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const deadline = Date.now() + 60_000;
+  while (!output.includes('Press Ctrl-C')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`aviary run did not start:\n${output}`);
+    }
+    await sleep(50);
+  }
+  const running: RunningCli = {
+    child,
+    output: () => output,
+    async stop(signal) {
+      child.kill(signal);
+      await exited;
+    },
+  };
+  return running;
+}
 const LEASE_MS = 5000;
 
 interface Node {
@@ -76,14 +124,7 @@ export async function run(args: string[]): Promise<void> {
         AVIARY_CLUSTER_LEASE_MS: String(LEASE_MS),
         AVIARY_CLUSTER_HEARTBEAT_MS: '500',
       };
-      Object.assign(process.env, env);
-      let running: RunningCli;
-      try {
-        running = await startCliRuntime(dataDir, ['--cluster', '--node-name', name]);
-      } finally {
-        for (const variable of Object.keys(env)) delete process.env[variable];
-      }
-      while (!running.output().includes('Press Ctrl-C')) await sleep(50);
+      const running = await startNode(dataDir, ['--cluster', '--node-name', name], env);
       const apiUrl = /API:\s+(\S+)/.exec(running.output())?.[1] ?? '';
       const token = readFileSync(join(dataDir, 'api-token'), 'utf8').trim();
       const node = { name, running, apiUrl, token };

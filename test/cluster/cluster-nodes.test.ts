@@ -88,6 +88,33 @@ describe('three cluster nodes on one PostgreSQL', () => {
     return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
   };
 
+  /** Follows a node's `GET /events` stream until aborted. */
+  const followEvents = (node: Node, onEvent: (event: string, data: unknown) => void) => {
+    const controller = new AbortController();
+    void (async () => {
+      const response = await fetch(`${node.apiUrl}/events`, {
+        headers: { authorization: `Bearer ${node.token}` },
+        signal: controller.signal,
+      });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        const blocks = buffer.split('\n\n');
+        buffer = blocks.pop() ?? '';
+        for (const block of blocks) {
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event !== undefined && data !== undefined) onEvent(event, JSON.parse(data));
+        }
+      }
+    })().catch(() => undefined);
+    return controller;
+  };
+
   /** Profile name → state, on one node. */
   const online = async (node: Node): Promise<string[]> => {
     const { body } = await call(node, 'GET', '/profiles');
@@ -203,6 +230,13 @@ describe('three cluster nodes on one PostgreSQL', () => {
     const a = await launch('node-a');
     const b = await launch('node-b');
     const c = await launch('node-c');
+    // Node A's event stream carries the connection states of every node's profiles.
+    const onlineSeenByA = new Set<string>();
+    const stream = followEvents(a, (event, data) => {
+      const state = data as { name?: string; state?: string };
+      if (event === 'connectionState' && state.state === 'online' && state.name)
+        onlineSeenByA.add(state.name);
+    });
     for (const name of names) {
       const { status } = await call(a, 'POST', '/profiles', {
         ...prosodyAccount(prosody, name, `${name}-pw`),
@@ -210,6 +244,12 @@ describe('three cluster nodes on one PostgreSQL', () => {
       expect(status).toBe(201);
     }
     const where = await allOnline([a, b, c], 90_000);
+    await waitFor(() => onlineSeenByA.size === PROFILES, {
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      detail: () => `${onlineSeenByA.size} seen`,
+    });
+    stream.abort();
     const counts = [a, b, c].map((n) => [...where.values()].filter((w) => w === n.name).length);
     for (const count of counts) {
       expect(count).toBeGreaterThanOrEqual((PROFILES / 3) * 0.75);

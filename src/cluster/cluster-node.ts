@@ -122,7 +122,9 @@ export class ClusterNode {
     if (this.#lastRenewedAt !== undefined && clock.now() - this.#lastRenewedAt >= leaseMs) {
       const sinceRenewalMs = clock.now() - this.#lastRenewedAt;
       const startedAt = clock.now();
-      const kept = await this.#renewWithin(this.#deps.heartbeatMs);
+      // A slow answer is no proof of loss (fencing guards the writes meanwhile): wait up to
+      // half a lease before giving everything up.
+      const kept = await this.#renewWithin(Math.max(this.#deps.heartbeatMs, leaseMs / 2));
       const lost = [...this.#held.keys()].filter((shard) => !kept.has(shard));
       if (lost.length > 0) {
         this.#deps.log.warn(

@@ -70,6 +70,8 @@ export class ClusterNode {
   #running: Promise<void> = Promise.resolve();
   #stopped = false;
   #ticks = 0;
+  /** Shards being handed over: still held (their entities' last writes go through), not owned. */
+  readonly #releasing = new Set<number>();
   /** Entity starts and stops in progress (awaited when the node stops). */
   readonly #background = new Set<Promise<void>>();
 
@@ -92,7 +94,8 @@ export class ClusterNode {
   }
 
   owns(name: string): boolean {
-    return this.#held.has(this.shardOf(name));
+    const shard = this.shardOf(name);
+    return this.#held.has(shard) && !this.#releasing.has(shard);
   }
 
   /** The first round (join, take the share this node may have now), then a round per heartbeat. */
@@ -161,18 +164,33 @@ export class ClusterNode {
       draining,
     });
     void this.#drop(plan.lost);
-    const renewing = new Map(plan.renew.map((s) => [s, this.#held.get(s) ?? 0]));
+    // Shards being handed over keep their lease until their entities stopped.
+    const handingOver = plan.release.filter((s) => this.#releasing.has(s));
+    const renewing = new Map(
+      [...plan.renew, ...handingOver].map((s) => [s, this.#held.get(s) ?? 0]),
+    );
     const renewed = await store.renew(name, renewing, leaseMs);
-    void this.#drop(plan.renew.filter((s) => !renewed.has(s)));
+    void this.#drop([...renewing.keys()].filter((s) => !renewed.has(s)));
     // Renewed leases run until startedAt + leaseMs by our clock at the latest.
     this.#lastRenewedAt = startedAt;
-    if (plan.release.length > 0) {
-      const releasing = new Map(plan.release.map((s) => [s, this.#held.get(s) ?? 0]));
-      // Forgotten now (writes of these entities are refused from here on), released in the
-      // database once their entities stopped.
-      const stopped = this.#drop(plan.release);
+    const toRelease = plan.release.filter((s) => !this.#releasing.has(s));
+    if (toRelease.length > 0) {
+      const releasing = new Map(toRelease.map((s) => [s, this.#held.get(s) ?? 0]));
+      for (const shard of toRelease) this.#releasing.add(shard);
+      // The entities stop while the lease is still held (their last writes are stored), then
+      // the shards are forgotten and released in the database for the next owner.
+      const gone = new Set(toRelease);
       this.#spawnTask(async () => {
-        await stopped;
+        try {
+          await this.#deps.entities.release(
+            this.#deps.entities.running().filter((n) => gone.has(this.shardOf(n))),
+          );
+        } finally {
+          for (const [shard, epoch] of releasing) {
+            this.#releasing.delete(shard);
+            if (this.#held.get(shard) === epoch) this.#held.delete(shard);
+          }
+        }
         await store.release(name, releasing);
         this.#deps.log.info({ shards: releasing.size }, 'cluster: shards handed over');
       });
@@ -229,7 +247,10 @@ export class ClusterNode {
   #drop(shards: readonly number[]): Promise<void> {
     if (shards.length === 0) return Promise.resolve();
     const gone = new Set(shards);
-    for (const shard of shards) this.#held.delete(shard);
+    for (const shard of shards) {
+      this.#held.delete(shard);
+      this.#releasing.delete(shard);
+    }
     const stopped = this.#deps.entities.release(
       this.#deps.entities.running().filter((n) => gone.has(this.shardOf(n))),
     );

@@ -38,8 +38,8 @@ export interface LeaseBackend {
 export interface PlacedEntities {
   /** Starts the stored entities among `names` (their shard was granted here). */
   adopt(names: readonly string[]): Promise<void>;
-  /** Stops the running entities among `names`. */
-  release(names: readonly string[]): Promise<void>;
+  /** Stops the running entities among `names`; `quiesceMs` for a planned hand-over. */
+  release(names: readonly string[], options?: { quiesceMs?: number }): Promise<void>;
   /** Names of the entities running here. */
   running(): string[];
   /** How many are online (for the heartbeat row). */
@@ -60,6 +60,9 @@ export interface ClusterNodeDeps {
   readonly apiUrl: () => string | undefined;
   readonly shardCount?: number;
 }
+
+/** How long a handed-over entity keeps handling in-flight stanzas after going unavailable. */
+const HANDOVER_QUIESCE_MS = 1000;
 
 export class ClusterNode {
   readonly #deps: ClusterNodeDeps;
@@ -184,6 +187,7 @@ export class ClusterNode {
         try {
           await this.#deps.entities.release(
             this.#deps.entities.running().filter((n) => gone.has(this.shardOf(n))),
+            { quiesceMs: HANDOVER_QUIESCE_MS },
           );
         } finally {
           for (const [shard, epoch] of releasing) {

@@ -124,7 +124,7 @@ export class ClusterPart implements RuntimePart {
       apiUrl,
       entities: {
         adopt: (names) => entities().adopt(names),
-        release: (names) => entities().release(names),
+        release: (names, options) => entities().release(names, options),
         running: () =>
           entities()
             .list()

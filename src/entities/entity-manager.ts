@@ -1,4 +1,4 @@
-import type { Element } from '@xmpp/xml';
+import xml, { type Element } from '@xmpp/xml';
 import type { ActorSystem } from '../actors/actor-system.js';
 import type { ActorRef } from '../actors/types.js';
 import { AviaryError } from '../errors.js';
@@ -257,22 +257,36 @@ export class EntityManager {
     );
   }
 
-  /** Cluster mode: stops the running entities among `names` (their shard moves away). */
-  async release(names: readonly string[]): Promise<void> {
-    await Promise.all(
-      names
-        .filter((name) => this.#entities.has(name))
-        .map((name) =>
-          this.#serial(name, async () => {
-            const entity = this.#entities.get(name);
-            if (entity === undefined) return;
-            await entity.ref.stop({ mode: 'drain' });
-            for (const off of entity.teardown) off();
-            this.#entities.delete(name);
-          }).catch((error: unknown) =>
-            this.#deps.log.error({ err: error, name }, 'cannot stop entity'),
-          ),
+  /**
+   * Cluster mode: stops the running entities among `names` (their shard moves away). With
+   * `quiesceMs` (a planned hand-over), each online entity first announces itself unavailable
+   * (RFC 6121 §4.5), so the server keeps new messages for the next owner's login, and goes on
+   * handling what was already in flight for that long before it stops.
+   */
+  async release(names: readonly string[], options: { quiesceMs?: number } = {}): Promise<void> {
+    const running = names.filter((name) => this.#entities.has(name));
+    const quiesceMs = options.quiesceMs ?? 0;
+    if (quiesceMs > 0) {
+      const online = running.filter((name) => this.#entities.get(name)?.status.state === 'online');
+      await Promise.all(
+        online.map((name) =>
+          this.send(name, xml('presence', { type: 'unavailable' })).catch(() => undefined),
         ),
+      );
+      if (online.length > 0) await new Promise((resolve) => setTimeout(resolve, quiesceMs));
+    }
+    await Promise.all(
+      running.map((name) =>
+        this.#serial(name, async () => {
+          const entity = this.#entities.get(name);
+          if (entity === undefined) return;
+          await entity.ref.stop({ mode: 'drain' });
+          for (const off of entity.teardown) off();
+          this.#entities.delete(name);
+        }).catch((error: unknown) =>
+          this.#deps.log.error({ err: error, name }, 'cannot stop entity'),
+        ),
+      ),
     );
   }
 

@@ -235,6 +235,24 @@ export const ERROR_CATALOGUE = {
     meaning:
       'the --data-dir folder holds no Aviary store (a typo?); only `aviary run` and `aviary init` create one',
   },
+  // Cluster mode (src/cluster)
+  'cluster.fenced': {
+    status: 409,
+    meaning: 'a write was refused: this node no longer holds the lease of the entity shard',
+  },
+  'cluster.needs-postgres': { status: 400, meaning: 'cluster mode needs a PostgreSQL storage.url' },
+  'cluster.wrong-key': {
+    status: 500,
+    meaning: 'this node secret key cannot decrypt the secrets stored by the cluster',
+  },
+  'cluster.not-owned': {
+    status: 503,
+    meaning: 'the entity shard has no live owner right now (a move is in progress)',
+  },
+  'cluster.forward-failed': {
+    status: 503,
+    meaning: 'the node owning the entity could not be reached to forward the request',
+  },
 } as const satisfies Readonly<Record<string, ErrorCodeEntry>>;
 
 /** A catalogued error code. */

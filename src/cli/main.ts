@@ -15,6 +15,7 @@ import { registerBenchLoadCommand } from './commands/bench-load.js';
 import { registerBenchWorkerCommand } from './commands/bench-worker.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerCacheSearchCommand } from './commands/cache-search.js';
+import { registerClusterCommands } from './commands/cluster.js';
 import { registerDbCommands } from './commands/db.js';
 import { registerInitCommand } from './commands/init.js';
 import { registerMamCommand } from './commands/mam.js';
@@ -57,6 +58,7 @@ export function buildProgram(): Command {
   registerProfileFleetCommands(program);
   registerBackupCommands(program);
   registerInitCommand(program);
+  registerClusterCommands(program);
   return program;
 }
 

@@ -153,6 +153,38 @@ export const configSchema = z
       })
       .strict()
       .default({ enable: [] }),
+    security: z
+      .object({
+        /**
+         * File holding the secret key (base64, 32 bytes) that encrypts stored passwords; default
+         * `DATA/secret.key`. Cluster nodes must share one key (this file or AVIARY_SECRET_KEY).
+         */
+        keyFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
+    cluster: z
+      .object({
+        /** Run as one node of a cluster sharing the PostgreSQL `storage.url` (docs/cluster.md). */
+        enabled: z.boolean().default(false),
+        /** This node's name (unique in the cluster); default `<host>-<pid>`. */
+        nodeName: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-", at most 64')
+          .optional(),
+        /** A shard lease lasts this long without renewal (failover time after a crash). */
+        leaseMs: z.number().int().min(1000).default(10_000),
+        /** Heartbeat and lease renewal period. */
+        heartbeatMs: z.number().int().min(100).default(1000),
+        /** The control API address other nodes forward to (default: the address it listens on). */
+        advertiseUrl: z.string().url().optional(),
+      })
+      .strict()
+      .refine((c) => c.heartbeatMs * 3 <= c.leaseMs, {
+        message: 'heartbeatMs must be at most a third of leaseMs (renewals must fit in a lease)',
+        path: ['heartbeatMs'],
+      })
+      .default({ enabled: false, leaseMs: 10_000, heartbeatMs: 1000 }),
   })
   .strict();
 

@@ -93,6 +93,23 @@ describe('connection life cycle (transition table)', () => {
     ]);
   });
 
+  it('a stream conflict (another session took the resource) goes offline and never retries', () => {
+    const online = run([{ type: 'connect' }, { type: 'attempt-succeeded', attempt: 1 }]).state;
+    const { state, steps } = run(
+      [
+        { type: 'superseded', attempt: 1, reason: 'conflict' },
+        { type: 'retry-due', attempt: 1 },
+      ],
+      online,
+    );
+    expect(steps).toEqual([
+      ['offline', ['forget'], true],
+      ['offline', [], false],
+    ]);
+    expect(state.reason).toBe('conflict');
+    expect(run([{ type: 'connect' }], state).steps).toEqual([['connecting', ['open#2'], true]]);
+  });
+
   it('connect is ignored while connecting, reconnecting or online; an aborted attempt keeps the phase', () => {
     for (const phase of ['connecting', 'reconnecting', 'online'] as const) {
       const state = { phase, attempt: 4, failures: 1 };

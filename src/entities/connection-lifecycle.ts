@@ -8,6 +8,9 @@
  *   earlier attempt stale, and stale reports change nothing;
  * - authentication failures are final (`auth-failed`, RFC 6120 §6.5 `not-authorized`);
  *   other failures and drops retry after a backoff indexed by the failures so far;
+ * - a stream closed with `conflict` (RFC 6120 §4.9.3.3: another session took this resource,
+ *   e.g. another cluster node that now owns the account) is final too: reconnecting would
+ *   take the resource back and start a loop between the two sessions;
  * - `disconnect` and `stop` always close, whatever the phase.
  */
 import type { EntityState } from './entity-connection.js';
@@ -36,6 +39,7 @@ export type LifecycleEvent =
       readonly reason: string;
     }
   | { readonly type: 'dropped'; readonly attempt: number; readonly reason: string }
+  | { readonly type: 'superseded'; readonly attempt: number; readonly reason: string }
   | { readonly type: 'retry-due'; readonly attempt: number };
 
 /**
@@ -131,6 +135,7 @@ export const LIFECYCLE_TABLE: readonly LifecycleTransition[] = [
     effects: ['forget', 'retry-later'],
   },
   { on: 'retry-due', from: ['reconnecting'], current: true, to: 'reconnecting', effects: ['open'] },
+  { on: 'superseded', from: ['online'], current: true, to: 'offline', effects: ['forget'] },
 ];
 
 export const INITIAL_LIFECYCLE: LifecycleState = { phase: 'offline', attempt: 0, failures: 0 };

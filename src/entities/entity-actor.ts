@@ -88,6 +88,14 @@ export interface EntityActorDeps {
   readonly autoconnect: boolean;
 }
 
+/** A stream closed because another session took the resource (RFC 6120 §4.9.3.3). */
+export function isConflict(error: unknown): boolean {
+  return (
+    isAviaryError(error, 'xmpp.stream-error') &&
+    (error.details as { condition?: unknown } | undefined)?.condition === 'conflict'
+  );
+}
+
 /** How a failed login attempt is taken (see the life cycle's table). */
 export function attemptFailure(error: unknown): AttemptFailure {
   if (
@@ -363,7 +371,7 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
           );
         await apply(
           {
-            type: 'dropped',
+            type: isConflict(message.error) ? 'superseded' : 'dropped',
             attempt: message.attempt,
             reason: message.error instanceof Error ? message.error.message : 'connection closed',
           },

@@ -1,4 +1,4 @@
-import type { Element } from '@xmpp/xml';
+import xml, { type Element } from '@xmpp/xml';
 import type { ActorSystem } from '../actors/actor-system.js';
 import type { ActorRef } from '../actors/types.js';
 import { AviaryError } from '../errors.js';
@@ -21,7 +21,12 @@ import {
 } from './entity-actor.js';
 import type { EntityConnection } from './entity-connection.js';
 import { EntityExtensions } from './entity-extensions.js';
-import type { EntitySettings, EntitySignals, EntityStorage } from './entity-ports.js';
+import type {
+  EntityPlacement,
+  EntitySettings,
+  EntitySignals,
+  EntityStorage,
+} from './entity-ports.js';
 import { type HistoryEntry, historyEntry } from './history-record.js';
 import { createHistoryWriter, type HistoryWriter } from './history-writer.js';
 import { readConnectionSettings, writeConnectionSettings } from './profile-settings.js';
@@ -62,6 +67,8 @@ export interface EntityManagerDeps {
   readonly log: Logger;
   /** Connect autoconnect profiles at start (default true; the offline CLI turns it off). */
   readonly autoconnect?: boolean;
+  /** Cluster mode: which entities run here and the lease their writes carry (absent: all, unfenced). */
+  readonly placement?: EntityPlacement;
 }
 
 export interface AddProfileRequest {
@@ -131,8 +138,9 @@ export class EntityManager {
     this.#deps = deps;
   }
 
-  /** Spawns an actor for every stored profile and component (autoconnect ones connect). */
+  /** Spawns an actor for every stored profile and component placed here (autoconnect ones connect). */
   async start(): Promise<void> {
+    if (this.#deps.placement !== undefined) return; // the cluster adopts entities shard by shard
     const [profiles, components] = await Promise.all([
       this.#deps.storage.request({ type: 'profile.list' }),
       this.#deps.storage.request({ type: 'component.list' }),
@@ -212,6 +220,7 @@ export class EntityManager {
       caFile: request.caFile,
       verifyTls: request.verifyTls,
     });
+    if (this.#placedElsewhere(profile.name)) return this.#remoteStatus(profile, 'client');
     await this.#spawn(profile, undefined);
     return this.status(profile.name);
   }
@@ -247,6 +256,7 @@ export class EntityManager {
       sendHistory: request.sendHistory ?? false,
       receiveHistory: request.receiveHistory ?? false,
     });
+    if (this.#placedElsewhere(profile.name)) return this.#remoteStatus(profile, 'component');
     await this.#spawn(profile, component);
     return this.status(profile.name);
   }
@@ -322,6 +332,78 @@ export class EntityManager {
             }
           : {}),
       }));
+  }
+
+  /** In cluster mode, true (and the owner told) when `name` runs on another node. */
+  #placedElsewhere(name: string): boolean {
+    const placement = this.#deps.placement;
+    if (placement === undefined || placement.owns(name)) return false;
+    placement.announce(name);
+    return true;
+  }
+
+  #remoteStatus(profile: ProfileInfo, kind: 'client' | 'component'): EntityStatus {
+    return {
+      kind,
+      name: profile.name,
+      jid: profile.jid,
+      state: 'offline',
+      reason: 'runs on the node owning its shard',
+      reconnectAttempts: 0,
+    };
+  }
+
+  /** Cluster mode: starts the stored entities among `names` that are not running here yet. */
+  async adopt(names: readonly string[]): Promise<void> {
+    await Promise.all(
+      names
+        .filter((name) => !this.#entities.has(name))
+        .map((name) =>
+          this.#serial(name, async () => {
+            if (this.#entities.has(name) || this.#deps.placement?.owns(name) === false) return;
+            const [profile, component] = await Promise.all([
+              this.#deps.storage.request({ type: 'profile.get', name }),
+              this.#deps.storage.request({ type: 'component.get', profile: name }),
+            ]);
+            if (profile !== null) await this.#spawn(profile, component ?? undefined);
+          }).catch((error: unknown) =>
+            this.#deps.log.error({ err: error, name }, 'cannot start entity'),
+          ),
+        ),
+    );
+  }
+
+  /**
+   * Cluster mode: stops the running entities among `names` (their shard moves away). With
+   * `quiesceMs` (a planned hand-over), each online entity first announces itself unavailable
+   * (RFC 6121 §4.5), so the server keeps new messages for the next owner's login, and goes on
+   * handling what was already in flight for that long before it stops.
+   */
+  async release(names: readonly string[], options: { quiesceMs?: number } = {}): Promise<void> {
+    const running = names.filter((name) => this.#entities.has(name));
+    const quiesceMs = options.quiesceMs ?? 0;
+    if (quiesceMs > 0) {
+      const online = running.filter((name) => this.#entities.get(name)?.status.state === 'online');
+      await Promise.all(
+        online.map((name) =>
+          this.send(name, xml('presence', { type: 'unavailable' })).catch(() => undefined),
+        ),
+      );
+      if (online.length > 0) await new Promise((resolve) => setTimeout(resolve, quiesceMs));
+    }
+    await Promise.all(
+      running.map((name) =>
+        this.#serial(name, async () => {
+          const entity = this.#entities.get(name);
+          if (entity === undefined) return;
+          await entity.ref.stop({ mode: 'drain' });
+          for (const off of entity.teardown) off();
+          this.#entities.delete(name);
+        }).catch((error: unknown) =>
+          this.#deps.log.error({ err: error, name }, 'cannot stop entity'),
+        ),
+      ),
+    );
   }
 
   /** Stops the entity and deletes it with everything it owns (history, cache, parameters). */
@@ -496,7 +578,12 @@ export class EntityManager {
             name: profile.name,
             hooks,
             history: countingStored(
-              createHistoryWriter({ profile: profile.name, store: this.#deps.storage }),
+              createHistoryWriter({
+                profile: profile.name,
+                store:
+                  this.#deps.placement?.fenced(profile.name, this.#deps.storage) ??
+                  this.#deps.storage,
+              }),
               () => this.#deps.signals.messageStored?.(kind),
             ),
             sendHistory: component ? component.sendHistory : true,

@@ -39,3 +39,16 @@ export interface EntitySettings {
   /** Mailbox capacity of each entity actor. */
   readonly mailboxCapacity: number;
 }
+
+/**
+ * Cluster mode: where entities run. Only the node holding a shard's lease runs its entities,
+ * and their writes carry that lease (see src/cluster/fence.ts).
+ */
+export interface EntityPlacement {
+  /** True when `name`'s shard is held by this node now. */
+  owns(name: string): boolean;
+  /** Tells the owning node that `name` was added here (it starts it). */
+  announce(name: string): void;
+  /** The storage `name`'s entity writes through: every write fenced by its shard lease. */
+  fenced(name: string, storage: EntityStorage): EntityStorage;
+}

@@ -1,10 +1,12 @@
 import { operationRoutes } from '../api/operation-routes.js';
+import { ClusterPart } from '../cluster/cluster-part.js';
 import type { AviaryConfigInput } from '../config/config-schema.js';
 import type { EntityStatus } from '../entities/entity-actor.js';
 import type {
   AddComponentRequest,
   AddProfileRequest,
   ConnectionFactories,
+  EntityManager,
   ExportedProfile,
   ModifyProfileRequest,
 } from '../entities/entity-manager.js';
@@ -22,10 +24,12 @@ import { createRosterPlugin } from '../plugins/builtin/roster.js';
 import type { Plugin } from '../plugins/plugin.js';
 import { PluginRegistry } from '../plugins/plugin-registry.js';
 import type { StorageRequest } from '../storage/messages.js';
+import { createEmitter } from '../util/emitter.js';
 import type { SendRequest, SendResult } from '../workflow/send-pipeline.js';
 import { CachePart } from './cache-part.js';
 import { type ContactsApi, ContactsPart } from './contacts-part.js';
 import { EntitiesPart } from './entities-part.js';
+import type { RuntimeEvents } from './events.js';
 import { Runtime, type RuntimeServices } from './runtime.js';
 import { StoragePart } from './storage-part.js';
 import { type StorageSnapshotInfo, takeStorageSnapshot } from './storage-snapshot.js';
@@ -75,6 +79,7 @@ export class Aviary extends Runtime {
   readonly #cache: CachePart;
   readonly #contacts: ContactsPart;
   readonly #archives: Archives;
+  readonly #cluster: ClusterPart;
 
   constructor(options: AviaryOptions = {}) {
     const plugins = new PluginRegistry();
@@ -84,9 +89,17 @@ export class Aviary extends Runtime {
     const cache = new CachePart({ storage });
     // Rosters, presence and carbons: started before the profiles whose plugins attach to it.
     const contacts = new ContactsPart({ storage });
-    const entities = new EntitiesPart({
+    const relayedEvents = createEmitter<RuntimeEvents>();
+    const cluster: ClusterPart = new ClusterPart({
+      entities: (): EntityManager => entities.manager,
+      storage: () => storage.client,
+      relayed: relayedEvents,
+      apiUrl: () => this?.apiUrl,
+    });
+    const entities: EntitiesPart = new EntitiesPart({
       storage,
       plugins,
+      placement: (runtime) => (runtime.config.cluster.enabled ? cluster.placement : undefined),
       ...(options.connections ? { connections: options.connections } : {}),
       ...(options.autoconnect !== undefined ? { autoconnect: options.autoconnect } : {}),
       readOnly: options.readOnly === true,
@@ -96,7 +109,9 @@ export class Aviary extends Runtime {
       ...(options.log ? { log: options.log } : {}),
       ...(options.api !== undefined ? { api: options.api } : {}),
       parts: [storage, cache, contacts, entities],
+      relayedEvents,
     });
+    this.#cluster = cluster;
     this.#cache = cache;
     this.plugins = plugins;
     this.#storage = storage;
@@ -112,6 +127,8 @@ export class Aviary extends Runtime {
       stop: async () => undefined,
       routes: () => operationRoutes(this),
     });
+    // Cluster mode (off by default): starts after the entities, hands over before they stop.
+    this.addPart(cluster);
     plugins.register(echoBotPlugin);
     // Message archives (XEP-0313): catch-up on each connection, `history --sync`, `mam`.
     const mam = createMamPlugin({ storage: () => storage.client });
@@ -174,6 +191,10 @@ export class Aviary extends Runtime {
     request: SendRequest,
     options: { sendOnly?: boolean } = {},
   ): Promise<SendResult> {
+    if (this.#cluster.active && this.#entities.manager.find(profile) === undefined) {
+      const body = { ...request, ...(options.sendOnly ? { sendOnly: true } : {}) };
+      return this.#cluster.forwardSend(profile, body) as Promise<SendResult>;
+    }
     return this.#entities.manager.sendMessage(profile, request, options);
   }
 

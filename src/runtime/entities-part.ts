@@ -1,5 +1,6 @@
 import { entityFailure } from '../entities/entity-actor.js';
 import { type ConnectionFactories, EntityManager } from '../entities/entity-manager.js';
+import type { EntityPlacement } from '../entities/entity-ports.js';
 import type { PluginRegistry } from '../plugins/plugin-registry.js';
 import { loadSecretBox } from '../security/secret-box.js';
 import { createSaltedPasswordCache } from '../xmpp/scram.js';
@@ -20,6 +21,7 @@ export class EntitiesPart implements RuntimePart {
   readonly #connections: ((runtime: RuntimeServices) => ConnectionFactories) | undefined;
   readonly #autoconnect: boolean;
   readonly #readOnly: boolean;
+  readonly #placement: ((runtime: RuntimeServices) => EntityPlacement | undefined) | undefined;
   #manager: EntityManager | undefined;
   #offState: (() => void) | undefined;
 
@@ -30,7 +32,10 @@ export class EntitiesPart implements RuntimePart {
     autoconnect?: boolean;
     /** Never create the key file (the CLI's offline reads leave the data folder untouched). */
     readOnly?: boolean;
+    /** Cluster mode: which entities run on this node (asked at start). */
+    placement?: (runtime: RuntimeServices) => EntityPlacement | undefined;
   }) {
+    this.#placement = options.placement;
     this.#autoconnect = options.autoconnect ?? true;
     this.#readOnly = options.readOnly === true;
     this.#storage = options.storage;
@@ -56,7 +61,10 @@ export class EntitiesPart implements RuntimePart {
     this.#manager = new EntityManager({
       system: runtime.system,
       storage: this.#storage.client,
-      secrets: loadSecretBox(runtime.dataDir, process.env, { create: !this.#readOnly }),
+      secrets: loadSecretBox(runtime.dataDir, process.env, {
+        create: !this.#readOnly,
+        keyFile: runtime.config.security.keyFile,
+      }),
       plugins: this.#plugins,
       loginLimiter: createTokenBucket({
         ratePerSecond: runtime.config.xmpp.loginRate,
@@ -77,6 +85,7 @@ export class EntitiesPart implements RuntimePart {
       },
       log: runtime.log,
       autoconnect: this.#autoconnect,
+      ...placementOf(this.#placement?.(runtime)),
     });
     // Connections by state, kept incrementally: O(1) per state change even with thousands of
     // entities reconnecting at once. A stopped entity leaves the count.
@@ -139,3 +148,6 @@ export class EntitiesPart implements RuntimePart {
     };
   }
 }
+
+const placementOf = (placement: EntityPlacement | undefined) =>
+  placement === undefined ? {} : { placement };

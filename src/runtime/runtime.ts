@@ -60,6 +60,8 @@ export interface RuntimeOptions {
   readonly api?: boolean;
   /** Extra parts (started after the built-in ones). */
   readonly parts?: readonly RuntimePart[];
+  /** Events of entities running elsewhere (cluster nodes), streamed on `GET /events` too. */
+  readonly relayedEvents?: Emitter<RuntimeEvents>;
 }
 
 /**
@@ -82,6 +84,7 @@ export class Runtime {
   readonly #parts: RuntimePart[];
   readonly #serveApi: boolean;
   readonly #clock: Clock | undefined;
+  readonly #relayed: Emitter<RuntimeEvents> | undefined;
   #releaseLock: (() => void) | undefined;
   #server: ControlServer | undefined;
   #apiUrl: string | undefined;
@@ -119,6 +122,7 @@ export class Runtime {
     });
     this.#parts = [...(options.parts ?? [])];
     this.#serveApi = options.api ?? true;
+    this.#relayed = options.relayedEvents;
   }
 
   /** The control API's base URL once started (undefined when the API is off). */
@@ -257,7 +261,11 @@ export class Runtime {
           send(type as RuntimeEventName, payload);
         };
         this.events.on('*', handler);
-        return () => this.events.off('*', handler);
+        this.#relayed?.on('*', handler);
+        return () => {
+          this.events.off('*', handler);
+          this.#relayed?.off('*', handler);
+        };
       },
     };
     this.#server = new ControlServer({

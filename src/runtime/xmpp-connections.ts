@@ -40,6 +40,9 @@ export function xmppConnectionFactories(deps: {
       return createClientConnection({
         streamManagement: smEnabled ? smSessionOf(profile.name, profile.jid) : false,
         jid: profile.jid,
+        // In a cluster every node binds the same resource, so the server ends a stalled former
+        // owner's session when the new owner logs in (RFC 6120 §7.7.2.2): never two sessions.
+        ...(config.cluster.enabled && !profile.jid.includes('/') ? { resource: 'aviary' } : {}),
         password,
         ...(server ? { server } : { discovery: { resolver } }),
         tls,

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AviaryError } from '../errors.js';
@@ -37,6 +37,11 @@ export class SecretBox {
     ].join(':');
   }
 
+  /** A value derived from the key for `label` (HMAC-SHA256, hex): equal on every node sharing it. */
+  derive(label: string): string {
+    return createHmac('sha256', this.#key).update(label, 'utf8').digest('hex');
+  }
+
   decrypt(stored: string, owner: string): string {
     const [version, nonce, tag, body] = stored.split(':');
     if (
@@ -73,7 +78,11 @@ export class SecretBox {
 export function loadSecretBox(
   dataDir: string,
   env: NodeJS.ProcessEnv = process.env,
-  options: { readonly create?: boolean } = {},
+  options: {
+    readonly create?: boolean;
+    /** A shared key file (cluster nodes): it must exist, it is never created. */
+    readonly keyFile?: string | undefined;
+  } = {},
 ): SecretBox {
   const fromEnv = env[KEY_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {
@@ -84,6 +93,24 @@ export function loadSecretBox(
         `${KEY_ENV} must be 32 bytes in base64 (openssl rand -base64 32)`,
       );
     }
+    return new SecretBox(key);
+  }
+  if (options.keyFile !== undefined) {
+    // A configured key file is shared (cluster nodes): it must exist, it is never created here.
+    let text: string;
+    try {
+      text = readFileSync(options.keyFile, 'utf8');
+    } catch (cause) {
+      throw new AviaryError('secret.bad-key', `cannot read security.keyFile ${options.keyFile}`, {
+        cause,
+      });
+    }
+    const key = Buffer.from(text.trim(), 'base64');
+    if (key.length !== 32)
+      throw new AviaryError(
+        'secret.bad-key',
+        `${options.keyFile} does not hold a 32-byte base64 key`,
+      );
     return new SecretBox(key);
   }
   const path = join(dataDir, KEY_FILE);

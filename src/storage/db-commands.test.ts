@@ -23,6 +23,7 @@ describe('db commands and migrations', () => {
       'migration up 0002_full_text',
       'migration up 0003_search_paths',
       'migration up 0004_delivery_receipts',
+      'migration up 0005_cluster',
     ]);
     await engine.applyBatch([
       { type: 'profile.create', name: 'alice', jid: 'alice@example.org' },
@@ -39,15 +40,17 @@ describe('db commands and migrations', () => {
     ]);
     await engine.close();
     expect(await dbStatus(d)).toMatchObject({
-      current: 4,
+      current: 5,
       migrations: [
         { version: 1, applied: true },
         { version: 2, applied: true },
         { version: 3, applied: true },
         { version: 4, applied: true },
+        { version: 5, applied: true },
       ],
     });
     expect((await dbDowngrade(d, 1)).map((r) => [r.name, r.direction, r.status])).toEqual([
+      ['0005_cluster', 'down', 'Success'],
       ['0004_delivery_receipts', 'down', 'Success'],
       ['0003_search_paths', 'down', 'Success'],
       ['0002_full_text', 'down', 'Success'],
@@ -149,7 +152,7 @@ describe('db commands and migrations', () => {
     const files = () =>
       Object.fromEntries(readdirSync(d).map((f) => [f, readFileSync(join(d, f)).toString('hex')]));
     const before = files();
-    expect((await dbStatus(d)).current).toBe(4);
+    expect((await dbStatus(d)).current).toBe(5);
     expect(files()).toEqual(before);
     const check = await dbCheck(d);
     expect(files()).toEqual(before);

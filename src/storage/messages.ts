@@ -3,6 +3,7 @@
  * result types. No SQL text and no sql.js object crosses it, so a PostgreSQL backend can
  * serve the same messages. Timestamps are seconds since the epoch (floats), as in Libervia.
  */
+import type { StorageFence } from '../cluster/fence.js';
 import { deserializeError, type SerializedError } from '../errors.js';
 import type { MessageType } from '../workflow/message-data.js';
 
@@ -157,7 +158,11 @@ export type SearchOrder =
   | { readonly by: 'creation' | 'modification' | 'item' | 'rank'; readonly order?: 'asc' | 'desc' }
   | { readonly path: ParsedPath; readonly order?: 'asc' | 'desc' };
 
-type Req<T extends string, B> = { readonly type: T } & Readonly<B>;
+/**
+ * `fence`: in cluster mode, the shard lease the write is made under; the PostgreSQL engine
+ * refuses the write (`cluster.fenced`) inside its transaction when that lease no longer holds.
+ */
+type Req<T extends string, B> = { readonly type: T; readonly fence?: StorageFence } & Readonly<B>;
 type Scope = { readonly profile?: string };
 
 export type StorageRequest =

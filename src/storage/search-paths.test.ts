@@ -146,6 +146,7 @@ describe('migration 0003_search_paths', () => {
     await engine.close();
     expect((await dbDowngrade(dataDir, 2)).map((r) => [r.name, r.status])).toEqual([
       ['0004_delivery_receipts', 'Success'],
+      ['0005_cluster', 'Success'],
       ['0003_search_paths', 'Success'],
     ]);
     engine = await StorageEngine.open({ dataDir, autoMigrate: false });

@@ -12,6 +12,7 @@
 import pg from 'pg';
 import type { Clock } from '../../actors/clock.js';
 import { systemClock } from '../../actors/clock.js';
+import { checkFences, distinctFences } from '../../cluster/fence.js';
 import { AviaryError, serializeError } from '../../errors.js';
 import { isWrite, type StorageOutcome, type StorageRequest } from '../messages.js';
 import { loadMigrations, type MigrationInfo, type MigrationResult } from '../migrator.js';
@@ -203,11 +204,15 @@ export class PostgresEngine {
   ): Promise<StorageOutcome> {
     if (inTransaction) session.defer('SAVEPOINT request');
     try {
+      // A cluster write is checked against its shard lease in this same transaction.
+      if (inTransaction && request.fence !== undefined)
+        await checkFences(session.db, [request.fence]);
       const value = await pgDispatch(ctx, request);
       if (inTransaction) session.defer('RELEASE SAVEPOINT request');
       return { ok: true, value };
     } catch (error) {
-      if ((error as AviaryError).code === 'storage.unavailable') throw error;
+      if ((error as AviaryError).code === 'storage.unavailable' || isConnectionLoss(error))
+        throw error;
       if (inTransaction) {
         await session.control('ROLLBACK TO SAVEPOINT request');
         session.defer('RELEASE SAVEPOINT request');
@@ -224,6 +229,8 @@ export class PostgresEngine {
   ): Promise<StorageOutcome[]> {
     session.defer('SAVEPOINT grouped');
     try {
+      // Any stale lease sends the run one by one, where only its own writes are refused.
+      await checkFences(session.db, distinctFences(group));
       const outcomes =
         group[0]?.type === 'history.add'
           ? await addHistoryBatch(ctx, group as Extract<Grouped, { type: 'history.add' }>[])

@@ -15,6 +15,7 @@ describeBackends('migrations', (open) => {
       'migration up 0002_full_text',
       'migration up 0003_search_paths',
       'migration up 0004_delivery_receipts',
+      'migration up 0005_cluster',
     ]);
     await h.one({ type: 'profile.create', name: 'alice', jid: 'alice@example.org' });
     await h.one({
@@ -46,9 +47,10 @@ describeBackends('migrations', (open) => {
       indexedPaths: [['n']],
       listPaths: [['tags']],
     });
-    expect(await h.backend.migrationStatus()).toMatchObject({ applied: [1, 2, 3, 4] });
+    expect(await h.backend.migrationStatus()).toMatchObject({ applied: [1, 2, 3, 4, 5] });
 
     expect((await h.backend.migrate(1)).map((r) => [r.name, r.direction, r.status])).toEqual([
+      ['0005_cluster', 'down', 'Success'],
       ['0004_delivery_receipts', 'down', 'Success'],
       ['0003_search_paths', 'down', 'Success'],
       ['0002_full_text', 'down', 'Success'],

@@ -13,7 +13,9 @@
  *   take the resource back and start a loop between the two sessions;
  * - `disconnect` and `stop` always close, whatever the phase.
  */
+
 import type { EntityState } from './entity-connection.js';
+import { ENTITY_STATES } from './entity-states.js';
 
 /** Where the life cycle is. `attempt` tags reports; `failures` indexes the backoff. */
 export interface LifecycleState {
@@ -74,14 +76,7 @@ export interface LifecycleTransition {
   readonly effects: readonly EffectName[];
 }
 
-const ANY: readonly EntityState[] = [
-  'offline',
-  'connecting',
-  'online',
-  'reconnecting',
-  'auth-failed',
-  'stopped',
-];
+const ANY: readonly EntityState[] = ENTITY_STATES;
 const ATTEMPTING: readonly EntityState[] = ['connecting', 'reconnecting'];
 
 /** The whole life cycle. The first row matching an event applies; no row: the event is ignored. */

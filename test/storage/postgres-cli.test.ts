@@ -32,11 +32,12 @@ describe('aviary CLI on PostgreSQL', () => {
       'Success',
       'Success',
       'Success',
+      'Success',
     ]);
     const down = await runCli(['--data-dir', dataDir, '--json', 'db', 'downgrade', '1'], { env });
     expect(JSON.parse(down.stdout).map((r: { name: string }) => r.name)).toEqual([
-      '0004_delivery_receipts',
       '0005_cluster',
+      '0004_delivery_receipts',
       '0003_search_paths',
       '0002_full_text',
     ]);

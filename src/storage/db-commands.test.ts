@@ -63,7 +63,12 @@ describe('db commands and migrations', () => {
     expect(noFts?.ok).toBe(false);
     expect((ok(plain) as unknown[]).length).toBe(1);
     await engine.close();
-    expect((await dbUpgrade(d)).map((r) => r.status)).toEqual(['Success', 'Success', 'Success']);
+    expect((await dbUpgrade(d)).map((r) => r.status)).toEqual([
+      'Success',
+      'Success',
+      'Success',
+      'Success',
+    ]);
     engine = await StorageEngine.open({ dataDir: d });
     const [found] = await engine.applyBatch([
       { type: 'history.query', profile: 'alice', search: 'words' },
@@ -71,6 +76,7 @@ describe('db commands and migrations', () => {
     expect(ok(found)).toMatchObject([{ uid: 'u1' }]);
     await engine.close();
     expect((await dbDowngrade(d, 0)).map((r) => r.status)).toEqual([
+      'Success',
       'Success',
       'Success',
       'Success',

@@ -145,8 +145,8 @@ describe('migration 0003_search_paths', () => {
     ]);
     await engine.close();
     expect((await dbDowngrade(dataDir, 2)).map((r) => [r.name, r.status])).toEqual([
-      ['0004_delivery_receipts', 'Success'],
       ['0005_cluster', 'Success'],
+      ['0004_delivery_receipts', 'Success'],
       ['0003_search_paths', 'Success'],
     ]);
     engine = await StorageEngine.open({ dataDir, autoMigrate: false });
@@ -159,7 +159,11 @@ describe('migration 0003_search_paths', () => {
     expect(scanned).toMatchObject({ ok: true, value: [{ name: 'i2' }, { name: 'i1' }] });
     expect(ensure?.ok).toBe(false);
     await engine.close();
-    expect((await dbUpgrade(dataDir)).map((r) => r.status)).toEqual(['Success', 'Success']);
+    expect((await dbUpgrade(dataDir)).map((r) => r.status)).toEqual([
+      'Success',
+      'Success',
+      'Success',
+    ]);
     engine = await open();
     const [again, hits] = await engine.applyBatch([
       { type: 'pubsub.paths.ensure', listPaths: [['tags']] },

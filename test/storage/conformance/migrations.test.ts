@@ -68,6 +68,7 @@ describeBackends('migrations', (open) => {
       'Success',
       'Success',
       'Success',
+      'Success',
     ]);
     h = await h.reopen();
     expect(await h.one({ type: 'history.query', profile: 'alice', search: 'words' })).toMatchObject(
@@ -91,6 +92,7 @@ describeBackends('migrations', (open) => {
     ).toEqual(['i1']);
 
     expect((await h.backend.migrate(0)).map((r) => r.status)).toEqual([
+      'Success',
       'Success',
       'Success',
       'Success',

@@ -18,7 +18,7 @@ import type { Clock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
 import type { FsOps } from './fs-ops.js';
 import { droppedTail, Journal, type JournalRecord, scanJournal } from './journal.js';
-import { type Manifest, readManifest, writeManifest } from './manifest.js';
+import { type Manifest, readManifest, type SealedJournal, writeManifest } from './manifest.js';
 import { chooseRecoverySnapshot, chooseSnapshot, type SnapshotChoice } from './snapshot-choice.js';
 import { journalName, listDataDir, snapshotName } from './snapshot-files.js';
 import { SqlDatabase } from './sql-database.js';
@@ -171,6 +171,8 @@ export async function recover(opts: RecoverOptions): Promise<Recovered> {
   );
   const dropped: Record<string, unknown>[] = [];
   const journals: { generation: number; records: number }[] = [];
+  /** Valid bytes of each replayed journal (after a torn tail was cut). */
+  const sizes = new Map<number, number>();
   let journal: Journal | undefined;
   let generation = base;
   // Sequence numbers are global: each journal's first record must follow the snapshot's last
@@ -213,6 +215,7 @@ export async function recover(opts: RecoverOptions): Promise<Recovered> {
         const bytes = await fs.readFile(path);
         const scan = scanJournal(bytes, path);
         records = scan.records;
+        sizes.set(gen, scan.validBytes);
         if (scan.validBytes < bytes.length) tail = droppedTail(path, scan, bytes);
       } else {
         await journal?.close();
@@ -220,6 +223,7 @@ export async function recover(opts: RecoverOptions): Promise<Recovered> {
         const opened = await Journal.open({ fs, path, log, salvage: recovering });
         journal = opened.journal;
         records = opened.records;
+        sizes.set(gen, opened.journal.size);
         tail = opened.dropped;
       }
       const first = records[0]?.seq;
@@ -283,9 +287,29 @@ export async function recover(opts: RecoverOptions): Promise<Recovered> {
     journal: generation,
     sealed: recovering ? [] : (manifest?.sealed ?? []),
   };
+  const kept: Manifest =
+    manifest === undefined || recovering
+      ? current
+      : {
+          snapshot: current.snapshot,
+          // A snapshot newer than the manifest's (crash before the manifest update) makes the
+          // manifest's own snapshot the previous one.
+          previous:
+            current.snapshot?.generation === manifest.snapshot?.generation
+              ? manifest.previous
+              : manifest.snapshot,
+          journal: generation,
+          sealed: sealAdopted(manifest, generation, sizes),
+        };
   if (!readOnly) {
     await fs.syncDir(dir);
     if (manifest === undefined && !needsSnapshot) await writeManifest(fs, dir, current);
+    // A journal newer than the manifest's (a crash during a journal switch, after the new
+    // journal was created and before the manifest named it) is appended to from now on: the
+    // manifest must name it first, or the next switch would leave two generations it does not
+    // know, which is what an older manifest put back looks like.
+    else if (manifest !== undefined && !recovering && generation > manifest.journal)
+      await writeManifest(fs, dir, kept);
   }
   for (const note of notes) log('warn', `storage: ${note}`);
   log('info', 'storage opened', {
@@ -298,23 +322,30 @@ export async function recover(opts: RecoverOptions): Promise<Recovered> {
     journal,
     generation,
     seq,
-    manifest:
-      manifest === undefined || recovering
-        ? current
-        : {
-            snapshot: current.snapshot,
-            // A snapshot newer than the manifest's (crash before the manifest update) makes the
-            // manifest's own snapshot the previous one.
-            previous:
-              current.snapshot?.generation === manifest.snapshot?.generation
-                ? manifest.previous
-                : manifest.snapshot,
-            journal: generation,
-            sealed: manifest.sealed,
-          },
+    manifest: kept,
     needsSnapshot,
     report: { snapshot: choice.generation ?? null, journals, dropped, notes },
   };
+}
+
+/**
+ * The manifest's sealed journals plus those an interrupted journal switch closed without
+ * sealing: every replayed journal from the manifest's newest up to (not including) the one
+ * that takes the appends now, at its size after replay.
+ */
+function sealAdopted(
+  manifest: Manifest,
+  generation: number,
+  sizes: ReadonlyMap<number, number>,
+): readonly SealedJournal[] {
+  if (generation <= manifest.journal) return manifest.sealed;
+  const closed = [...sizes]
+    .filter(([gen]) => gen >= manifest.journal && gen < generation)
+    .map(([gen, bytes]) => ({ generation: gen, bytes }));
+  return [
+    ...manifest.sealed.filter((j) => !closed.some((c) => c.generation === j.generation)),
+    ...closed,
+  ];
 }
 
 /**

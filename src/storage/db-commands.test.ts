@@ -88,6 +88,7 @@ describe('db commands and migrations', () => {
       'Success',
       'Success',
       'Success',
+      'Success',
     ]);
   });
 

@@ -104,6 +104,7 @@ describeBackends('migrations', (open) => {
       'Success',
       'Success',
       'Success',
+      'Success',
     ]);
     expect(await h.one({ type: 'profile.list' })).toEqual([]);
     await h.close();

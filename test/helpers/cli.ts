@@ -78,7 +78,9 @@ export async function startCliRuntime(
     }),
   );
   const deadline = Date.now() + 30_000;
-  while (!output.includes('is running')) {
+  // The ready banner is several writes (API address, metrics, ...): wait for its last line, not
+  // its first, or a caller parsing the address can read a banner cut in half under load.
+  while (!output.includes('Press Ctrl-C to stop.')) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`aviary run did not start:\n${output}`);

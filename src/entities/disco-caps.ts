@@ -77,3 +77,14 @@ export function answerDiscoInfo(iq: Element, features: readonly string[]): Eleme
     discoInfoQuery(query.attrs.node, features),
   );
 }
+
+/** `<iq type='get'><query xmlns=disco#info/></iq>` to `to` (XEP-0030 §3.1). */
+export function discoInfoIq(to: string): Element {
+  return xml('iq', { type: 'get', to }, xml('query', { xmlns: NS_DISCO_INFO }));
+}
+
+/** Whether a disco#info result lists `feature` (XEP-0030 §3.1). */
+export function hasFeature(discoResult: Element, feature: string): boolean {
+  const query = discoResult.getChild('query', NS_DISCO_INFO);
+  return (query?.getChildren('feature') ?? []).some((f) => f.attrs.var === feature);
+}

@@ -1,9 +1,9 @@
 import xml from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
+import { hasFeature } from '../entities/disco-caps.js';
 import { parseXml } from '../workflow/xml.js';
 import {
   archivedForWorkflow,
-  hasFeature,
   mamQueryIq,
   NS_MAM,
   parseArchiveResult,

@@ -164,18 +164,3 @@ export function archivedForWorkflow(archived: ArchivedMessage, ownBareJid: strin
   copy.append(xml('stanza-id', { xmlns: NS_SID, by: ownBareJid, id: archived.archiveId }));
   return copy;
 }
-
-/** `<iq type='get'><query xmlns=disco#info/></iq>` to `to` (XEP-0030 §3.1). */
-export function discoInfoIq(to: string): Element {
-  return xml(
-    'iq',
-    { type: 'get', to },
-    xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' }),
-  );
-}
-
-/** Whether a disco#info result lists `feature`. */
-export function hasFeature(discoResult: Element, feature: string): boolean {
-  const query = discoResult.getChild('query', 'http://jabber.org/protocol/disco#info');
-  return (query?.getChildren('feature') ?? []).some((f) => f.attrs.var === feature);
-}

@@ -12,8 +12,7 @@
  *
  * @see https://xmpp.org/extensions/xep-0280.html
  */
-import xml, { type Element } from '@xmpp/xml';
-import { NS_DISCO_INFO } from '../../entities/disco-caps.js';
+import { discoInfoIq, hasFeature } from '../../entities/disco-caps.js';
 import { domainOf } from '../../workflow/jid.js';
 import { withExtra } from '../../workflow/message-data.js';
 import {
@@ -87,10 +86,7 @@ export function createCarbonsPlugin(port: CarbonsPort): Plugin {
           const domain = domainOf(session.jid);
           try {
             if (!(await port.enabled(host.name))) return;
-            const info = await session.iq(
-              xml('iq', { type: 'get', to: domain }, xml('query', { xmlns: NS_DISCO_INFO })),
-            );
-            if (!features(info).includes(NS_CARBONS)) {
+            if (!hasFeature(await session.iq(discoInfoIq(domain)), NS_CARBONS)) {
               log.info({ server: domain }, 'the server does not offer message carbons');
               return;
             }
@@ -106,9 +102,4 @@ export function createCarbonsPlugin(port: CarbonsPort): Plugin {
       };
     },
   };
-}
-
-function features(info: Element): string[] {
-  const query = info.getChild('query', NS_DISCO_INFO);
-  return (query?.getChildren('feature') ?? []).map((f) => f.attrs.var ?? '');
 }

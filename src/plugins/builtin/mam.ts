@@ -15,6 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
+import { discoInfoIq, hasFeature } from '../../entities/disco-caps.js';
 import type { EntityStorage } from '../../entities/entity-ports.js';
 import { AviaryError, isAviaryError } from '../../errors.js';
 import { type ArchiveItem, archiveItem } from '../../mam/archive-item.js';
@@ -25,7 +26,7 @@ import {
   readCheckpoint,
   writeCheckpoint,
 } from '../../mam/archive-settings.js';
-import { archivedForWorkflow, discoInfoIq, hasFeature, NS_MAM } from '../../mam/mam-stanzas.js';
+import { archivedForWorkflow, NS_MAM } from '../../mam/mam-stanzas.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { bareJid } from '../../workflow/jid.js';
 import type { Plugin, PluginHost } from '../plugin.js';

@@ -3,28 +3,28 @@
  * binary; the terminal is a pseudo-terminal made by `script`, and Ctrl-C stops the runtime,
  * which logs "stopping" at info level).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { CLI, tempDataDir } from '../helpers/cli.js';
+import { spawnOnTerminal } from '../helpers/terminal.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 describe('log format', () => {
   it('on a terminal, log records are readable lines, not JSON', async () => {
-    if (spawnSync('script', ['--version']).error)
-      throw new Error('this test needs script (util-linux): apt-get install util-linux');
     const dataDir = tempDataDir();
-    const args = [process.execPath, CLI, '--data-dir', dataDir, 'run', '--log-level', 'info'];
-    const child = spawn('script', ['-qefc', args.map((a) => `'${a}'`).join(' '), '/dev/null'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let screen = '';
-    child.stdout.on('data', (d: Buffer) => {
-      screen += d.toString();
-    });
-    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await waitFor(() => screen.includes('Press Ctrl-C to stop'), 60_000);
-    child.stdin.write('\u0003');
-    expect(await closed).toBe(0);
+    const terminal = spawnOnTerminal([
+      process.execPath,
+      CLI,
+      '--data-dir',
+      dataDir,
+      'run',
+      '--log-level',
+      'info',
+    ]);
+    await waitFor(() => terminal.screen().includes('Press Ctrl-C to stop'), 60_000);
+    terminal.type('\u0003');
+    expect(await terminal.closed).toBe(0);
+    const screen = terminal.screen();
     // Coloured on a terminal; without the colours, one readable line per record.
     expect(screen).toContain('\u001b[32mINFO');
     // biome-ignore lint/suspicious/noControlCharactersInRegex: removing ANSI colour codes

@@ -4,9 +4,9 @@
  * remote server is refused before anything is stored. A terminal is a pseudo-terminal made by
  * util-linux `script` (`apt-get install -y util-linux` if it is missing).
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { CLI, initDataDir, runCli } from '../helpers/cli.js';
+import { spawnOnTerminal } from '../helpers/terminal.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const loopback = ['--server', '127.0.0.1', '--port', '9', '--no-autoconnect'];
@@ -19,21 +19,13 @@ async function onTerminal(
   args: readonly string[],
   answers: readonly { after: RegExp; type: string }[],
 ): Promise<{ code: number | null; screen: string }> {
-  const quoted = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`);
-  const child = spawn('script', ['-qefc', quoted.join(' '), '/dev/null'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let screen = '';
-  child.stdout.on('data', (d: Buffer) => {
-    screen += d.toString();
-  });
-  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const terminal = spawnOnTerminal([process.execPath, CLI, ...args]);
   for (const answer of answers) {
-    await waitFor(() => answer.after.test(screen), 20_000);
-    child.stdin.write(answer.type);
+    await waitFor(() => answer.after.test(terminal.screen()), 20_000);
+    terminal.type(answer.type);
   }
-  const code = await closed;
-  return { code, screen };
+  const code = await terminal.closed;
+  return { code, screen: terminal.screen() };
 }
 
 async function profileNames(dataDir: string): Promise<string[]> {

@@ -11,6 +11,8 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts', 'migrations/**/*.test.ts'],
           testTimeout: 20_000,
+          // Each test file's temporary folders under one root, removed when the file passed.
+          setupFiles: ['test/helpers/temp-root.ts'],
         },
       },
       {
@@ -22,7 +24,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           fileParallelism: false,
           // On a failing test, prints (and with AVIARY_TEST_ARTIFACTS, keeps) its servers' logs.
-          setupFiles: ['test/helpers/failure-logs.ts'],
+          setupFiles: ['test/helpers/temp-root.ts', 'test/helpers/failure-logs.ts'],
         },
       },
     ],

@@ -11,6 +11,6 @@ export default defineConfig({
     pool: 'forks',
     execArgv: ['--expose-gc'],
     // On a failing test, prints (and with AVIARY_TEST_ARTIFACTS, keeps) its servers' logs.
-    setupFiles: ['test/helpers/failure-logs.ts'],
+    setupFiles: ['test/helpers/temp-root.ts', 'test/helpers/failure-logs.ts'],
   },
 });

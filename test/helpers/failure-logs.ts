@@ -16,9 +16,9 @@ import {
   afterAll,
   beforeEach,
   type RunnerTestFile as File,
-  type RunnerTestSuite as Suite,
   type TestError,
 } from 'vitest';
+import { hookErrors } from './hook-errors.js';
 import {
   type RegisteredLog,
   readServerLog,
@@ -97,13 +97,6 @@ beforeEach((context) => {
     });
   });
 });
-
-/** Errors of failed `beforeAll`/`afterAll` hooks in `suite` and the suites inside it. */
-function hookErrors(suite: Readonly<Suite | File>): TestError[] {
-  const own = [...(suite.result?.errors ?? [])];
-  const inner = suite.tasks.flatMap((t) => (t.type === 'suite' ? hookErrors(t) : []));
-  return [...own, ...inner];
-}
 
 // A failed beforeAll/afterAll (servers that would not start, profiles that never came online):
 // this hook runs after the file's own afterAll hooks stopped the servers, so it also shows the

@@ -4,7 +4,9 @@
  * that says what to do; every command has --help. No network: every entity is added with
  * `--no-autoconnect` and a loopback server address.
  */
+import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/program.js';
 import { initDataDir, runCli, startCliRuntime } from '../helpers/cli.js';
 
 interface Row {
@@ -203,35 +205,41 @@ describe('aviary profile / component / db', () => {
   }, 60_000);
 
   it('every command has --help', async () => {
+    // The whole command tree, walked in process: each command's help names its usage.
     const seen: string[] = [];
-    const visit = async (path: readonly string[]): Promise<void> => {
-      const result = await runCli([...path, '--help']);
-      expect({ path, code: result.code, stderr: result.stderr }).toEqual({
-        path,
-        code: 0,
-        stderr: '',
-      });
-      expect(result.stdout).toContain('Usage: aviary');
+    const visit = (command: Command, path: readonly string[]): void => {
+      const help = command.helpInformation();
+      expect(help, path.join(' ')).toMatch(new RegExp(`^Usage: ${['aviary', ...path].join(' ')}`));
       seen.push(path.join(' '));
-      const commands = result.stdout.split('Commands:')[1];
-      if (commands === undefined) return;
-      const names = [...commands.matchAll(/^ {2}([a-z][\w-]*)/gm)]
-        .map((m) => m[1] as string)
-        .filter((name) => name !== 'help');
-      await Promise.all(names.map((name) => visit([...path, name])));
+      for (const sub of command.commands) visit(sub, [...path, sub.name()]);
     };
-    await visit([]);
+    visit(buildProgram(), []);
     for (const command of [
       'run',
       'status',
       'profile add',
       'profile list',
       'profile remove',
+      'profile import',
+      'profile export',
+      'profile modify',
       'component add',
       'component list',
       'component remove',
       'db status',
+      'backup',
+      'restore',
     ])
       expect(seen).toContain(command);
+    // Through the binary, at each depth: --help prints the usage and exits 0 with nothing on stderr.
+    for (const path of [[], ['profile'], ['profile', 'import'], ['db', 'status']]) {
+      const result = await runCli([...path, '--help']);
+      expect({ path, code: result.code, stderr: result.stderr }).toEqual({
+        path,
+        code: 0,
+        stderr: '',
+      });
+      expect(result.stdout).toContain(`Usage: ${['aviary', ...path].join(' ')}`);
+    }
   }, 90_000);
 });

@@ -53,6 +53,9 @@ const build = await rolldown({
   input: { aviary: join(cliDir, 'bin.js') },
   platform: 'node',
   plugins: [keepRuntimeOutside],
+  // Node's built-in modules have no side effect the CLI relies on: one imported only by code
+  // the bundle dropped (`node:crypto`, ~20 internal modules) is not loaded at all.
+  treeshake: { moduleSideEffects: (id, external) => !(external && id.startsWith('node:')) },
   onLog(level, log, handle) {
     // A module both bundled and lazily imported from outside the CLI: the lazy import loads
     // the compiled file, a second copy of a stateless module. Expected, not worth a line.

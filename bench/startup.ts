@@ -1,23 +1,27 @@
 /**
- * `npm run bench -- startup [--rows 1000000] [--runs 5] [--journal 0,10000,100000]`
+ * `npm run bench -- startup [--rows 1000000] [--runs 5] [--journal 0,10000,100000]
+ *   [--baseline-cli PATH]`
  *
  * How long `aviary run` takes until it says it is running (the `--json` line on stdout), on an
  * empty store and on a store holding `--rows` history rows (sql.js), and how StorageEngine.open
  * (snapshot load + journal replay + FTS catch-up) grows with the journal's length. Baselines in
  * the same run: a bare `node -e 0` and `aviary --help` (Node's own start and the CLI's imports).
  * Medians of `--runs` starts. The fixtures are built with fdatasync turned off (build speed only).
+ * With `--baseline-cli` (another build's CLI, e.g. the main branch's `dist/src/cli/main.js`),
+ * each `aviary run` case is also timed through it, on the same store, in the same run. The
+ * storage opens report CPU time beside wall time (on a loaded machine, compare CPU).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type FsOps, nodeFsOps } from '../src/storage/fs-ops.js';
 import type { StorageOutcome, StorageRequest } from '../src/storage/messages.js';
 import { StorageEngine } from '../src/storage/storage-engine.js';
 import { type BenchRow, median, publish } from './report.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/aviary.js', import.meta.url));
 const noSyncFs: FsOps = {
   ...nodeFsOps,
   async openFile(path) {
@@ -91,8 +95,8 @@ async function medianOf(runs: number, once: () => Promise<number>): Promise<numb
   return median(samples);
 }
 
-const runArgs = (dataDir: string) => [
-  CLI,
+const runArgs = (dataDir: string, cli = CLI) => [
+  cli,
   '--data-dir',
   dataDir,
   '--json',
@@ -134,22 +138,51 @@ async function buildJournal(dir: string, records: number): Promise<number> {
   return bytes;
 }
 
-async function openTime(dir: string): Promise<number> {
+type Engine = Pick<typeof StorageEngine, 'open'>;
+
+/**
+ * The baseline build's StorageEngine, from the `dist/` folder its CLI lives in (in-process
+ * opens compared on the same store in the same run).
+ */
+async function baselineEngine(cli: string): Promise<Engine | undefined> {
+  const at = cli.lastIndexOf('/dist/');
+  if (at < 0) return undefined;
+  const url = pathToFileURL(`${cli.slice(0, at)}/dist/src/storage/storage-engine.js`).href;
+  return ((await import(url)) as { StorageEngine: Engine }).StorageEngine;
+}
+
+/** Wall and CPU milliseconds of one StorageEngine.open (CPU of this process, all threads). */
+async function openTime(dir: string, engineClass: Engine): Promise<{ wall: number; cpu: number }> {
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   // No snapshot on close: every run replays the same journal.
-  const engine = await StorageEngine.open({ dataDir: dir, snapshotOnClose: false });
-  const ms = performance.now() - started;
+  const engine = await engineClass.open({ dataDir: dir, snapshotOnClose: false });
+  const cpu = process.cpuUsage(cpuBefore);
+  const wall = performance.now() - started;
   await engine.close();
-  return ms;
+  return { wall, cpu: (cpu.user + cpu.system) / 1000 };
+}
+
+async function openMedians(
+  runs: number,
+  dir: string,
+  engineClass: Engine = StorageEngine,
+): Promise<{ wall: number; cpu: number }> {
+  const samples: { wall: number; cpu: number }[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await openTime(dir, engineClass));
+  return { wall: median(samples.map((s) => s.wall)), cpu: median(samples.map((s) => s.cpu)) };
 }
 
 export async function run(args: string[]): Promise<void> {
   if (args.includes('--help')) {
     process.stdout.write(
-      'usage: npm run bench -- startup [--rows 1000000] [--runs 5] [--journal 0,10000,100000]\n',
+      'usage: npm run bench -- startup [--rows 1000000] [--runs 5] [--journal 0,10000,100000] [--baseline-cli PATH]\n',
     );
     return;
   }
+  const baselineIndex = args.indexOf('--baseline-cli');
+  const baseline = baselineIndex >= 0 ? args[baselineIndex + 1] : undefined;
+  const oldEngine = baseline === undefined ? undefined : await baselineEngine(baseline);
   const rowsWanted = count(args, 'rows', 1_000_000);
   const runs = Math.max(1, count(args, 'runs', 5));
   const journals = option(args, 'journal', '0,10000,100000')
@@ -164,7 +197,15 @@ export async function run(args: string[]): Promise<void> {
     return d;
   };
   const rows: BenchRow[] = [];
-  const summary: Record<string, number | string> = {};
+  const summary: Record<string, number | string> = { load_average_1m_at_start: loadavg()[0] ?? 0 };
+  /** The same `aviary run` case through the baseline CLI, when one is given. */
+  const baselineRow = async (label: string, dir: string, thisBuildMs: number) => {
+    if (baseline === undefined) return;
+    const ms = await medianOf(runs, () => timeUntil(runArgs(dir, baseline), isRunning));
+    rows.push({ case: `${label} (baseline CLI)`, 'ready ms': ms, 'vs baseline': null });
+    const last = rows[rows.length - 2];
+    if (last !== undefined) rows[rows.length - 2] = { ...last, 'vs baseline': thisBuildMs / ms };
+  };
   try {
     const nodeMs = await medianOf(runs, () => timeUntil(['-e', '0'], undefined));
     rows.push({ case: 'baseline: node -e 0 (start to exit)', 'ready ms': nodeMs });
@@ -181,20 +222,29 @@ export async function run(args: string[]): Promise<void> {
       'ready ms': emptyMs,
       'vs node -e 0': Number((emptyMs / nodeMs).toFixed(1)),
     });
+    await baselineRow('aviary run, empty store', empty, emptyMs);
     summary['aim: ready < 1 s on an empty store'] = emptyMs < 1000 ? 'met' : 'not met';
 
     const big = fresh();
     const buildStarted = performance.now();
     await buildStore(big, rowsWanted);
-    const bigOpenMs = await medianOf(runs, () => openTime(big));
+    const bigOpen = await openMedians(runs, big);
+    if (oldEngine !== undefined) {
+      const before = await openMedians(runs, big, oldEngine);
+      summary['storage open CPU ms, big store, baseline build'] = before.cpu;
+      summary['storage open CPU ms, big store, this build'] = bigOpen.cpu;
+    }
     const bigMs = await medianOf(runs, () => timeUntil(runArgs(big), isRunning));
+    const bigCase = `aviary run, ${rowsWanted.toLocaleString('en-US')} history rows`;
     rows.push({
-      case: `aviary run, ${rowsWanted.toLocaleString('en-US')} history rows`,
+      case: bigCase,
       'ready ms': bigMs,
-      'storage open ms': bigOpenMs,
+      'storage open ms': bigOpen.wall,
+      'storage open CPU ms': bigOpen.cpu,
       'store MB': storeMegabytes(big),
       'vs empty store': Number((bigMs / emptyMs).toFixed(1)),
     });
+    await baselineRow(bigCase, big, bigMs);
     summary[`fixture build (${rowsWanted} rows, no fdatasync), s`] = Number(
       ((performance.now() - buildStarted) / 1000).toFixed(1),
     );
@@ -203,17 +253,29 @@ export async function run(args: string[]): Promise<void> {
     for (const records of journals) {
       const dir = fresh();
       const bytes = await buildJournal(dir, records);
-      const ms = await medianOf(runs, () => openTime(dir));
+      const open = await openMedians(runs, dir);
       rows.push({
         case: `storage open: snapshot + ${records.toLocaleString('en-US')} journal records`,
-        'storage open ms': ms,
+        'storage open ms': open.wall,
+        'storage open CPU ms': open.cpu,
         'journal MB': bytes / 2 ** 20,
-        'µs per record': records === 0 ? null : (ms * 1000) / records,
+        'CPU µs per record': records === 0 ? null : (open.cpu * 1000) / records,
       });
+      if (oldEngine !== undefined) {
+        const before = await openMedians(runs, dir, oldEngine);
+        rows.push({
+          case: `storage open: snapshot + ${records.toLocaleString('en-US')} journal records (baseline build)`,
+          'storage open ms': before.wall,
+          'storage open CPU ms': before.cpu,
+          'journal MB': bytes / 2 ** 20,
+          'CPU µs per record': records === 0 ? null : (before.cpu * 1000) / records,
+        });
+      }
     }
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
+  summary.load_average_1m_at_end = loadavg()[0] ?? 0;
   publish({ name: 'startup', rows, summary });
 }
 

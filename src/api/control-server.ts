@@ -120,22 +120,28 @@ export class ControlServer {
         method: 'GET',
         path: '/openapi.json',
         summary: 'this OpenAPI 3.1 document',
-        handle: () => ({ body: document }),
+        handle: () => ({ body: documentOnce() }),
       },
     ];
     const all = [...options.routes, ...builtIn];
-    const document = openApiDocument({
-      version: options.version ?? VERSION,
-      routes: [
-        ...all,
-        ...this.#streams.map((stream) => ({
-          method: 'GET',
-          path: stream.path,
-          summary: 'server-sent events (Last-Event-ID replays; ?events=a,b filters by type)',
-          produces: 'text/event-stream',
-        })),
-      ],
-    });
+    // Built at the first request, not here: turning every operation's schema into JSON Schema
+    // costs more CPU than the rest of start-up together, and few clients ever ask for it.
+    let document: ReturnType<typeof openApiDocument> | undefined;
+    const documentOnce = () => {
+      document ??= openApiDocument({
+        version: options.version ?? VERSION,
+        routes: [
+          ...all,
+          ...this.#streams.map((stream) => ({
+            method: 'GET',
+            path: stream.path,
+            summary: 'server-sent events (Last-Event-ID replays; ?events=a,b filters by type)',
+            produces: 'text/event-stream',
+          })),
+        ],
+      });
+      return document;
+    };
     this.#routes = all.map(compile);
     this.#maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
     this.#log = options.log;

@@ -22,7 +22,7 @@ import type { Emitter } from '../util/emitter.js';
 import { ClusterNode } from './cluster-node.js';
 import { clusterStatus } from './cluster-status.js';
 import { forwardRequest } from './forward.js';
-import { LeaseStore } from './lease-store.js';
+import type { LeaseStore } from './lease-store.js';
 
 /** NOTIFY channels: entity announcements and event fan-out. */
 const CONTROL_CHANNEL = 'aviary_cluster';
@@ -112,6 +112,8 @@ export class ClusterPart implements RuntimePart {
     this.#token = secrets.derive('aviary cluster control API token v1');
     writeFileSync(join(runtime.dataDir, TOKEN_FILE), `${this.#token}\n`, { mode: 0o600 });
     const name = config.cluster.nodeName ?? `${hostname()}-${process.pid}`;
+    // Loaded only in cluster mode: the PostgreSQL client costs a standalone start-up ~0.1 s.
+    const { LeaseStore } = await import('./lease-store.js');
     const store = new LeaseStore(url);
     this.#store = store;
     this.#leaseMs = config.cluster.leaseMs;

@@ -70,13 +70,23 @@ function copyPages(api: BackupApi, dest: number, source: number): void {
 }
 
 /**
+ * The same bytes as a Node `Buffer`, without copying them. sql.js puts the image into its
+ * emulated file with `image.slice()`, which copies a `Uint8Array` (hundreds of MB for a large
+ * store) but returns a view of a `Buffer`. The emulated file then reads the caller's bytes:
+ * safe here, since that file is only read (by the backup below) and closed right after.
+ */
+function sharedView(image: Uint8Array): Uint8Array {
+  return Buffer.from(image.buffer, image.byteOffset, image.byteLength);
+}
+
+/**
  * Opens `image` (or an empty database) in memory. Returns undefined when this sql.js build
  * does not allow it; the caller then uses an ordinary (file-backed) sql.js database.
  */
 export function openMemoryDatabase(sql: SqlJsStatic, image?: Uint8Array): Database | undefined {
   const memory = openEmptyMemoryDatabase(sql);
   if (memory === undefined || image === undefined) return memory;
-  const file = new sql.Database(image);
+  const file = new sql.Database(sharedView(image));
   try {
     copyPages(backupApi(sql), handleOf(memory) as number, handleOf(file) as number);
     return memory;

@@ -17,6 +17,7 @@ import type { SqlJsStatic } from 'sql.js';
 import type { Clock } from '../actors/clock.js';
 import { AviaryError } from '../errors.js';
 import type { FsOps } from './fs-ops.js';
+import { DeferredCatchUp } from './fts-catch-up.js';
 import { droppedTail, Journal, type JournalRecord, scanJournal } from './journal.js';
 import { type Manifest, readManifest, type SealedJournal, writeManifest } from './manifest.js';
 import { chooseRecoverySnapshot, chooseSnapshot, type SnapshotChoice } from './snapshot-choice.js';
@@ -376,7 +377,11 @@ async function checkSealed(fs: FsOps, path: string, gen: number, sealedBytes: nu
   );
 }
 
-/** Replays one journal's records in one transaction (FTS4 merges its pending terms once). */
+/**
+ * Replays one journal's records in one transaction (FTS4 merges its pending terms once), with
+ * the records' full-text catch-ups done once at the end (same index content, see
+ * DeferredCatchUp).
+ */
 function replay(
   db: SqlDatabase,
   records: readonly JournalRecord[],
@@ -386,10 +391,12 @@ function replay(
   let current = seq;
   db.exec('BEGIN');
   try {
+    const catchUp = new DeferredCatchUp(db);
     for (const record of records) {
       current = record.seq;
-      db.replay(record.statements);
+      catchUp.replay(record.statements);
     }
+    catchUp.flush();
     db.exec('COMMIT');
   } catch (cause) {
     db.exec('ROLLBACK');

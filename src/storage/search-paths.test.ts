@@ -118,6 +118,32 @@ describe('pubsub.paths.ensure', () => {
     expect(hits).toMatchObject({ ok: true, value: [{ name: 'i1' }] });
     await reopened.close();
   });
+
+  it('ensuring paths that exist writes no journal record (every start-up ensures them)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'aviary-search-'));
+    const engine = await StorageEngine.open({ dataDir, snapshotOnClose: false });
+    const ensure: StorageRequest = {
+      type: 'pubsub.paths.ensure',
+      indexedPaths: [['published'], ['author', 'jid']],
+      listPaths: [['tags']],
+    };
+    const [first] = await engine.applyBatch([ensure]);
+    const written = engine.health().journalBytes;
+    expect(written).toBeGreaterThan(0);
+    const [second] = await engine.applyBatch([ensure]);
+    expect(second).toEqual(first);
+    expect(engine.health().journalBytes).toBe(written);
+    // A new path among known ones is written, and only that one.
+    const [third] = await engine.applyBatch([
+      { ...ensure, indexedPaths: [['published'], ['updated']] },
+    ]);
+    expect(third).toMatchObject({ ok: true, value: { indexes: expect.any(Array) } });
+    expect(third?.ok && (third.value as { indexes: string[] }).indexes).toContain(
+      pathIndexName(['updated']),
+    );
+    expect(engine.health().journalBytes).toBeGreaterThan(written);
+    await engine.close();
+  });
 });
 
 describe('migration 0003_search_paths', () => {

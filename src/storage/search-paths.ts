@@ -34,14 +34,21 @@ export function listPathKeys(db: SqlAccess): Set<string> {
 export function ensurePaths(ctx: HandlerContext, req: Of<'pubsub.paths.ensure'>): EnsuredPaths {
   const indexed = pathList(req.indexedPaths, 'indexedPaths');
   const lists = pathList(req.listPaths, 'listPaths');
+  // Only what is missing is written: every start-up ensures the same paths, and a batch that
+  // writes nothing leaves no journal record (so a stop after an idle run writes no snapshot).
+  const existingIndexes = pathIndexNames(ctx.db);
+  const existingLists = listPathKeys(ctx.db);
   for (const path of indexed) {
+    const name = pathIndexName(path);
+    if (existingIndexes.has(name)) continue;
     // DDL cannot bind: name and expression come from validated segments only.
-    ctx.db.run(
-      `CREATE INDEX IF NOT EXISTS ${pathIndexName(path)} ON pubsub_items (${jsonExtractSql(path)})`,
-    );
+    ctx.db.run(`CREATE INDEX IF NOT EXISTS ${name} ON pubsub_items (${jsonExtractSql(path)})`);
+    existingIndexes.add(name);
   }
   for (const path of lists) {
     const key = jsonPathText(path);
+    if (existingLists.has(key)) continue;
+    existingLists.add(key);
     const { changes } = ctx.db.run(
       'INSERT OR IGNORE INTO pubsub_list_paths (path_key) VALUES (?)',
       [key],
@@ -54,11 +61,15 @@ export function ensurePaths(ctx: HandlerContext, req: Of<'pubsub.paths.ensure'>)
     }
   }
   return {
-    indexes: ctx.db
-      .all(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pubsub_items' AND name LIKE 'pubsub\\_items\\_path\\_%' ESCAPE '\\' ORDER BY name",
-      )
-      .map((r) => String(r.name)),
+    indexes: [...pathIndexNames(ctx.db)].sort(),
     listPaths: [...listPathKeys(ctx.db)].sort(),
   };
+}
+
+/** The expression indexes made for indexed paths (`pubsub_items_path_<hash>`). */
+function pathIndexNames(db: SqlAccess): Set<string> {
+  const rows = db.all(
+    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pubsub_items' AND name LIKE 'pubsub\\_items\\_path\\_%' ESCAPE '\\' ORDER BY name",
+  );
+  return new Set(rows.map((r) => String(r.name)));
 }

@@ -66,6 +66,10 @@ describe('the npm package', () => {
     const files = packedFiles();
     expect(files).toContain('dist/src/index.js');
     expect(files).toContain('dist/src/cli/main.js');
+    // The bin: the CLI bundled into one file (its lazy chunks beside it), see scripts/.
+    expect(pkg.bin.aviary).toBe('dist/cli/aviary.js');
+    expect(files).toContain(pkg.bin.aviary);
+    expect(files.some((f) => /^dist\/cli\/main-[\w-]+\.js$/.test(f))).toBe(true);
     expect(files).toContain('dist/src/actors/worker-host.js');
     expect(files).toContain('dist/src/runtime/storage-actor.js');
     expect(files.some((f) => /^dist\/migrations\/0001_[a-z_]+\.js$/.test(f))).toBe(true);

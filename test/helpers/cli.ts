@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerServerLog } from './server-logs.js';
 
-/** The compiled CLI (tests run after `npm run build`). */
-export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+/** The built CLI, as the package's `bin` ships it (tests run after `npm run build`). */
+export const CLI = fileURLToPath(new URL('../../dist/cli/aviary.js', import.meta.url));
 
 export function tempDataDir(prefix = 'aviary-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -100,7 +100,7 @@ export function registerRunCommand(program: Command): void {
         say(`  status page: ${runtime.apiUrl}/ui`);
         // From a checkout the CLI is not on PATH: show the command that works from here.
         const script = process.argv[1] ?? '';
-        const cli = script.endsWith('/dist/src/cli/main.js')
+        const cli = /\/dist\/(src\/cli\/main|cli\/aviary)\.js$/.test(script)
           ? `node ${relative(process.cwd(), script) || script}`
           : 'aviary';
         say('Next: in another terminal, add an account with');

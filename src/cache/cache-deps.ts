@@ -21,11 +21,14 @@ export interface CachePubsubAccess {
   readonly jid: string;
 }
 
-/** Parses item payloads; `ParserPool.parseBatch` fits. Results are in input order. */
+/**
+ * Parses item payloads; `ParserPool.parseBatch` fits. Results are in input order. `batchSize`
+ * is the most items per parser task (a sync passes its page size: one task per page).
+ */
 export type CacheParse = (
   parser: ParserRef,
   items: readonly string[],
-  options: { readonly signal?: AbortSignal },
+  options: { readonly signal?: AbortSignal; readonly batchSize?: number },
 ) => Promise<readonly ParseItemResult[]>;
 
 export interface CacheConfig {

@@ -62,6 +62,8 @@ const STEP = 1e-5;
 
 /** Item size assumed for the first page, before any item was seen (a blog post with content). */
 export const ASSUMED_ITEM_BYTES = 4096;
+/** Pages fetched but not yet stored, at most (parsing and storing overlap the next fetch). */
+export const PIPELINE_PAGES = 3;
 /** The smallest page asked for after failures. */
 export const MIN_PAGE = 5;
 /** Page budget when the job gives none (half of a 256 KiB stanza limit). */
@@ -127,27 +129,34 @@ export async function syncNode(deps: NodeSyncDeps, job: NodeSyncJob): Promise<No
     }
   };
 
-  const store = async (items: readonly PubsubItem[], total: number | undefined) => {
-    const first = seq;
-    seq += items.length;
-    let parsed: readonly Json[] | undefined;
-    if (job.parser !== undefined && deps.parse !== undefined && items.length > 0) {
-      const results = await deps.parse(
-        job.parser,
-        items.map((i) => i.xml),
-        { signal: job.signal },
+  /** Parses a page's payloads in one parser task (one structured clone each way per page). */
+  const parsePage = async (items: readonly PubsubItem[]): Promise<readonly Json[] | undefined> => {
+    if (job.parser === undefined || deps.parse === undefined || items.length === 0)
+      return undefined;
+    const results = await deps.parse(
+      job.parser,
+      items.map((i) => i.xml),
+      { signal: job.signal, batchSize: items.length },
+    );
+    const bad = results.findIndex((r) => !r.ok);
+    if (bad !== -1) {
+      const result = results[bad];
+      throw new AviaryError(
+        'cache.parse-failed',
+        `item ${items[bad]?.id} failed to parse: ${result && !result.ok ? result.error.message : '?'}`,
+        { details: { service, node, item: items[bad]?.id } },
       );
-      const failed = results.findIndex((r) => !r.ok);
-      if (failed !== -1) {
-        const result = results[failed];
-        throw new AviaryError(
-          'cache.parse-failed',
-          `item ${items[failed]?.id} failed to parse: ${result && !result.ok ? result.error.message : '?'}`,
-          { details: { service, node, item: items[failed]?.id } },
-        );
-      }
-      parsed = results.map((r) => (r.ok ? (r.value as Json) : null));
     }
+    return results.map((r) => (r.ok ? (r.value as Json) : null));
+  };
+
+  /** Writes a parsed page: one storage request for the whole page. */
+  const write = async (
+    items: readonly PubsubItem[],
+    first: number,
+    parsed: readonly Json[] | undefined,
+    total: number | undefined,
+  ) => {
     // From here to the request, nothing awaits: an event handled before this point is seen by
     // `skip`, one handled after it is written after this page (the storage applies in order).
     if (job.signal.aborted) throw abortError(job);
@@ -171,10 +180,39 @@ export async function syncNode(deps: NodeSyncDeps, job: NodeSyncJob): Promise<No
     job.onProgress?.(stored, total);
   };
 
+  /**
+   * The processing half of the pipeline: pages are parsed as soon as they arrive (the parse
+   * of page k+1 runs while page k is being stored) and written strictly in page order. At
+   * most {@link PIPELINE_PAGES} pages wait between fetching and storing; `store` waits for the
+   * oldest when the pipeline is full, so a slow storage slows the fetching down.
+   */
+  const pending: Promise<void>[] = [];
+  let written: Promise<void> = Promise.resolve();
+  let failed = false;
+  const store = async (items: readonly PubsubItem[], total: number | undefined) => {
+    if (failed) await drain(); // throws the failure: fetch no further
+    const first = seq;
+    seq += items.length;
+    const parsed = parsePage(items);
+    parsed.catch(() => undefined); // awaited in order below
+    const step = written.then(async () => write(items, first, await parsed, total));
+    step.catch(() => {
+      failed = true; // the failure itself is thrown where the step is awaited
+    });
+    written = step;
+    pending.push(step);
+    while (pending.length >= PIPELINE_PAGES) await pending.shift();
+  };
+  /** Waits until every page handed to `store` is written; throws the first failure. */
+  const drain = async () => {
+    while (pending.length > 0) await pending.shift();
+  };
+
   if (job.signal.aborted) throw abortError(job);
   const probe = await getPage(pageMax(limit), {});
   if (probe.rsm === undefined) {
     await syncWithoutRsm(get, job, checkRepeats, store);
+    await drain();
     return { items: stored, rsm: false, truncated: false };
   }
 
@@ -207,12 +245,15 @@ export async function syncNode(deps: NodeSyncDeps, job: NodeSyncJob): Promise<No
       last !== undefined &&
       taken < limit &&
       !(count !== undefined && startIndex + taken >= count);
+    // XEP-0059 §2.2: the next page needs this page's last key, so it is asked for now, before
+    // this page is parsed and stored.
     const next = more ? getPage(pageMax(limit - taken), { after: last }) : undefined;
     next?.catch(() => undefined); // awaited below; avoid an unhandled rejection if store throws
     await store(items, count === undefined ? undefined : Math.min(count, limit));
     if (next === undefined) break;
     page = await next;
   }
+  await drain();
   if (truncated) {
     deps.log.warn(
       { ...target(job), count, limit },

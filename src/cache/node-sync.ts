@@ -57,6 +57,9 @@ export interface NodeSyncResult {
   readonly truncated: boolean;
 }
 
+/** The parsed form of one item as the storage takes it: JSON text from the pool, or a value. */
+type ParsedRow = { readonly parsedJson: string } | { readonly parsed: Json };
+
 /** Spacing of synthetic timestamps (seconds): distinct at epoch magnitudes (ulp ≈ 2.4e-7). */
 const STEP = 1e-5;
 
@@ -129,32 +132,36 @@ export async function syncNode(deps: NodeSyncDeps, job: NodeSyncJob): Promise<No
     }
   };
 
-  /** Parses a page's payloads in one parser task (one structured clone each way per page). */
-  const parsePage = async (items: readonly PubsubItem[]): Promise<readonly Json[] | undefined> => {
-    if (job.parser === undefined || deps.parse === undefined || items.length === 0)
+  /**
+   * Parses a page's payloads in one parser task, as JSON text: the values never cross a thread
+   * boundary as objects (one structured clone each way per page, of strings).
+   */
+  const parsePage = async (items: readonly PubsubItem[]): Promise<ParsedRow[] | undefined> => {
+    if (job.parser === undefined || deps.parse === undefined || items.length === 0) {
       return undefined;
+    }
     const results = await deps.parse(
       job.parser,
       items.map((i) => i.xml),
-      { signal: job.signal, batchSize: items.length },
+      { signal: job.signal, batchSize: items.length, output: 'json' },
     );
-    const bad = results.findIndex((r) => !r.ok);
-    if (bad !== -1) {
-      const result = results[bad];
-      throw new AviaryError(
-        'cache.parse-failed',
-        `item ${items[bad]?.id} failed to parse: ${result && !result.ok ? result.error.message : '?'}`,
-        { details: { service, node, item: items[bad]?.id } },
-      );
-    }
-    return results.map((r) => (r.ok ? (r.value as Json) : null));
+    return results.map((result, i) => {
+      if (!result.ok) {
+        throw new AviaryError(
+          'cache.parse-failed',
+          `item ${items[i]?.id} failed to parse: ${result.error.message}`,
+          { details: { service, node, item: items[i]?.id } },
+        );
+      }
+      return 'json' in result ? { parsedJson: result.json } : { parsed: result.value as Json };
+    });
   };
 
   /** Writes a parsed page: one storage request for the whole page. */
   const write = async (
     items: readonly PubsubItem[],
     first: number,
-    parsed: readonly Json[] | undefined,
+    parsed: readonly ParsedRow[] | undefined,
     total: number | undefined,
   ) => {
     // From here to the request, nothing awaits: an event handled before this point is seen by
@@ -170,7 +177,7 @@ export async function syncNode(deps: NodeSyncDeps, job: NodeSyncJob): Promise<No
         data: item.xml,
         created: at,
         updated: at,
-        ...(parsed === undefined ? {} : { parsed: parsed[i] ?? null }),
+        ...(parsed?.[i] ?? {}),
       });
     }
     if (rows.length > 0) {

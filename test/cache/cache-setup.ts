@@ -145,7 +145,11 @@ export async function startCache(options: {
       analysers,
       parse: async (parser, items, o) => {
         const t0 = performance.now();
-        const results = await pool.parseBatch(parser, items, o);
+        const { output, ...rest } = o;
+        const results =
+          output === 'json'
+            ? await pool.parseBatch(parser, items, { ...rest, output })
+            : await pool.parseBatch(parser, items, rest);
         observe?.('parse', performance.now() - t0, items.length);
         return results;
       },

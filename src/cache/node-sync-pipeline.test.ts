@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ParseItemResult } from '../parsers/parser-protocol.js';
+import { PubsubError } from '../pubsub/index.js';
 import type { StorageRequest } from '../storage/messages.js';
 import type { CacheParse, CacheStorage } from './cache-deps.js';
 import { type NodeSyncJob, PIPELINE_PAGES, syncNode } from './node-sync.js';
@@ -115,6 +116,35 @@ describe('pipelined node synchronisation', () => {
     rec.release();
     expect((await running).items).toBe(200);
     expect(rec.upserts.flatMap((u) => u.items.map((r) => r.name))).toHaveLength(200);
+  });
+
+  it('a failed fetch rejects only after the pages already handed over are written', async () => {
+    const service = new FakePubsubService();
+    for (let i = 0; i < 100; i++) service.publish(BLOG, `item-${i}`, atom(i));
+    service.pageHook = (page, call) => {
+      if (call === 3) throw new PubsubError({ condition: 'internal-server-error', node: BLOG });
+      return page;
+    };
+    const rec = recordingStorage();
+    rec.hold();
+    let settled = false;
+    const running = syncNode(
+      { pubsub: service.client(), storage: rec.storage, parse: outOfOrderParse([]), log: quiet },
+      job({ pageSize: 10 }),
+    ).finally(() => {
+      settled = true;
+    });
+    running.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The caller deletes a failed sync's items when it rejects: it must not reject while the
+    // two pages it already fetched are still on their way to the storage.
+    expect(settled).toBe(false);
+    rec.release();
+    await expect(running).rejects.toMatchObject({ condition: 'internal-server-error' });
+    const writes = rec.upserts.length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(writes).toBe(2);
+    expect(rec.upserts).toHaveLength(writes);
   });
 
   it('a failed page stops the fetching and fails the sync', async () => {

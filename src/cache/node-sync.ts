@@ -27,6 +27,7 @@ import {
 import type { Json } from '../storage/messages.js';
 import type { CacheParse, CacheStorage } from './cache-deps.js';
 import type { NodeTarget } from './cache-messages.js';
+import { createPagePipeline } from './page-pipeline.js';
 
 export interface NodeSyncDeps {
   readonly pubsub: PubsubClient;
@@ -187,87 +188,77 @@ export async function syncNode(deps: NodeSyncDeps, job: NodeSyncJob): Promise<No
     job.onProgress?.(stored, total);
   };
 
-  /**
-   * The processing half of the pipeline: pages are parsed as soon as they arrive (the parse
-   * of page k+1 runs while page k is being stored) and written strictly in page order. At
-   * most {@link PIPELINE_PAGES} pages wait between fetching and storing; `store` waits for the
-   * oldest when the pipeline is full, so a slow storage slows the fetching down.
-   */
-  const pending: Promise<void>[] = [];
-  let written: Promise<void> = Promise.resolve();
-  let failed = false;
-  const store = async (items: readonly PubsubItem[], total: number | undefined) => {
-    if (failed) await drain(); // throws the failure: fetch no further
+  const pipeline = createPagePipeline(PIPELINE_PAGES);
+  const store = (items: readonly PubsubItem[], total: number | undefined) => {
     const first = seq;
     seq += items.length;
-    const parsed = parsePage(items);
-    parsed.catch(() => undefined); // awaited in order below
-    const step = written.then(async () => write(items, first, await parsed, total));
-    step.catch(() => {
-      failed = true; // the failure itself is thrown where the step is awaited
-    });
-    written = step;
-    pending.push(step);
-    while (pending.length >= PIPELINE_PAGES) await pending.shift();
-  };
-  /** Waits until every page handed to `store` is written; throws the first failure. */
-  const drain = async () => {
-    while (pending.length > 0) await pending.shift();
+    return pipeline.add(parsePage(items), (parsed) => write(items, first, parsed, total));
   };
 
-  if (job.signal.aborted) throw abortError(job);
-  const probe = await getPage(pageMax(limit), {});
-  if (probe.rsm === undefined) {
-    await syncWithoutRsm(get, job, checkRepeats, store);
-    await drain();
-    return { items: stored, rsm: false, truncated: false };
-  }
-
-  let page: ItemsPage = probe;
-  let count = probe.rsm.count;
-  let startIndex = 0;
-  let truncated = false;
-  if (count !== undefined && count > limit) {
-    truncated = true;
-    startIndex = count - limit;
-    page = await getPage(pageMax(limit), { index: startIndex });
-  }
-  let taken = 0;
-  let previousLast: string | undefined;
-  for (;;) {
+  /** Asks for the pages in order and hands each to the pipeline. */
+  const fetchPages = async (): Promise<NodeSyncResult> => {
     if (job.signal.aborted) throw abortError(job);
-    checkRepeats(page.items);
-    const items = page.items.slice(0, limit - taken);
-    taken += items.length;
-    count = page.rsm?.count ?? count;
-    const last = page.rsm?.last;
-    if (last !== undefined && last === previousLast) {
-      throw new PubsubResponseError(`service repeated the page ending at ${last}`, {
-        details: { service, node, last },
-      });
+    const probe = await getPage(pageMax(limit), {});
+    if (probe.rsm === undefined) {
+      await syncWithoutRsm(get, job, checkRepeats, store);
+      await pipeline.drain();
+      return { items: stored, rsm: false, truncated: false };
     }
-    previousLast = last;
-    const more =
-      page.items.length > 0 &&
-      last !== undefined &&
-      taken < limit &&
-      !(count !== undefined && startIndex + taken >= count);
-    // XEP-0059 §2.2: the next page needs this page's last key, so it is asked for now, before
-    // this page is parsed and stored.
-    const next = more ? getPage(pageMax(limit - taken), { after: last }) : undefined;
-    next?.catch(() => undefined); // awaited below; avoid an unhandled rejection if store throws
-    await store(items, count === undefined ? undefined : Math.min(count, limit));
-    if (next === undefined) break;
-    page = await next;
+
+    let page: ItemsPage = probe;
+    let count = probe.rsm.count;
+    let startIndex = 0;
+    let truncated = false;
+    if (count !== undefined && count > limit) {
+      truncated = true;
+      startIndex = count - limit;
+      page = await getPage(pageMax(limit), { index: startIndex });
+    }
+    let taken = 0;
+    let previousLast: string | undefined;
+    for (;;) {
+      if (job.signal.aborted) throw abortError(job);
+      checkRepeats(page.items);
+      const items = page.items.slice(0, limit - taken);
+      taken += items.length;
+      count = page.rsm?.count ?? count;
+      const last = page.rsm?.last;
+      if (last !== undefined && last === previousLast) {
+        throw new PubsubResponseError(`service repeated the page ending at ${last}`, {
+          details: { service, node, last },
+        });
+      }
+      previousLast = last;
+      const more =
+        page.items.length > 0 &&
+        last !== undefined &&
+        taken < limit &&
+        !(count !== undefined && startIndex + taken >= count);
+      // XEP-0059 §2.2: the next page needs this page's last key, so it is asked for now, before
+      // this page is parsed and stored.
+      const next = more ? getPage(pageMax(limit - taken), { after: last }) : undefined;
+      next?.catch(() => undefined); // awaited below; avoid an unhandled rejection if store throws
+      await store(items, count === undefined ? undefined : Math.min(count, limit));
+      if (next === undefined) break;
+      page = await next;
+    }
+    await pipeline.drain();
+    if (truncated) {
+      deps.log.warn(
+        { ...target(job), count, limit },
+        'pubsub cache: node holds more items than the cache limit; kept the most recent',
+      );
+    }
+    return { items: stored, rsm: true, truncated };
+  };
+
+  try {
+    return await fetchPages();
+  } catch (error) {
+    // The caller deletes what a failed sync stored: no page may be written after that.
+    await pipeline.settle();
+    throw error;
   }
-  await drain();
-  if (truncated) {
-    deps.log.warn(
-      { ...target(job), count, limit },
-      'pubsub cache: node holds more items than the cache limit; kept the most recent',
-    );
-  }
-  return { items: stored, rsm: true, truncated };
 }
 
 async function syncWithoutRsm(

@@ -4,7 +4,11 @@
 
 import type { KernelLogger } from '../actors/types.js';
 import type { AnalyserRegistry } from '../analysers/index.js';
-import type { ParseItemResult, ParserRef } from '../parsers/parser-protocol.js';
+import type {
+  ParseItemJsonResult,
+  ParseItemResult,
+  ParserRef,
+} from '../parsers/parser-protocol.js';
 import type { PubsubClient } from '../pubsub/index.js';
 import type { StorageRequest, StorageResponse } from '../storage/messages.js';
 import type { Clock } from '../util/clock.js';
@@ -21,12 +25,21 @@ export interface CachePubsubAccess {
   readonly jid: string;
 }
 
-/** Parses item payloads; `ParserPool.parseBatch` fits. Results are in input order. */
+/**
+ * Parses item payloads, as `ParserPool.parseBatch` does. Results are in input order. `batchSize`
+ * is the most items per parser task (a sync passes its page size: one task per page); with
+ * `output: 'json'` a parser may answer JSON text (`{ ok, json }`) instead of values, which the
+ * storage keeps as is.
+ */
 export type CacheParse = (
   parser: ParserRef,
   items: readonly string[],
-  options: { readonly signal?: AbortSignal },
-) => Promise<readonly ParseItemResult[]>;
+  options: {
+    readonly signal?: AbortSignal;
+    readonly batchSize?: number;
+    readonly output?: 'value' | 'json';
+  },
+) => Promise<readonly (ParseItemResult | ParseItemJsonResult)[]>;
 
 export interface CacheConfig {
   /** `false` turns the cache off: every request goes to the service. */

@@ -57,7 +57,8 @@ export async function applyItemsEvent(
         {},
       );
       parsed = results.map((result, i) => {
-        if (result.ok) return result.value as Json;
+        // Events ask for values; JSON text would only come from a parser asked for it.
+        if (result.ok) return ('value' in result ? result.value : JSON.parse(result.json)) as Json;
         deps.log.warn(
           { ...target, item: items[i]?.id, reason: result.error.message },
           'pubsub cache: event item failed to parse; skipped',

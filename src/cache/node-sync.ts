@@ -27,6 +27,7 @@ import {
 import type { Json } from '../storage/messages.js';
 import type { CacheParse, CacheStorage } from './cache-deps.js';
 import type { NodeTarget } from './cache-messages.js';
+import { createPagePipeline } from './page-pipeline.js';
 
 export interface NodeSyncDeps {
   readonly pubsub: PubsubClient;
@@ -57,11 +58,16 @@ export interface NodeSyncResult {
   readonly truncated: boolean;
 }
 
+/** The parsed form of one item as the storage takes it: JSON text from the pool, or a value. */
+type ParsedRow = { readonly parsedJson: string } | { readonly parsed: Json };
+
 /** Spacing of synthetic timestamps (seconds): distinct at epoch magnitudes (ulp ≈ 2.4e-7). */
 const STEP = 1e-5;
 
 /** Item size assumed for the first page, before any item was seen (a blog post with content). */
 export const ASSUMED_ITEM_BYTES = 4096;
+/** Pages fetched but not yet stored, at most (parsing and storing overlap the next fetch). */
+export const PIPELINE_PAGES = 3;
 /** The smallest page asked for after failures. */
 export const MIN_PAGE = 5;
 /** Page budget when the job gives none (half of a 256 KiB stanza limit). */
@@ -127,27 +133,38 @@ export async function syncNode(deps: NodeSyncDeps, job: NodeSyncJob): Promise<No
     }
   };
 
-  const store = async (items: readonly PubsubItem[], total: number | undefined) => {
-    const first = seq;
-    seq += items.length;
-    let parsed: readonly Json[] | undefined;
-    if (job.parser !== undefined && deps.parse !== undefined && items.length > 0) {
-      const results = await deps.parse(
-        job.parser,
-        items.map((i) => i.xml),
-        { signal: job.signal },
-      );
-      const failed = results.findIndex((r) => !r.ok);
-      if (failed !== -1) {
-        const result = results[failed];
+  /**
+   * Parses a page's payloads in one parser task, as JSON text: the values never cross a thread
+   * boundary as objects (one structured clone each way per page, of strings).
+   */
+  const parsePage = async (items: readonly PubsubItem[]): Promise<ParsedRow[] | undefined> => {
+    if (job.parser === undefined || deps.parse === undefined || items.length === 0) {
+      return undefined;
+    }
+    const results = await deps.parse(
+      job.parser,
+      items.map((i) => i.xml),
+      { signal: job.signal, batchSize: items.length, output: 'json' },
+    );
+    return results.map((result, i) => {
+      if (!result.ok) {
         throw new AviaryError(
           'cache.parse-failed',
-          `item ${items[failed]?.id} failed to parse: ${result && !result.ok ? result.error.message : '?'}`,
-          { details: { service, node, item: items[failed]?.id } },
+          `item ${items[i]?.id} failed to parse: ${result.error.message}`,
+          { details: { service, node, item: items[i]?.id } },
         );
       }
-      parsed = results.map((r) => (r.ok ? (r.value as Json) : null));
-    }
+      return 'json' in result ? { parsedJson: result.json } : { parsed: result.value as Json };
+    });
+  };
+
+  /** Writes a parsed page: one storage request for the whole page. */
+  const write = async (
+    items: readonly PubsubItem[],
+    first: number,
+    parsed: readonly ParsedRow[] | undefined,
+    total: number | undefined,
+  ) => {
     // From here to the request, nothing awaits: an event handled before this point is seen by
     // `skip`, one handled after it is written after this page (the storage applies in order).
     if (job.signal.aborted) throw abortError(job);
@@ -161,7 +178,7 @@ export async function syncNode(deps: NodeSyncDeps, job: NodeSyncJob): Promise<No
         data: item.xml,
         created: at,
         updated: at,
-        ...(parsed === undefined ? {} : { parsed: parsed[i] ?? null }),
+        ...(parsed?.[i] ?? {}),
       });
     }
     if (rows.length > 0) {
@@ -171,55 +188,77 @@ export async function syncNode(deps: NodeSyncDeps, job: NodeSyncJob): Promise<No
     job.onProgress?.(stored, total);
   };
 
-  if (job.signal.aborted) throw abortError(job);
-  const probe = await getPage(pageMax(limit), {});
-  if (probe.rsm === undefined) {
-    await syncWithoutRsm(get, job, checkRepeats, store);
-    return { items: stored, rsm: false, truncated: false };
-  }
+  const pipeline = createPagePipeline(PIPELINE_PAGES);
+  const store = (items: readonly PubsubItem[], total: number | undefined) => {
+    const first = seq;
+    seq += items.length;
+    return pipeline.add(parsePage(items), (parsed) => write(items, first, parsed, total));
+  };
 
-  let page: ItemsPage = probe;
-  let count = probe.rsm.count;
-  let startIndex = 0;
-  let truncated = false;
-  if (count !== undefined && count > limit) {
-    truncated = true;
-    startIndex = count - limit;
-    page = await getPage(pageMax(limit), { index: startIndex });
-  }
-  let taken = 0;
-  let previousLast: string | undefined;
-  for (;;) {
+  /** Asks for the pages in order and hands each to the pipeline. */
+  const fetchPages = async (): Promise<NodeSyncResult> => {
     if (job.signal.aborted) throw abortError(job);
-    checkRepeats(page.items);
-    const items = page.items.slice(0, limit - taken);
-    taken += items.length;
-    count = page.rsm?.count ?? count;
-    const last = page.rsm?.last;
-    if (last !== undefined && last === previousLast) {
-      throw new PubsubResponseError(`service repeated the page ending at ${last}`, {
-        details: { service, node, last },
-      });
+    const probe = await getPage(pageMax(limit), {});
+    if (probe.rsm === undefined) {
+      await syncWithoutRsm(get, job, checkRepeats, store);
+      await pipeline.drain();
+      return { items: stored, rsm: false, truncated: false };
     }
-    previousLast = last;
-    const more =
-      page.items.length > 0 &&
-      last !== undefined &&
-      taken < limit &&
-      !(count !== undefined && startIndex + taken >= count);
-    const next = more ? getPage(pageMax(limit - taken), { after: last }) : undefined;
-    next?.catch(() => undefined); // awaited below; avoid an unhandled rejection if store throws
-    await store(items, count === undefined ? undefined : Math.min(count, limit));
-    if (next === undefined) break;
-    page = await next;
+
+    let page: ItemsPage = probe;
+    let count = probe.rsm.count;
+    let startIndex = 0;
+    let truncated = false;
+    if (count !== undefined && count > limit) {
+      truncated = true;
+      startIndex = count - limit;
+      page = await getPage(pageMax(limit), { index: startIndex });
+    }
+    let taken = 0;
+    let previousLast: string | undefined;
+    for (;;) {
+      if (job.signal.aborted) throw abortError(job);
+      checkRepeats(page.items);
+      const items = page.items.slice(0, limit - taken);
+      taken += items.length;
+      count = page.rsm?.count ?? count;
+      const last = page.rsm?.last;
+      if (last !== undefined && last === previousLast) {
+        throw new PubsubResponseError(`service repeated the page ending at ${last}`, {
+          details: { service, node, last },
+        });
+      }
+      previousLast = last;
+      const more =
+        page.items.length > 0 &&
+        last !== undefined &&
+        taken < limit &&
+        !(count !== undefined && startIndex + taken >= count);
+      // XEP-0059 §2.2: the next page needs this page's last key, so it is asked for now, before
+      // this page is parsed and stored.
+      const next = more ? getPage(pageMax(limit - taken), { after: last }) : undefined;
+      next?.catch(() => undefined); // awaited below; avoid an unhandled rejection if store throws
+      await store(items, count === undefined ? undefined : Math.min(count, limit));
+      if (next === undefined) break;
+      page = await next;
+    }
+    await pipeline.drain();
+    if (truncated) {
+      deps.log.warn(
+        { ...target(job), count, limit },
+        'pubsub cache: node holds more items than the cache limit; kept the most recent',
+      );
+    }
+    return { items: stored, rsm: true, truncated };
+  };
+
+  try {
+    return await fetchPages();
+  } catch (error) {
+    // The caller deletes what a failed sync stored: no page may be written after that.
+    await pipeline.settle();
+    throw error;
   }
-  if (truncated) {
-    deps.log.warn(
-      { ...target(job), count, limit },
-      'pubsub cache: node holds more items than the cache limit; kept the most recent',
-    );
-  }
-  return { items: stored, rsm: true, truncated };
 }
 
 async function syncWithoutRsm(

@@ -50,7 +50,10 @@ export class CachePart implements RuntimePart {
         storage: this.#storage.client,
         pubsubFor: (profile) => this.#sessions.pubsubFor(profile),
         analysers: this.analysers,
-        parse: (parser, items, options) => pool.parseBatch(parser, items, options),
+        parse: (parser, items, { output, ...options }) =>
+          output === 'json'
+            ? pool.parseBatch(parser, items, { ...options, output })
+            : pool.parseBatch(parser, items, options),
         clock: runtime.clock,
         log: {
           debug: (f, m) => log.debug(f, m),

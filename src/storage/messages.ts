@@ -289,6 +289,11 @@ export type StorageRequest =
           name: string;
           data: string;
           parsed?: Json;
+          /**
+           * `parsed` already as JSON text (the parser pool's `json` output), stored as is after
+           * a validity check; it wins over `parsed` and spares a structured clone of the value.
+           */
+          parsedJson?: string;
           created?: number;
           updated?: number;
         }[];

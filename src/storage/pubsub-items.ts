@@ -46,9 +46,22 @@ export function upsertItems(
     if (typeof item.data !== 'string') throw badArgument('item.data must be XML text');
     const created = optionalNumber(item.created, 'item.created') ?? now;
     const updated = optionalNumber(item.updated, 'item.updated') ?? now;
+    const parsedJson = item.parsedJson;
+    if (parsedJson !== undefined && typeof parsedJson !== 'string') {
+      throw badArgument('item.parsedJson must be JSON text');
+    }
+    // json() rejects malformed text ("malformed JSON"), so only valid JSON reaches `parsed`.
     ctx.db.run(
-      'INSERT INTO pubsub_items (node_id, name, data, created, updated, parsed) VALUES (?, ?, CAST(? AS TEXT), ?, ?, CAST(? AS TEXT)) ON CONFLICT (node_id, name) DO UPDATE SET data = excluded.data, updated = excluded.updated, parsed = excluded.parsed',
-      [node, name, item.data, created, updated, toJsonText(item.parsed)],
+      'INSERT INTO pubsub_items (node_id, name, data, created, updated, parsed) VALUES (?, ?, CAST(? AS TEXT), ?, ?, COALESCE(json(?), CAST(? AS TEXT))) ON CONFLICT (node_id, name) DO UPDATE SET data = excluded.data, updated = excluded.updated, parsed = excluded.parsed',
+      [
+        node,
+        name,
+        item.data,
+        created,
+        updated,
+        parsedJson ?? null,
+        parsedJson === undefined ? toJsonText(item.parsed) : null,
+      ],
     );
   }
   return { upserted: req.items.length };

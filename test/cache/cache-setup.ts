@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { ActorSystem } from '../../src/actors/actor-system.js';
 import type { KernelLogger } from '../../src/actors/types.js';
 import { builtinAnalysers, createAnalyserRegistry } from '../../src/analysers/index.js';
@@ -96,6 +97,8 @@ export async function startCache(options: {
   log?: KernelLogger;
   /** `worker`: the real StorageActor in its worker thread (as the runtime runs it). */
   storage?: 'engine' | 'worker';
+  /** Told how long each parse call and each item upsert took (the benchmark's per-page times). */
+  observe?: (stage: 'parse' | 'store', ms: number, items: number) => void;
 }) {
   const profile = options.profile ?? 'alice';
   const dataDir = mkdtempSync(join(tmpdir(), 'aviary-cache-it-'));
@@ -126,6 +129,8 @@ export async function startCache(options: {
       },
     };
   }
+  const observe = options.observe;
+  if (observe !== undefined) storage = timedUpserts(storage, observe);
   await storage.request({ type: 'profile.create', name: profile, jid: options.jid });
   const analysers = createAnalyserRegistry();
   for (const definition of builtinAnalysers()) analysers.registerAnalyser(definition);
@@ -138,7 +143,16 @@ export async function startCache(options: {
       storage,
       pubsubFor: () => access,
       analysers,
-      parse: (parser, items, o) => pool.parseBatch(parser, items, o),
+      parse: async (parser, items, o) => {
+        const t0 = performance.now();
+        const { output, ...rest } = o;
+        const results =
+          output === 'json'
+            ? await pool.parseBatch(parser, items, { ...rest, output })
+            : await pool.parseBatch(parser, items, rest);
+        observe?.('parse', performance.now() - t0, items.length);
+        return results;
+      },
       clock: system.clock,
       log: options.log ?? quietLog,
       emit: (event) => emitted.push(event),
@@ -172,6 +186,22 @@ export async function startCache(options: {
       await engine?.close();
       await system.shutdown();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Wraps a storage so each `pubsub.items.upsert` reports its time and item count. */
+function timedUpserts(
+  storage: CacheStorage,
+  observe: (stage: 'store', ms: number, items: number) => void,
+): CacheStorage {
+  return {
+    async request<R extends StorageRequest>(request: R): Promise<StorageResponse<R>> {
+      if (request.type !== 'pubsub.items.upsert') return storage.request(request);
+      const t0 = performance.now();
+      const response = await storage.request(request);
+      observe('store', performance.now() - t0, request.items.length);
+      return response;
     },
   };
 }

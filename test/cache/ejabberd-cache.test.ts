@@ -105,6 +105,50 @@ describe('pubsub cache against ejabberd', () => {
     }
   });
 
+  it('an overlapped sync of several nodes stores every item exactly once, with its parsed JSON', async () => {
+    const nodes = ['aviary-overlap-0', 'aviary-overlap-1', 'aviary-overlap-2'];
+    const M = 60;
+    for (const n of nodes) await bobPubsub.createNode(ej.pubsubService, n);
+    for (let i = 0; i < M; i += 10) {
+      await Promise.all(
+        nodes.flatMap((n) =>
+          ids(10, i).map((id, k) =>
+            bobPubsub.publish(ej.pubsubService, n, [{ id, payload: benchEntry(i + k) }]),
+          ),
+        ),
+      );
+    }
+    const { client } = countingPubsub(alice);
+    // Pages of 25: each node takes three pages, and the three syncs run at once.
+    const c = await startCache({ pubsub: client, jid: aliceJid, config: { pageSize: 25 } });
+    try {
+      const outcomes = await Promise.all(
+        nodes.map((n) =>
+          c.cache.synchronise({ profile: 'alice', service: ej.pubsubService, node: n }),
+        ),
+      );
+      expect(outcomes).toEqual(nodes.map(() => ({ state: 'COMPLETED', items: M })));
+      for (const n of nodes) {
+        const page = await c.storage.request({
+          type: 'pubsub.items.get',
+          profile: 'alice',
+          service: ej.pubsubService,
+          node: n,
+        });
+        expect(page.items.map((i) => i.name)).toEqual(ids(M));
+        page.items.forEach((item, i) => {
+          expect(item.data).toContain(`Post number ${i}<`);
+          expect(item.parsed).toMatchObject({
+            title: { text: `Post number ${i}` },
+            id: expect.stringMatching(new RegExp(`;item=post-${i}$`)),
+          });
+        });
+      }
+    } finally {
+      await c.close();
+    }
+  });
+
   it('keeps the most recent items up to a low cache limit', async () => {
     const { client, counter } = countingPubsub(alice);
     const c = await startCache({

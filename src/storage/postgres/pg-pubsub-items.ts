@@ -47,7 +47,12 @@ function itemRows(req: Of<'pubsub.items.upsert'>, now: number): Row[] {
     if (typeof item.data !== 'string') throw badArgument('item.data must be XML text');
     const created = optionalNumber(item.created, 'item.created') ?? now;
     const updated = optionalNumber(item.updated, 'item.updated') ?? now;
-    const parsed = item.parsed === undefined ? null : JSON.stringify(item.parsed);
+    if (item.parsedJson !== undefined && typeof item.parsedJson !== 'string') {
+      throw badArgument('item.parsedJson must be JSON text');
+    }
+    // JSON text is checked by the `::jsonb` cast of the insert.
+    const parsed =
+      item.parsedJson ?? (item.parsed === undefined ? null : JSON.stringify(item.parsed));
     const first = rows.get(name);
     rows.set(name, [name, item.data, first?.[2] ?? created, updated, parsed, xmlText(item.data)]);
   }

@@ -23,6 +23,44 @@ describeBackends('storage messages', (open) => {
     return { engine: h.backend, clock, one, fail };
   }
 
+  it('pubsub items: parsed values given as JSON text are stored as is; malformed text is refused', async () => {
+    const { one, fail } = await setup();
+    const where = { profile: 'alice', service: 's1', node: 'json' } as const;
+    await one({ type: 'pubsub.node.set', ...where, syncState: 'COMPLETED' });
+    await one({
+      type: 'pubsub.items.upsert',
+      ...where,
+      items: [
+        { name: 'a', data: '<a/>', parsedJson: '{"title":{"text":"A"},"n":1}' },
+        { name: 'b', data: '<b/>', parsed: { n: 2 } },
+      ],
+    });
+    expect(
+      (await one({ type: 'pubsub.items.get', ...where })).items.map((i) => [i.name, i.parsed]),
+    ).toEqual([
+      ['a', { title: { text: 'A' }, n: 1 }],
+      ['b', { n: 2 }],
+    ]);
+    expect(
+      await fail({
+        type: 'pubsub.items.upsert',
+        ...where,
+        items: [{ name: 'c', data: '<c/>', parsedJson: 7 as unknown as string }],
+      }),
+    ).toBe('storage.bad-argument');
+    expect(
+      await fail({
+        type: 'pubsub.items.upsert',
+        ...where,
+        items: [{ name: 'd', data: '<d/>', parsedJson: '{"n": ' }],
+      }),
+    ).toMatch(/^storage\./);
+    expect((await one({ type: 'pubsub.items.get', ...where })).items.map((i) => i.name)).toEqual([
+      'a',
+      'b',
+    ]);
+  });
+
   it('profiles: list, autoconnect filter, duplicate and bad arguments', async () => {
     const { engine, one, fail } = await setup();
     expect((await one({ type: 'profile.list' })).map((p) => p.name)).toEqual(['alice', 'bob']);

@@ -44,7 +44,7 @@ const CHUNKS = [64, 32, 16, 8, 4, 2, 1] as const;
 
 /** `INSERT … VALUES (…), (…)` for `rows` rows of `tuple` (one placeholder list per row). */
 function multiRow(head: string, tuple: string, rows: number): string {
-  return `${head} VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+  return `${head} VALUES ${Array.from({ length: rows }, () => tuple).join(',')}`;
 }
 
 /** Runs `head` over `rows` in chunks of {@link CHUNKS}, binding each row's values in order. */
@@ -175,7 +175,7 @@ function insertRows(ctx: HandlerContext, rows: readonly Row[]): Set<string> {
   insertChunked(
     ctx,
     `INSERT OR IGNORE INTO history (${HISTORY_COLUMNS})`,
-    '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    '(?,?,?,?,?,?,?,?,?,?,?,?)',
     rows.map((r) => r.columns),
   );
   const added = new Set(
@@ -185,19 +185,19 @@ function insertRows(ctx: HandlerContext, rows: readonly Row[]): Set<string> {
   insertChunked(
     ctx,
     'INSERT INTO message (history_uid, message, language)',
-    '(?, CAST(? AS TEXT), ?)',
+    '(?,CAST(? AS TEXT),?)',
     fresh.flatMap((r) => r.messages.map(([lang, text]) => [r.uid, text, lang])),
   );
   insertChunked(
     ctx,
     'INSERT INTO subject (history_uid, subject, language)',
-    '(?, ?, ?)',
+    '(?,?,?)',
     fresh.flatMap((r) => r.subjects.map(([lang, text]) => [r.uid, text, lang])),
   );
   insertChunked(
     ctx,
     'INSERT INTO thread (history_uid, thread_id, parent_id)',
-    '(?, ?, ?)',
+    '(?,?,?)',
     fresh.flatMap((r) => (r.thread === undefined ? [] : [[r.uid, ...r.thread]])),
   );
   return added;

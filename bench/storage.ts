@@ -2,10 +2,11 @@
  * `npm run bench -- storage [--full] [--seconds N] [--appends-only]`: the sql.js engine's durable
  * throughput and latencies (`--appends-only`: the history append rows and their baselines
  * only). With `--backend sqljs,postgres` (and `--items N`), the backends side by side instead
- * (`_storage-backends.ts`). Writers model actors awaiting their previous ack; the driver drains whatever
- * is queued into the next batch (group commit, no timer). Baselines: the database kept in a file
- * of sql.js's emulated file system (the engine before it moved to memory), and exporting the
- * whole database on every write batch (what a naive sql.js persistence does).
+ * (`_storage-backends.ts`). Writers model actors awaiting their previous ack; the driver drains
+ * whatever is queued into the next batch (group commit, no timer). Baselines: the database kept
+ * in a file of sql.js's emulated file system (the engine before it moved to memory), the adds
+ * of a batch one by one (before the multi-row insert), and exporting the whole database on
+ * every write batch (what a naive sql.js persistence does).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,11 +119,18 @@ export async function run(args: string[]): Promise<void> {
   // 1. Durable history appends with group commit. Baseline (same run): the database kept in a
   // file of sql.js's emulated file system, as before, where each commit copies its pages.
   const rates: Record<number, number> = {};
-  const appendRun = async (writers: number, databaseInFile: boolean, tag: string) => {
+  let cpu100: number | undefined;
+  const appendRun = async (
+    writers: number,
+    databaseInFile: boolean,
+    tag: string,
+    groupHistoryAdds = true,
+  ) => {
     const engine = await StorageEngine.open({
       dataDir: fresh(),
       snapshotOnClose: false,
       databaseInFile,
+      groupHistoryAdds,
     });
     await engine.applyBatch([PROFILE]);
     const r = await writersFor(engine, writers, seconds, (w, i) =>
@@ -134,6 +142,7 @@ export async function run(args: string[]): Promise<void> {
   for (const writers of [1, 10, 100]) {
     const r = await appendRun(writers, false, 'w');
     rates[writers] = r.perSecond;
+    if (writers === 100) cpu100 = r.cpuMicros;
     rows.push({
       case: `history append, ${writers} writers (durable)`,
       'ops/s': Math.round(r.perSecond),
@@ -155,6 +164,25 @@ export async function run(args: string[]): Promise<void> {
     });
     summary['in memory / emulated file, 100 writers (rows/s)'] = Number(
       ((rates[100] ?? 0) / r.perSecond).toFixed(2),
+    );
+  }
+  // Baseline: the adds of a batch one by one (two statements and a profile lookup each), as
+  // before the multi-row insert; the CPU per append is the figure to compare.
+  {
+    const r = await appendRun(100, false, 'o', false);
+    rows.push({
+      case: 'baseline: history adds one by one, 100 writers',
+      'ops/s': Math.round(r.perSecond),
+      'CPU µs/op': r.cpuMicros,
+      'p50 ms': median(r.latencies),
+      'p99 ms': percentile(r.latencies, 99),
+      'batch p50': r.meanBatch,
+    });
+    summary['multi-row / one by one, 100 writers (rows/s)'] = Number(
+      ((rates[100] ?? 0) / r.perSecond).toFixed(2),
+    );
+    summary['multi-row / one by one, 100 writers (CPU µs per append)'] = Number(
+      ((cpu100 ?? 0) / r.cpuMicros).toFixed(2),
     );
   }
   // Baseline: the same writers, but the whole database exported and fsynced after every batch.

@@ -14,6 +14,7 @@
 import type { MessageData } from '../workflow/message-data.js';
 import type { HistoryAddRequest } from './history-record.js';
 import { historyAddRequest } from './history-record.js';
+import { createWriteWindow } from './write-window.js';
 
 /** The storage surface history needs; the storage client fits. */
 export interface HistoryStore {
@@ -38,19 +39,14 @@ export function createHistoryWriter(deps: {
   readonly store: HistoryStore;
   readonly maxInFlight?: number;
 }): HistoryWriter {
-  const maxInFlight = deps.maxInFlight ?? DEFAULT_MAX_WRITES_IN_FLIGHT;
-  const inFlight = new Set<Promise<void>>();
+  const writes = createWriteWindow(deps.maxInFlight ?? DEFAULT_MAX_WRITES_IN_FLIGHT);
   return {
     async write(message) {
-      while (inFlight.size >= maxInFlight) {
-        await Promise.race(inFlight).catch(() => undefined);
-      }
-      const durable = deps.store.request(historyAddRequest(deps.profile, message)).then(() => {});
-      inFlight.add(durable);
-      const settle = () => inFlight.delete(durable);
+      const { written } = await writes.start(() =>
+        deps.store.request(historyAddRequest(deps.profile, message)).then(() => {}),
+      );
       // Failures are observed by whoever awaits `durable` (the signal and the sender's reply).
-      durable.then(settle, settle);
-      return { durable };
+      return { durable: written };
     },
   };
 }

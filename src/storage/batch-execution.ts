@@ -8,6 +8,7 @@ import { AviaryError, serializeError } from '../errors.js';
 import { dispatch } from './dispatch.js';
 import { indexPending } from './fts-catch-up.js';
 import type { HandlerContext } from './handler-context.js';
+import { addHistoryRun } from './history-batch.js';
 import type { RecordedStatement } from './journal.js';
 import { isWrite, type StorageOutcome, type StorageRequest } from './messages.js';
 import type { SqlDatabase } from './sql-database.js';
@@ -50,11 +51,12 @@ function runWrites(
   ctx: HandlerContext,
   run: readonly StorageRequest[],
   recorded: RecordedStatement[],
+  options: BatchOptions,
 ): StorageOutcome[] {
   if (run.length === 1) return [runWrite(db, ctx, run[0] as StorageRequest, recorded)];
   const mark = recorded.length;
   db.control('SAVEPOINT grouped');
-  const grouped = run.map((request) => runRequest(ctx, request));
+  const grouped = runGrouped(ctx, run, options);
   if (grouped.every((outcome) => outcome.ok)) {
     db.control('RELEASE grouped');
     return grouped;
@@ -63,6 +65,53 @@ function runWrites(
   db.control('RELEASE grouped');
   recorded.length = mark;
   return run.map((request) => runWrite(db, ctx, request, recorded));
+}
+
+const isHistoryAdd = (request: StorageRequest | undefined): request is HistoryAdd =>
+  typeof request === 'object' && request !== null && request.type === 'history.add';
+
+type HistoryAdd = Extract<StorageRequest, { type: 'history.add' }>;
+
+/**
+ * The outcomes of a run of writes inside one savepoint: consecutive `history.add`s go as one
+ * multi-row insert (see history-batch.ts), everything else one request at a time. A failing
+ * multi-row statement fails its requests; the caller then redoes the run one by one.
+ */
+function runGrouped(
+  ctx: HandlerContext,
+  run: readonly StorageRequest[],
+  options: BatchOptions,
+): StorageOutcome[] {
+  const outcomes: StorageOutcome[] = [];
+  for (let i = 0; i < run.length; ) {
+    let end = i;
+    while (options.groupHistoryAdds !== false && isHistoryAdd(run[end])) end++;
+    if (end - i >= 2) {
+      const adds = run.slice(i, end) as HistoryAdd[];
+      let grouped: StorageOutcome[] | undefined;
+      try {
+        grouped = addHistoryRun(ctx, adds);
+      } catch (error) {
+        const failed = { ok: false as const, error: serializeError(error) };
+        grouped = adds.map(() => failed);
+      }
+      outcomes.push(...(grouped ?? adds.map((request) => runRequest(ctx, request))));
+      i = end;
+      continue;
+    }
+    outcomes.push(runRequest(ctx, run[i] as StorageRequest));
+    i++;
+  }
+  return outcomes;
+}
+
+/** How a batch is executed (the default is what the engine uses). */
+export interface BatchOptions {
+  /**
+   * Consecutive `history.add`s as one multi-row insert (default true). `false` runs them one
+   * by one: only the storage benchmark's baseline uses it.
+   */
+  readonly groupHistoryAdds?: boolean;
 }
 
 export interface ExecutedBatch {
@@ -83,8 +132,10 @@ export function executeBatch(deps: {
   db: SqlDatabase;
   ctx: HandlerContext;
   requests: readonly StorageRequest[];
+  options?: BatchOptions;
 }): ExecutedBatch {
   const { db, ctx, requests } = deps;
+  const options = deps.options ?? {};
   const writes = requests.map((r) => typeof r === 'object' && r !== null && isWrite(r));
   const outcomes: StorageOutcome[] = [];
   const readsAfterWrite: number[] = [];
@@ -105,7 +156,7 @@ export function executeBatch(deps: {
       }
       let end = i + 1;
       while (end < requests.length && writes[end]) end++;
-      outcomes.push(...runWrites(db, ctx, requests.slice(i, end), recorded));
+      outcomes.push(...runWrites(db, ctx, requests.slice(i, end), recorded, options));
       i = end;
     }
     if (recorded.length > indexedAt) indexPending(db);

@@ -8,7 +8,7 @@ import type { SqlJsStatic } from 'sql.js';
 import type { Clock } from '../actors/clock.js';
 import { systemClock } from '../actors/clock.js';
 import { AviaryError, serializeError } from '../errors.js';
-import { executeBatch, runRequest } from './batch-execution.js';
+import { type BatchOptions, executeBatch, runRequest } from './batch-execution.js';
 import { type FsOps, nodeFsOps } from './fs-ops.js';
 import type { HandlerContext } from './handler-context.js';
 import { Journal } from './journal.js';
@@ -53,6 +53,11 @@ export interface StorageEngineOptions {
    */
   readonly databaseInFile?: boolean;
   /**
+   * Consecutive `history.add`s of a batch as one multi-row insert (default true). `false` runs
+   * them one by one, as earlier versions did: only the storage benchmark's baseline uses it.
+   */
+  readonly groupHistoryAdds?: boolean;
+  /**
    * Read-only use of the folder (the CLI's offline read commands): writes still apply to the
    * in-memory database, so start-up steps work, but nothing reaches the disk — no journal
    * record, no snapshot (periodic, after a migration or at close), no manifest change.
@@ -86,6 +91,7 @@ export class StorageEngine {
   readonly #snapshotOnClose: boolean;
   readonly #readOnly: boolean;
   readonly #ctx: HandlerContext;
+  readonly #batchOptions: BatchOptions;
   readonly #stats = new EngineStats();
   readonly #recoveryReport: RecoveryReport;
   #journal: Journal;
@@ -130,6 +136,10 @@ export class StorageEngine {
     this.#snapshotOnClose = !this.#readOnly && (init.options.snapshotOnClose ?? true);
     this.#snapshotClockStart = init.clock.now();
     this.#ctx = { db: init.db, now: () => init.clock.now() / 1000 };
+    this.#batchOptions =
+      init.options.groupHistoryAdds === undefined
+        ? {}
+        : { groupHistoryAdds: init.options.groupHistoryAdds };
   }
 
   /** Loads the newest snapshot, replays the journals after it and (by default) migrates. */
@@ -224,6 +234,7 @@ export class StorageEngine {
       db: this.#db,
       ctx: this.#ctx,
       requests,
+      options: this.#batchOptions,
     });
     if (outcomes[0]?.ok === false && outcomes[0].error.code === 'storage.batch-failed') {
       this.#log('error', 'storage: batch failed, rolled back', {

@@ -48,6 +48,8 @@ describe('in-process transport (connections alone)', () => {
     await waitFor(() => got.length === 1, 2000);
     expect(got[0]).toContain('from="a@x.test/aviary"');
     expect(got[0]).toContain('<body>hi</body>');
+    // Written without a namespace, read in the receiving stream's default one.
+    expect(got[0]).toContain('xmlns="jabber:client"');
     expect(t.stats()).toMatchObject({ delivered: 1, undelivered: 1, logins: 2 });
   });
 
@@ -94,8 +96,8 @@ describe('in-process transport (connections alone)', () => {
     });
     const toComponent: string[] = [];
     const toClient: string[] = [];
-    c.onStanza((s) => toComponent.push(String(s.attrs.to)));
-    a.onStanza((s) => toClient.push(String(s.attrs.from)));
+    c.onStanza((s) => toComponent.push(`${s.attrs.to} ${s.attrs.xmlns}`));
+    a.onStanza((s) => toClient.push(`${s.attrs.from} ${s.attrs.xmlns}`));
     await c.connect();
     await a.connect();
     await a.send(xml('message', { to: 'anyone@bot.x.test' }, xml('body', {}, 'x')));
@@ -103,8 +105,8 @@ describe('in-process transport (connections alone)', () => {
       xml('message', { to: 'a@x.test', from: 'anyone@bot.x.test' }, xml('body', {}, 'y')),
     );
     await waitFor(() => toComponent.length === 1 && toClient.length === 1, 2000);
-    expect(toComponent).toEqual(['anyone@bot.x.test']);
-    expect(toClient).toEqual(['anyone@bot.x.test']);
+    expect(toComponent).toEqual(['anyone@bot.x.test jabber:component:accept']);
+    expect(toClient).toEqual(['anyone@bot.x.test jabber:client']);
   });
 
   it('refuses a login the authenticator rejects, and a kick reports offline with an error', async () => {

@@ -60,6 +60,8 @@ export interface InProcessTransport {
 
 interface Endpoint {
   readonly fullJid: string;
+  /** The default namespace of the receiving stream (RFC 6120 §4.8.3, XEP-0114). */
+  readonly ns: string;
   readonly deliver: (stanza: Element) => void;
   readonly drop: (error: AviaryError) => void;
 }
@@ -99,8 +101,14 @@ export function createInProcessTransport(
     }
   };
 
-  const copyOf = (stanza: Element): Element =>
-    copy === 'xml' ? parseStanza(stanza.toString()) : copyTree(stanza);
+  // A stanza read from a stream is in the stream's default namespace: one written without its
+  // own `xmlns` (a plugin's `xml('message', …)`) reaches the receiver as `jabber:client` (or
+  // `jabber:component:accept`), as it would from a server, not namespace-less.
+  const copyOf = (stanza: Element, ns: string): Element => {
+    const copied = copy === 'xml' ? parseStanza(stanza.toString()) : copyTree(stanza);
+    if (copied.attrs.xmlns === undefined) copied.attrs.xmlns = ns;
+    return copied;
+  };
 
   const route = (stanza: Element) => {
     const to = stanza.attrs.to;
@@ -111,7 +119,7 @@ export function createInProcessTransport(
       counters.undelivered++;
       return;
     }
-    const copied = copyOf(stanza);
+    const copied = copyOf(stanza, target.ns);
     later(() => {
       counters.delivered++;
       target.deliver(copied);
@@ -123,6 +131,7 @@ export function createInProcessTransport(
     readonly fullJid: string;
     readonly secret: string;
     readonly stampFrom: boolean;
+    readonly ns: string;
   }): Connection => {
     const stanzaHandlers = new Set<(stanza: Element) => void>();
     const statusHandlers = new Set<(status: string, error?: AviaryError) => void>();
@@ -142,6 +151,7 @@ export function createInProcessTransport(
     };
     const endpoint: Endpoint = {
       fullJid: args.fullJid,
+      ns: args.ns,
       deliver: (stanza) => {
         if (!online) return;
         if (paused) held.push(stanza);
@@ -211,11 +221,23 @@ export function createInProcessTransport(
       const bare = bareOf(profile.jid);
       const slash = profile.jid.indexOf('/');
       const fullJid = slash < 0 ? `${profile.jid}/${resource}` : profile.jid;
-      return makeConnection({ address: bare, fullJid, secret: password, stampFrom: true });
+      return makeConnection({
+        address: bare,
+        fullJid,
+        secret: password,
+        stampFrom: true,
+        ns: 'jabber:client',
+      });
     },
     component({ profile, secret }) {
       const domain = bareOf(profile.jid);
-      return makeConnection({ address: domain, fullJid: domain, secret, stampFrom: false });
+      return makeConnection({
+        address: domain,
+        fullJid: domain,
+        secret,
+        stampFrom: false,
+        ns: 'jabber:component:accept',
+      });
     },
   };
 

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import type { StanzaMiddleware } from '../../entities/entity-extensions.js';
+import type { EntityStorage } from '../../entities/entity-ports.js';
+import { createLogger } from '../../log.js';
+import { HookRegistry } from '../../workflow/hooks.js';
 import type { MessageData } from '../../workflow/message-data.js';
 import { parseXml } from '../../workflow/xml.js';
-import { NS_RECEIPTS, receiptFor, wantsReceipt, withReceiptRequest } from './receipts.js';
+import type { PluginHost } from '../plugin.js';
+import {
+  createReceiptsPlugin,
+  NS_RECEIPTS,
+  RECEIPT_WRITES_IN_FLIGHT,
+  receiptFor,
+  wantsReceipt,
+  withReceiptRequest,
+} from './receipts.js';
 
 const message = (over: Partial<MessageData>): MessageData => ({
   uid: 'u1',
@@ -59,5 +71,63 @@ describe('receipt answers (XEP-0184 §5.2)', () => {
         'alice@x.lit',
       ),
     ).toBeUndefined();
+  });
+});
+
+describe('recording receipts (XEP-0184 §5.2 answers we receive)', () => {
+  it('waits for room once RECEIPT_WRITES_IN_FLIGHT records are unacknowledged', async () => {
+    const pending: { resolve: () => void }[] = [];
+    const requests: unknown[] = [];
+    const storage: EntityStorage = {
+      request: (request) => {
+        requests.push(request);
+        return new Promise((resolve) => pending.push({ resolve: () => resolve(null as never) }));
+      },
+    };
+    let middleware: StanzaMiddleware | undefined;
+    const host = {
+      kind: 'client',
+      name: 'alice',
+      jid: () => 'alice@x.lit/r',
+      useStanza: (m: StanzaMiddleware) => {
+        middleware = m;
+        return () => undefined;
+      },
+      onOnline: () => () => undefined,
+      send: async () => undefined,
+    } as unknown as PluginHost;
+    await createReceiptsPlugin({ storage: () => storage }).setup({
+      host,
+      hooks: new HookRegistry(),
+      log: createLogger({ level: 'silent' }),
+    });
+    const receipt = (i: number) =>
+      parseXml(
+        `<message from='bob@x.lit/phone' to='alice@x.lit/r'><received xmlns='${NS_RECEIPTS}' id='m${i}'/></message>`,
+      );
+    let passed = 0;
+    const handled: Promise<void>[] = [];
+    for (let i = 0; i <= RECEIPT_WRITES_IN_FLIGHT; i++) {
+      handled.push(
+        Promise.resolve(
+          middleware?.(receipt(i), async () => {
+            passed++;
+          }),
+        ),
+      );
+    }
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Every receipt is recorded, but the one past the window waits for an acknowledgement.
+    expect(passed).toBe(RECEIPT_WRITES_IN_FLIGHT);
+    expect(requests).toHaveLength(RECEIPT_WRITES_IN_FLIGHT);
+    pending[0]?.resolve();
+    await Promise.all(handled);
+    expect(passed).toBe(RECEIPT_WRITES_IN_FLIGHT + 1);
+    expect(requests).toHaveLength(RECEIPT_WRITES_IN_FLIGHT + 1);
+    expect(requests[0]).toMatchObject({
+      type: 'history.delivered',
+      id: 'm0',
+      recipient: 'bob@x.lit',
+    });
   });
 });

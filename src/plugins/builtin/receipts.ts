@@ -14,6 +14,7 @@
  */
 import xml, { type Element } from '@xmpp/xml';
 import type { EntityStorage } from '../../entities/entity-ports.js';
+import { createWriteWindow } from '../../entities/write-window.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { bareJid } from '../../workflow/jid.js';
 import type { MessageData } from '../../workflow/message-data.js';
@@ -23,6 +24,9 @@ export const RECEIPTS_PLUGIN = 'receipts';
 export const NS_RECEIPTS = 'urn:xmpp:receipts';
 
 const REQUEST = `<request xmlns='${NS_RECEIPTS}'/>`;
+
+/** Delivery records one entity may have unacknowledged before its next stanza waits. */
+export const RECEIPT_WRITES_IN_FLIGHT = 16;
 
 /** Whether an outgoing message should ask for a receipt (XEP-0184 §5.1, §5.3). */
 export function wantsReceipt(message: MessageData): boolean {
@@ -80,6 +84,7 @@ export function createReceiptsPlugin(deps: ReceiptsPluginDeps): Plugin {
     description: 'message delivery receipts (XEP-0184): asked, answered, recorded in history',
     setup({ host, hooks, log }) {
       let answer = true;
+      const receiptWrites = createWriteWindow(RECEIPT_WRITES_IN_FLIGHT);
       const offs = [
         hooks.register('send', {
           plugin: RECEIPTS_PLUGIN,
@@ -96,20 +101,25 @@ export function createReceiptsPlugin(deps: ReceiptsPluginDeps): Plugin {
             if (stanza.name === 'message' && stanza.attrs.type !== 'error') {
               const received = stanza.getChild('received', NS_RECEIPTS);
               const recipient = safeBare(stanza.attrs.from ?? '');
-              if (received?.attrs.id && recipient !== undefined) {
-                // Not awaited: the entity's turn does not wait for a storage round trip.
-                deps
-                  .storage()
-                  .request({
-                    type: 'history.delivered',
-                    profile: host.name,
-                    id: received.attrs.id,
-                    recipient,
-                    timestamp: clock.now() / 1000,
-                  })
-                  .catch((error: unknown) =>
-                    log.warn({ err: error }, 'delivery receipt not recorded'),
-                  );
+              const id: string | undefined = received?.attrs.id;
+              if (id && recipient !== undefined) {
+                // The record is not awaited: the entity's turn waits for no storage round
+                // trip, only for room while RECEIPT_WRITES_IN_FLIGHT are unacknowledged
+                // (backpressure: a burst of receipts cannot overflow the storage mailbox).
+                await receiptWrites.start(() =>
+                  deps
+                    .storage()
+                    .request({
+                      type: 'history.delivered',
+                      profile: host.name,
+                      id,
+                      recipient,
+                      timestamp: clock.now() / 1000,
+                    })
+                    .catch((error: unknown) =>
+                      log.warn({ err: error }, 'delivery receipt not recorded'),
+                    ),
+                );
               }
               const reply = answer ? receiptFor(stanza, safeBare(host.jid()) ?? '') : undefined;
               if (reply !== undefined)

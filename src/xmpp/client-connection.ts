@@ -29,6 +29,7 @@ import type { MechanismName } from './sasl-mechanisms.js';
 export type { RosterItem } from './roster.js';
 
 import type { SaltedPasswordCache } from './scram.js';
+import type { TlsSessionCache } from './tls-session-cache.js';
 import { discoverServers, type SrvResolver } from './server-discovery.js';
 import type { StanzaSurface } from './stanza-surface.js';
 import {
@@ -82,6 +83,11 @@ export interface ClientConnectionOptions {
   };
   readonly resource?: string;
   readonly saltedPasswordCache: SaltedPasswordCache;
+  /**
+   * TLS session resumption shared by the connections to one server (default: none, every
+   * handshake is full). Certificates are verified either way.
+   */
+  readonly tlsSessionCache?: TlsSessionCache;
   readonly clock: Clock;
   /** Largest incoming stanza accepted, in bytes (default 1 MiB); larger closes the stream. */
   readonly maxStanzaBytes?: number;
@@ -144,6 +150,10 @@ export function createClientConnection(options: ClientConnectionOptions): Client
       },
     );
   const { clock } = options;
+  const tlsOptions = {
+    ...options.tlsOptions,
+    ...(options.tlsSessionCache === undefined ? {} : { sessionCache: options.tlsSessionCache }),
+  };
   const log = options.log ?? silentLog;
   const timeoutMs = options.timeoutMs ?? 10_000;
   let boundJid: string | undefined;
@@ -194,7 +204,7 @@ export function createClientConnection(options: ClientConnectionOptions): Client
       // Direct TLS (XEP-0368): the stream is encrypted from its first byte.
     } else if (options.tls !== 'off' && offersTls) {
       setStatus('securing');
-      features = await negotiateTls(ctx, options.tlsOptions ?? {});
+      features = await negotiateTls(ctx, tlsOptions);
     } else if (options.tls === 'required') {
       throw new AviaryError(
         'xmpp.tls-failed',
@@ -256,7 +266,6 @@ export function createClientConnection(options: ClientConnectionOptions): Client
 
   const discovery =
     options.server === undefined && options.tls !== 'off' ? options.discovery : undefined;
-  const tlsOptions = options.tlsOptions ?? {};
   const parts = createStreamConnection<ConnectionStatus>({
     clock,
     log,

@@ -89,12 +89,18 @@ describe('salted password cache', () => {
 
   it('evicts the oldest entry past maxEntries', () => {
     const cache = createSaltedPasswordCache({ maxEntries: 2 });
-    cache.set('a', 'p', Buffer.from([1]));
-    cache.set('b', 'p', Buffer.from([2]));
-    cache.set('c', 'p', Buffer.from([3]));
+    const keys = (n: number) => ({
+      clientKey: Buffer.from([n, 1]),
+      storedKey: Buffer.from([n, 2]),
+      serverKey: Buffer.from([n, 3]),
+    });
+    cache.set('a', 'p', keys(1));
+    cache.set('b', 'p', keys(2));
+    cache.set('c', 'p', keys(3));
     expect(cache.size).toBe(2);
     expect(cache.get('a', 'p')).toBeUndefined();
-    expect(cache.get('c', 'p')).toEqual(Buffer.from([3]));
+    expect(cache.get('c', 'p')).toEqual(keys(3));
+    expect(cache.get('c', 'other password')).toBeUndefined();
   });
 });
 

@@ -29,7 +29,6 @@ import type { MechanismName } from './sasl-mechanisms.js';
 export type { RosterItem } from './roster.js';
 
 import type { SaltedPasswordCache } from './scram.js';
-import type { TlsSessionCache } from './tls-session-cache.js';
 import { discoverServers, type SrvResolver } from './server-discovery.js';
 import type { StanzaSurface } from './stanza-surface.js';
 import {
@@ -43,6 +42,7 @@ import {
   type StreamManagementLink,
   StreamManagementSession,
 } from './stream-management.js';
+import type { TlsSessionCache } from './tls-session-cache.js';
 import type { XmlStream } from './xml-stream.js';
 import { silentLog, type XmppLog } from './xmpp-log.js';
 
@@ -125,6 +125,8 @@ export interface ClientConnection extends StanzaSurface {
   readonly roster: readonly RosterItem[];
   /** SASL mechanism used by the last successful login. */
   readonly mechanism: MechanismName | undefined;
+  /** Whether the last login's TLS session was resumed from a cached ticket (false without TLS). */
+  readonly tlsResumed: boolean;
   /** Runs the whole negotiation; throws `xmpp.connection-failed`, `xmpp.tls-failed`, `xmpp.auth-failed`, … */
   connect(): Promise<void>;
   onStatus(handler: (status: ConnectionStatus, error?: AviaryError) => void): () => void;
@@ -159,6 +161,7 @@ export function createClientConnection(options: ClientConnectionOptions): Client
   let boundJid: string | undefined;
   let roster: readonly RosterItem[] = [];
   let mechanism: MechanismName | undefined;
+  let tlsResumed = false;
   let cancelPing: (() => void) | undefined;
   const bare = `${username}@${domain}`.toLowerCase();
   const smSession =
@@ -211,6 +214,7 @@ export function createClientConnection(options: ClientConnectionOptions): Client
         `${domain} does not offer STARTTLS and tls is 'required'`,
       );
     }
+    tlsResumed = s.tlsResumed;
     setStatus('authenticating');
     const sasl = await negotiateSasl(ctx, features, {
       username,
@@ -336,6 +340,9 @@ export function createClientConnection(options: ClientConnectionOptions): Client
     },
     get mechanism() {
       return mechanism;
+    },
+    get tlsResumed() {
+      return tlsResumed;
     },
   });
 }

@@ -205,6 +205,11 @@ export class XmlStream {
     return 'encrypted' in this.#socket && this.#socket.encrypted === true;
   }
 
+  /** True when the TLS session was resumed from a cached ticket (no full handshake). */
+  get tlsResumed(): boolean {
+    return 'isSessionReused' in this.#socket && this.#socket.isSessionReused();
+  }
+
   /** Bytes queued in the socket and not yet handed to the kernel. */
   get writableLength(): number {
     return this.#socket.writableLength;

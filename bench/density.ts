@@ -17,7 +17,8 @@
  *
  * File limits: each connection is a descriptor in this process and in ejabberd. When the soft
  * limit is too low the benchmark re-runs itself under `prlimit --nofile` (raising the hard limit
- * needs root); ejabberd, started from the raised process, inherits it.
+ * needs CAP_SYS_RESOURCE; without it prlimit says "Operation not permitted" and the run stops);
+ * ejabberd, started from the raised process, inherits it.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -93,8 +94,9 @@ export async function run(args: string[]): Promise<void> {
   const pingSeconds = option(args, 'ping-seconds', 20);
   const sources = Math.max(1, option(args, 'source-addresses', 32));
   const restart = args.includes('--restart');
-  // Ours and ejabberd's descriptors (it inherits the limit), plus room for files and pipes.
-  if (reRunWithFileLimit(args, 2 * profiles + 4096)) return;
+  // One descriptor per connection in this process (ejabberd, a child, inherits the same limit
+  // for its own), plus room for files, pipes and the thread pool.
+  if (reRunWithFileLimit(args, profiles + 1024)) return;
 
   const phase = (name: string) =>
     process.stderr.write(

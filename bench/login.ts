@@ -225,45 +225,54 @@ export async function run(args: string[]): Promise<void> {
 
     phase('bare TLS handshakes');
     let reused = 0;
-    const handshake = (sessions?: TlsSessionCache) => async () => {
-      const target = {
-        host: '127.0.0.1',
-        port: directTlsPort,
-        servername: prosody.domain,
-        ca: prosody.caCertPem,
+    // `contextPerConnection`: what tls.connect did before one SecureContext per trust store
+    // (given `ca`, it builds a new context for every connection).
+    const handshake =
+      (sessions?: TlsSessionCache, contextPerConnection = false) =>
+      async () => {
+        const target = {
+          host: '127.0.0.1',
+          port: directTlsPort,
+          servername: prosody.domain,
+          ca: prosody.caCertPem,
+        };
+        const session = sessions?.get(target);
+        await new Promise<void>((resolve, reject) => {
+          const socket = tlsConnect({
+            host: target.host,
+            port: target.port,
+            servername: target.servername,
+            ...(contextPerConnection
+              ? { ca: target.ca }
+              : { secureContext: secureContextFor(target.ca) }),
+            ALPNProtocols: ['xmpp-client'],
+            rejectUnauthorized: true,
+            ...(session === undefined ? {} : { session }),
+          });
+          socket.on('session', (ticket: Buffer) => sessions?.set(target, ticket));
+          socket.once('error', reject);
+          socket.once('secureConnect', () => {
+            if (socket.isSessionReused()) reused++;
+            // TLS 1.3 tickets follow the handshake: wait for one before closing when resuming.
+            if (sessions === undefined || socket.isSessionReused()) {
+              socket.destroy();
+              resolve();
+            } else
+              socket.once('session', () =>
+                setImmediate(() => {
+                  socket.destroy();
+                  resolve();
+                }),
+              );
+          });
+        });
       };
-      const session = sessions?.get(target);
-      await new Promise<void>((resolve, reject) => {
-        const socket = tlsConnect({
-          host: target.host,
-          port: target.port,
-          servername: target.servername,
-          secureContext: secureContextFor(target.ca),
-          ALPNProtocols: ['xmpp-client'],
-          rejectUnauthorized: true,
-          ...(session === undefined ? {} : { session }),
-        });
-        socket.on('session', (ticket: Buffer) => sessions?.set(target, ticket));
-        socket.once('error', reject);
-        socket.once('secureConnect', () => {
-          if (socket.isSessionReused()) reused++;
-          // TLS 1.3 tickets follow the handshake: wait for one before closing when resuming.
-          if (sessions === undefined || socket.isSessionReused()) {
-            socket.destroy();
-            resolve();
-          } else
-            socket.once('session', () =>
-              setImmediate(() => {
-                socket.destroy();
-                resolve();
-              }),
-            );
-        });
-      });
-    };
     const handshakeIdx = Array.from({ length: handshakes }, (_, i) => i);
     const bareFull = await measure(handshakes, () => pool(handshakeIdx, concurrency, handshake()));
     const reusedInFull = reused;
+    const bareFullOwnContext = await measure(handshakes, () =>
+      pool(handshakeIdx, concurrency, handshake(undefined, true)),
+    );
     const bareSessions = createTlsSessionCache();
     await handshake(bareSessions)();
     reused = 0;
@@ -278,6 +287,13 @@ export async function run(args: string[]): Promise<void> {
       case: 'full handshake',
       ...bareFull,
       sessions_reused: reusedInFull,
+    });
+    rows.push({
+      client: 'node:tls',
+      transport: 'bare TLS handshake (verified)',
+      mechanism: '-',
+      case: 'full handshake, new SecureContext each (before)',
+      ...bareFullOwnContext,
     });
     rows.push({
       client: 'node:tls',

@@ -109,7 +109,17 @@ export async function run(args: string[]): Promise<void> {
   try {
     phase(`registering ${profiles} accounts`);
     const indexes = Array.from({ length: profiles }, (_, i) => i);
-    await pool(indexes, 50, (i) => ejabberd.register({ username: `d${i}`, password: `p${i}` }));
+    // In-band registration; an overloaded server may miss one step's deadline: try again.
+    await pool(indexes, 50, async (i) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await ejabberd.register({ username: `d${i}`, password: `p${i}` });
+          return;
+        } catch (error) {
+          if (attempt >= 3) throw error;
+        }
+      }
+    });
 
     const keys = createSaltedPasswordCache();
     const make = (i: number) =>

@@ -11,8 +11,10 @@
  * - only sessions of connections whose certificate was verified (`authorized`) are kept;
  * - kept in memory only, one ticket per key (the latest), at most `maxEntries` keys
  *   (oldest evicted first);
- * - verification stays on: a resumed session carries its verified result and Node still
- *   checks the server identity against `servername` (RFC 6125) on every connection.
+ * - verification stays on: a resumed session carries the chain verification result of the
+ *   handshake that created it. Node skips the server identity check (RFC 6125) on a resumed
+ *   session, which is why `servername` is part of the key: the ticket was issued on a
+ *   connection whose certificate was checked for that very name.
  */
 import { createHash } from 'node:crypto';
 

@@ -9,6 +9,7 @@ import { createComponentConnection } from '../xmpp/component-connection.js';
 import type { SaltedPasswordCache } from '../xmpp/scram.js';
 import { createDnsResolver } from '../xmpp/server-discovery.js';
 import { StreamManagementSession } from '../xmpp/stream-management.js';
+import { createTlsSessionCache } from '../xmpp/tls-session-cache.js';
 
 /** The real XMPP connections: clients over TCP + STARTTLS, components over XEP-0114. */
 export function xmppConnectionFactories(deps: {
@@ -23,6 +24,9 @@ export function xmppConnectionFactories(deps: {
   // recreated under the same name for another account starts afresh.
   const resolver = createDnsResolver(config.xmpp.dnsServers);
   const smSessions = new Map<string, StreamManagementSession>();
+  // TLS session tickets shared by the profiles of one server (keyed by place and trust settings):
+  // a login after the first skips the certificate chain and the key exchange's signature.
+  const tlsSessions = createTlsSessionCache();
   const smSessionOf = (name: string, jid: string) => {
     const key = `${name}\0${jid}`;
     let session = smSessions.get(key);
@@ -51,6 +55,7 @@ export function xmppConnectionFactories(deps: {
           config.xmpp.tlsCaFile,
         ),
         saltedPasswordCache: deps.saltedPasswords,
+        tlsSessionCache: tlsSessions,
         clock,
         maxStanzaBytes: config.xmpp.maxStanzaBytes,
         // Plain-text SASL only where plain text was explicitly allowed (loopback, checked by the connection).

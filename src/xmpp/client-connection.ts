@@ -42,6 +42,7 @@ import {
   type StreamManagementLink,
   StreamManagementSession,
 } from './stream-management.js';
+import type { TlsSessionCache } from './tls-session-cache.js';
 import type { XmlStream } from './xml-stream.js';
 import { silentLog, type XmppLog } from './xmpp-log.js';
 
@@ -82,6 +83,11 @@ export interface ClientConnectionOptions {
   };
   readonly resource?: string;
   readonly saltedPasswordCache: SaltedPasswordCache;
+  /**
+   * TLS session resumption shared by the connections to one server (default: none, every
+   * handshake is full). Certificates are verified either way.
+   */
+  readonly tlsSessionCache?: TlsSessionCache;
   readonly clock: Clock;
   /** Largest incoming stanza accepted, in bytes (default 1 MiB); larger closes the stream. */
   readonly maxStanzaBytes?: number;
@@ -119,6 +125,8 @@ export interface ClientConnection extends StanzaSurface {
   readonly roster: readonly RosterItem[];
   /** SASL mechanism used by the last successful login. */
   readonly mechanism: MechanismName | undefined;
+  /** Whether the last login's TLS session was resumed from a cached ticket (false without TLS). */
+  readonly tlsResumed: boolean;
   /** Runs the whole negotiation; throws `xmpp.connection-failed`, `xmpp.tls-failed`, `xmpp.auth-failed`, … */
   connect(): Promise<void>;
   onStatus(handler: (status: ConnectionStatus, error?: AviaryError) => void): () => void;
@@ -144,11 +152,16 @@ export function createClientConnection(options: ClientConnectionOptions): Client
       },
     );
   const { clock } = options;
+  const tlsOptions = {
+    ...options.tlsOptions,
+    ...(options.tlsSessionCache === undefined ? {} : { sessionCache: options.tlsSessionCache }),
+  };
   const log = options.log ?? silentLog;
   const timeoutMs = options.timeoutMs ?? 10_000;
   let boundJid: string | undefined;
   let roster: readonly RosterItem[] = [];
   let mechanism: MechanismName | undefined;
+  let tlsResumed = false;
   let cancelPing: (() => void) | undefined;
   const bare = `${username}@${domain}`.toLowerCase();
   const smSession =
@@ -194,13 +207,14 @@ export function createClientConnection(options: ClientConnectionOptions): Client
       // Direct TLS (XEP-0368): the stream is encrypted from its first byte.
     } else if (options.tls !== 'off' && offersTls) {
       setStatus('securing');
-      features = await negotiateTls(ctx, options.tlsOptions ?? {});
+      features = await negotiateTls(ctx, tlsOptions);
     } else if (options.tls === 'required') {
       throw new AviaryError(
         'xmpp.tls-failed',
         `${domain} does not offer STARTTLS and tls is 'required'`,
       );
     }
+    tlsResumed = s.tlsResumed;
     setStatus('authenticating');
     const sasl = await negotiateSasl(ctx, features, {
       username,
@@ -256,7 +270,6 @@ export function createClientConnection(options: ClientConnectionOptions): Client
 
   const discovery =
     options.server === undefined && options.tls !== 'off' ? options.discovery : undefined;
-  const tlsOptions = options.tlsOptions ?? {};
   const parts = createStreamConnection<ConnectionStatus>({
     clock,
     log,
@@ -327,6 +340,9 @@ export function createClientConnection(options: ClientConnectionOptions): Client
     },
     get mechanism() {
       return mechanism;
+    },
+    get tlsResumed() {
+      return tlsResumed;
     },
   });
 }

@@ -7,8 +7,9 @@
 import xml, { type Element } from '@xmpp/xml';
 import { AviaryError } from '../errors.js';
 import type { ElementQueue } from './element-queue.js';
-import { type AviaryMechanism, createSaslFactory, type MechanismName } from './sasl-mechanisms.js';
+import { type MechanismName, pickMechanism } from './sasl-mechanisms.js';
 import type { SaltedPasswordCache } from './scram.js';
+import type { TlsUpgradeOptions } from './tls-upgrade.js';
 import type { XmlStream } from './xml-stream.js';
 
 const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
@@ -36,7 +37,7 @@ export async function readFeatures(ctx: NegotiationContext): Promise<Element> {
 /** STARTTLS (RFC 6120 §5.4): `<starttls/>`, `<proceed/>`, TLS handshake, stream restart. */
 export async function negotiateTls(
   ctx: NegotiationContext,
-  tls: { ca?: string | Buffer | Array<string | Buffer>; rejectUnauthorized?: boolean },
+  tls: Omit<TlsUpgradeOptions, 'servername'>,
 ): Promise<Element> {
   await ctx.stream.send(xml('starttls', { xmlns: NS_TLS }));
   const reply = await ctx.queue.next(ctx.timeoutMs, 'STARTTLS reply');
@@ -67,13 +68,12 @@ export async function negotiateSasl(
   )
     .map((c) => c.attrs.type)
     .filter((type): type is string => typeof type === 'string');
-  const factory = createSaslFactory({
+  const mech = pickMechanism(offered, {
     cache: options.cache,
     advertised: { mechanisms: offered, channelBindings },
     allowPlain: options.allowPlain,
     ...(options.mechanisms === undefined ? {} : { allowed: options.mechanisms }),
   });
-  const mech = factory.create(offered) as AviaryMechanism | null;
   if (mech === null)
     throw new AviaryError(
       'xmpp.auth-failed',

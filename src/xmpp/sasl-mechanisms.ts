@@ -36,43 +36,70 @@ export interface AviaryMechanism {
   verifyFinal(data: string): void;
 }
 
+/** SCRAM over {@link ScramSession}; one class for both hashes (defined once, not per login). */
+class ScramMechanism implements AviaryMechanism {
+  readonly name: MechanismName;
+  readonly clientFirst = true as const;
+  readonly #hash: ScramHash;
+  readonly #cache: SaltedPasswordCache | undefined;
+  readonly #advertised: AdvertisedSasl | undefined;
+  #session: ScramSession | undefined;
+  #challenge: string | undefined;
+
+  constructor(
+    name: MechanismName,
+    hash: ScramHash,
+    cache: SaltedPasswordCache | undefined,
+    advertised: AdvertisedSasl | undefined,
+  ) {
+    this.name = name;
+    this.#hash = hash;
+    this.#cache = cache;
+    this.#advertised = advertised;
+  }
+
+  async response(credentials: SaslCredentials): Promise<string> {
+    if (this.#session === undefined) {
+      this.#session = new ScramSession({
+        hash: this.#hash,
+        credentials,
+        ...(this.#cache === undefined ? {} : { cache: this.#cache }),
+        ...(this.#advertised === undefined ? {} : { advertised: this.#advertised }),
+      });
+      return this.#session.clientFirst();
+    }
+    return this.#session.clientFinal(this.#challenge ?? '');
+  }
+
+  challenge(data: string): this {
+    this.#challenge = data;
+    return this;
+  }
+
+  verifyFinal(data: string): void {
+    if (this.#session === undefined) throw new Error('SCRAM: success before any exchange');
+    this.#session.verifyServerFinal(data);
+  }
+}
+
+const SCRAM_HASH: Readonly<Record<Exclude<MechanismName, 'PLAIN'>, ScramHash>> = {
+  'SCRAM-SHA-256': 'sha256',
+  'SCRAM-SHA-1': 'sha1',
+};
+
+/** The `saslmechanisms` factory's shape: a class constructed without arguments. */
 function scramClass(
-  name: MechanismName,
-  hash: ScramHash,
+  name: Exclude<MechanismName, 'PLAIN'>,
   cache: SaltedPasswordCache | undefined,
   advertised: AdvertisedSasl | undefined,
 ) {
-  class Scram implements AviaryMechanism {
-    declare readonly name: MechanismName;
-    declare readonly clientFirst: true;
-    #session: ScramSession | undefined;
-    #challenge: string | undefined;
-
-    async response(credentials: SaslCredentials): Promise<string> {
-      if (this.#session === undefined) {
-        this.#session = new ScramSession({
-          hash,
-          credentials,
-          ...(cache === undefined ? {} : { cache }),
-          ...(advertised === undefined ? {} : { advertised }),
-        });
-        return this.#session.clientFirst();
-      }
-      return this.#session.clientFinal(this.#challenge ?? '');
+  const bound = class extends ScramMechanism {
+    constructor() {
+      super(name, SCRAM_HASH[name], cache, advertised);
     }
-
-    challenge(data: string): this {
-      this.#challenge = data;
-      return this;
-    }
-
-    verifyFinal(data: string): void {
-      if (this.#session === undefined) throw new Error('SCRAM: success before any exchange');
-      this.#session.verifyServerFinal(data);
-    }
-  }
-  Object.assign(Scram.prototype, { name, clientFirst: true });
-  return Scram;
+  };
+  Object.assign(bound.prototype, { name, clientFirst: true });
+  return bound;
 }
 
 class Plain implements AviaryMechanism {
@@ -107,9 +134,38 @@ export function createSaslFactory(options: {
   const factory = new Factory();
   const allowed = new Set(options.allowed ?? MECHANISM_PREFERENCE);
   if (allowed.has('SCRAM-SHA-256'))
-    factory.use(scramClass('SCRAM-SHA-256', 'sha256', options.cache, options.advertised));
+    factory.use(scramClass('SCRAM-SHA-256', options.cache, options.advertised));
   if (allowed.has('SCRAM-SHA-1'))
-    factory.use(scramClass('SCRAM-SHA-1', 'sha1', options.cache, options.advertised));
+    factory.use(scramClass('SCRAM-SHA-1', options.cache, options.advertised));
   if (allowed.has('PLAIN') && options.allowPlain) factory.use(Plain);
   return factory;
+}
+
+/**
+ * The preferred mechanism among `offered`, with the same rules as {@link createSaslFactory}
+ * (preference order, `allowed`, PLAIN only with `allowPlain`), or null when none fits. Builds
+ * no class per call: a login creates one small object.
+ *
+ * @example
+ * const mech = pickMechanism(['SCRAM-SHA-1', 'PLAIN'], { cache, allowPlain: false });
+ */
+export function pickMechanism(
+  offered: readonly string[],
+  options: {
+    cache?: SaltedPasswordCache;
+    allowPlain: boolean;
+    allowed?: readonly MechanismName[];
+    advertised?: AdvertisedSasl;
+  },
+): AviaryMechanism | null {
+  for (const name of MECHANISM_PREFERENCE) {
+    if (!offered.includes(name)) continue;
+    if (options.allowed !== undefined && !options.allowed.includes(name)) continue;
+    if (name === 'PLAIN') {
+      if (options.allowPlain) return new Plain();
+      continue;
+    }
+    return new ScramMechanism(name, SCRAM_HASH[name], options.cache, options.advertised);
+  }
+  return null;
 }

@@ -1,8 +1,8 @@
 import Factory from 'saslmechanisms';
 import { describe, expect, it } from 'vitest';
 import { isAviaryError } from '../errors.js';
-import { type AviaryMechanism, createSaslFactory } from './sasl-mechanisms.js';
-import { createSaltedPasswordCache, ScramSession } from './scram.js';
+import { type AviaryMechanism, createSaslFactory, pickMechanism } from './sasl-mechanisms.js';
+import { createSaltedPasswordCache, deriveScramKeys, ScramSession } from './scram.js';
 
 const credentials = { username: 'user', password: 'pencil' };
 
@@ -89,12 +89,18 @@ describe('salted password cache', () => {
 
   it('evicts the oldest entry past maxEntries', () => {
     const cache = createSaltedPasswordCache({ maxEntries: 2 });
-    cache.set('a', 'p', Buffer.from([1]));
-    cache.set('b', 'p', Buffer.from([2]));
-    cache.set('c', 'p', Buffer.from([3]));
+    const keys = (n: number) => ({
+      clientKey: Buffer.from([n, 1]),
+      storedKey: Buffer.from([n, 2]),
+      serverKey: Buffer.from([n, 3]),
+    });
+    cache.set('a', 'p', keys(1));
+    cache.set('b', 'p', keys(2));
+    cache.set('c', 'p', keys(3));
     expect(cache.size).toBe(2);
     expect(cache.get('a', 'p')).toBeUndefined();
-    expect(cache.get('c', 'p')).toEqual(Buffer.from([3]));
+    expect(cache.get('c', 'p')).toEqual(keys(3));
+    expect(cache.get('c', 'other password')).toBeUndefined();
   });
 });
 
@@ -126,5 +132,62 @@ describe('saslmechanisms factory', () => {
     mech.challenge(`r=${nonce}srv,s=QSXCR+Q6sek8bf92,i=4096`);
     expect(await mech.response(credentials)).toMatch(/^c=biws,r=.*srv,p=/);
     expect(() => mech.verifyFinal('v=AAAA')).toThrow(/signature/);
+  });
+});
+
+describe('cached SCRAM keys', () => {
+  const serverFirst = 'r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096';
+  const session = (cache: ReturnType<typeof createSaltedPasswordCache>) => {
+    const s = new ScramSession({
+      hash: 'sha1',
+      credentials,
+      cache,
+      clientNonce: 'fyko+d2lbbFgONRv9qkxdawL',
+    });
+    s.clientFirst();
+    return s;
+  };
+
+  it('are used instead of PBKDF2 on a hit (keys of another password give another proof)', async () => {
+    const cache = createSaltedPasswordCache();
+    await session(cache).clientFinal(serverFirst);
+    expect(cache.size).toBe(1);
+    // Replace the entry's keys under the same key and password: the proof must follow them,
+    // which shows the cache, not PBKDF2, produced it.
+    const key = `sha1\0user\0QSXCR+Q6sek8bf92\x004096`;
+    const fake = deriveScramKeys('sha1', Buffer.alloc(20, 7));
+    cache.set(key, 'pencil', fake);
+    const proof = await session(cache).clientFinal(serverFirst);
+    expect(proof).not.toBe(
+      'c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=',
+    );
+    expect(cache.get(key, 'pencil')).toEqual(fake);
+  });
+
+  it('give the RFC 5802 proof and accept its server signature on a hit', async () => {
+    const cache = createSaltedPasswordCache();
+    await session(cache).clientFinal(serverFirst);
+    const s = session(cache);
+    expect(await s.clientFinal(serverFirst)).toBe(
+      'c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=',
+    );
+    expect(() => s.verifyServerFinal('v=rmF9pqV8S7suAoZWja4dJRkFsKQ=')).not.toThrow();
+  });
+});
+
+describe('pickMechanism', () => {
+  it('follows the preference order, the allowed list and the PLAIN rule', () => {
+    expect(
+      pickMechanism(['PLAIN', 'SCRAM-SHA-1', 'SCRAM-SHA-256'], { allowPlain: true })?.name,
+    ).toBe('SCRAM-SHA-256');
+    expect(
+      pickMechanism(['SCRAM-SHA-1', 'SCRAM-SHA-256'], {
+        allowPlain: false,
+        allowed: ['SCRAM-SHA-1'],
+      })?.name,
+    ).toBe('SCRAM-SHA-1');
+    expect(pickMechanism(['PLAIN'], { allowPlain: false })).toBeNull();
+    expect(pickMechanism(['PLAIN'], { allowPlain: true })?.name).toBe('PLAIN');
+    expect(pickMechanism(['DIGEST-MD5'], { allowPlain: true })).toBeNull();
   });
 });

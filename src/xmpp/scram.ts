@@ -2,8 +2,9 @@
  * SASL SCRAM-SHA-1 and SCRAM-SHA-256 client (RFC 5802, RFC 7677) computed with node:crypto.
  *
  * PBKDF2 runs through the asynchronous `crypto.pbkdf2` (libuv thread pool, off the main thread)
- * and its result — the salted password — is cached per (user, salt, iteration count), which
- * RFC 5802 §5.1 allows, so a reconnect costs a few HMACs instead of thousands.
+ * and the keys derived from its result (ClientKey, StoredKey, ServerKey) are cached per (user,
+ * salt, iteration count), which RFC 5802 §5.1 allows, so a reconnect costs two HMACs instead
+ * of thousands.
  *
  * Downgrade protection (XEP-0474): a server-first-message carrying `d=` names, hashed, the SASL
  * mechanisms and channel-binding types the server advertised. The client compares it with what
@@ -23,37 +24,66 @@ export type ScramHash = 'sha1' | 'sha256';
 const KEY_LENGTH: Readonly<Record<ScramHash, number>> = { sha1: 20, sha256: 32 };
 
 /**
- * Cache of salted passwords, owned by its caller (one per profile or per runtime).
- * Entries are bound to a keyed fingerprint of the password, so a changed password misses.
+ * The keys RFC 5802 §3 derives from the salted password: all a client needs to prove it knows
+ * the password and to check the server's signature. RFC 5802 §5.1 lets a client cache them
+ * (they only serve this user, salt and iteration count).
+ */
+export interface ScramKeys {
+  /** `HMAC(SaltedPassword, "Client Key")`. */
+  readonly clientKey: Buffer;
+  /** `H(ClientKey)`. */
+  readonly storedKey: Buffer;
+  /** `HMAC(SaltedPassword, "Server Key")`. */
+  readonly serverKey: Buffer;
+}
+
+/**
+ * Cache of SCRAM keys (the PBKDF2 result and the keys derived from it), owned by its caller
+ * (one per runtime), in memory only. Entries are bound to a keyed fingerprint of the password,
+ * so a changed password misses.
  *
  * @example
  * const cache = createSaltedPasswordCache({ maxEntries: 10_000 });
  */
 export interface SaltedPasswordCache {
-  get(key: string, password: string): Buffer | undefined;
-  set(key: string, password: string, salted: Buffer): void;
+  get(key: string, password: string): ScramKeys | undefined;
+  set(key: string, password: string, keys: ScramKeys): void;
   readonly size: number;
   clear(): void;
 }
 
-/** Creates a bounded {@link SaltedPasswordCache} (oldest entry evicted first). */
+const FINGERPRINT_LENGTH = 32;
+
+/**
+ * Creates a bounded {@link SaltedPasswordCache} (oldest entry evicted first). Each entry is ONE
+ * buffer (fingerprint, ClientKey, StoredKey, ServerKey back to back): a runtime holding tens of
+ * thousands of profiles keeps one small object per profile, not five.
+ */
 export function createSaltedPasswordCache(
   options: { maxEntries?: number } = {},
 ): SaltedPasswordCache {
   const maxEntries = options.maxEntries ?? 100_000;
   const fingerprintKey = randomBytes(32);
-  const entries = new Map<string, { fingerprint: Buffer; salted: Buffer }>();
+  const entries = new Map<string, Buffer>();
   const fingerprint = (password: string) =>
     createHmac('sha256', fingerprintKey).update(password, 'utf8').digest();
   return {
     get(key, password) {
       const entry = entries.get(key);
       if (entry === undefined) return undefined;
-      return timingSafeEqual(entry.fingerprint, fingerprint(password)) ? entry.salted : undefined;
+      const stored = entry.subarray(0, FINGERPRINT_LENGTH);
+      if (!timingSafeEqual(stored, fingerprint(password))) return undefined;
+      const length = (entry.length - FINGERPRINT_LENGTH) / 3;
+      const at = (i: number) =>
+        entry.subarray(FINGERPRINT_LENGTH + i * length, FINGERPRINT_LENGTH + (i + 1) * length);
+      return { clientKey: at(0), storedKey: at(1), serverKey: at(2) };
     },
-    set(key, password, salted) {
+    set(key, password, keys) {
       entries.delete(key);
-      entries.set(key, { fingerprint: fingerprint(password), salted });
+      entries.set(
+        key,
+        Buffer.concat([fingerprint(password), keys.clientKey, keys.storedKey, keys.serverKey]),
+      );
       while (entries.size > maxEntries) {
         const oldest = entries.keys().next().value;
         if (oldest === undefined) break;
@@ -66,6 +96,16 @@ export function createSaltedPasswordCache(
     clear() {
       entries.clear();
     },
+  };
+}
+
+/** Derives {@link ScramKeys} from a salted password (RFC 5802 §3). */
+export function deriveScramKeys(hash: ScramHash, salted: Buffer): ScramKeys {
+  const clientKey = createHmac(hash, salted).update('Client Key', 'utf8').digest();
+  return {
+    clientKey,
+    storedKey: createHash(hash).update(clientKey).digest(),
+    serverKey: createHmac(hash, salted).update('Server Key', 'utf8').digest(),
   };
 }
 
@@ -199,18 +239,19 @@ export class ScramSession {
     const salt = Buffer.from(saltB64, 'base64');
     const { username, password } = this.#credentials;
     const cacheKey = `${this.#hash}\0${username}\0${saltB64}\0${iterations}`;
-    let salted = this.#cache?.get(cacheKey, password);
-    if (salted === undefined) {
-      salted = await saltPassword(this.#hash, password, salt, iterations);
-      this.#cache?.set(cacheKey, password, salted);
+    let keys = this.#cache?.get(cacheKey, password);
+    if (keys === undefined) {
+      keys = deriveScramKeys(
+        this.#hash,
+        await saltPassword(this.#hash, password, salt, iterations),
+      );
+      this.#cache?.set(cacheKey, password, keys);
     }
 
     const withoutProof = `c=biws,r=${nonce}`;
     const authMessage = `${this.#clientFirstBare},${serverFirst},${withoutProof}`;
-    const clientKey = this.#hmac(salted, 'Client Key');
-    const storedKey = createHash(this.#hash).update(clientKey).digest();
+    const { clientKey, storedKey, serverKey } = keys;
     const clientSignature = this.#hmac(storedKey, authMessage);
-    const serverKey = this.#hmac(salted, 'Server Key');
     this.#expectedServerSignature = this.#hmac(serverKey, authMessage);
     return `${withoutProof},p=${xor(clientKey, clientSignature).toString('base64')}`;
   }

@@ -22,7 +22,13 @@ import {
   streamErrorXml,
   streamFailure,
 } from './stream-errors.js';
-import { type TlsUpgradeOptions, upgradeToTls } from './tls-upgrade.js';
+import { secureContextFor } from './tls-contexts.js';
+import {
+  rememberSessions,
+  resumptionOption,
+  type TlsUpgradeOptions,
+  upgradeToTls,
+} from './tls-upgrade.js';
 import { createXmlReader, type XmlReader } from './xml-reader.js';
 import type { XmppLog } from './xmpp-log.js';
 
@@ -132,16 +138,32 @@ export class XmlStream {
         ...(options.localAddress ? { localAddress: options.localAddress } : {}),
       };
       const tls = options.directTls;
-      const socket =
+      const target =
         tls === undefined
-          ? netConnect(where)
-          : tlsConnect({
-              ...where,
+          ? undefined
+          : {
+              host: options.host,
+              port: options.port,
               servername: tls.servername,
-              ALPNProtocols: ['xmpp-client'],
               ...(tls.ca === undefined ? {} : { ca: tls.ca }),
-              rejectUnauthorized: tls.rejectUnauthorized ?? true,
-            });
+              ...(tls.rejectUnauthorized === undefined
+                ? {}
+                : { rejectUnauthorized: tls.rejectUnauthorized }),
+            };
+      let socket: Socket;
+      if (tls === undefined || target === undefined) socket = netConnect(where);
+      else {
+        const secure = tlsConnect({
+          ...where,
+          servername: tls.servername,
+          ALPNProtocols: ['xmpp-client'],
+          secureContext: secureContextFor(tls.ca),
+          rejectUnauthorized: tls.rejectUnauthorized ?? true,
+          ...resumptionOption(tls.sessionCache, target),
+        });
+        rememberSessions(secure, tls.sessionCache, target);
+        socket = secure;
+      }
       socket.setNoDelay(true);
       const fail = (
         cause: unknown,
@@ -181,6 +203,11 @@ export class XmlStream {
   /** True once STARTTLS has completed. */
   get encrypted(): boolean {
     return 'encrypted' in this.#socket && this.#socket.encrypted === true;
+  }
+
+  /** True when the TLS session was resumed from a cached ticket (no full handshake). */
+  get tlsResumed(): boolean {
+    return 'isSessionReused' in this.#socket && this.#socket.isSessionReused();
   }
 
   /** Bytes queued in the socket and not yet handed to the kernel. */
@@ -276,6 +303,7 @@ export class XmlStream {
         clock: this.#options.clock,
         timeoutMs: this.#options.connectTimeoutMs,
         onLaterError: this.#onError,
+        peer: { host: this.#options.host, port: this.#options.port },
       });
     } catch (error) {
       // Both sockets are gone: the stream ends here, and the owner hears why.

@@ -39,6 +39,8 @@ export interface ProsodyOptions {
   readonly logLevel?: 'debug' | 'info' | 'warn';
   /** Extra Lua lines appended to the global section. */
   readonly extraConfig?: string;
+  /** Issue TLS session tickets (Prosody's default is `no_ticket`: no resumption). */
+  readonly tlsSessionTickets?: boolean;
   /** Modules loaded beside the defaults (e.g. `mam`, `carbons`, `smacks`). */
   readonly modules?: readonly string[];
   /**
@@ -158,7 +160,7 @@ s2s_require_encryption = false
 allow_unencrypted_plain_auth = false
 pep_max_items = 10000
 c2s_stanza_size_limit = 10 * 1024 * 1024
-ssl = { key = ${luaString(certs.keyPath)}, certificate = ${luaString(certs.certPath)} }
+ssl = { key = ${luaString(certs.keyPath)}, certificate = ${luaString(certs.certPath)}${options.tlsSessionTickets === true ? ', options = { no_ticket = false }' : ''} }
 ${options.extraConfig ?? ''}
 
 VirtualHost ${luaString(domain)}

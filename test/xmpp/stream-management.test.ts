@@ -102,6 +102,10 @@ async function setup(modules: string[]) {
   const connections: RecordedConnection[] = [];
   const runtime = await startTestRuntime(prosody, {
     connections: recordingConnections(connections),
+    // Each burst is handed to the runtime at once (N sends per profile, with the other
+    // profile's burst arriving meanwhile): the mailbox must hold it all, or a loaded machine,
+    // draining slowly, refuses the excess with actor.mailbox-full, as the bound is meant to.
+    config: { xmpp: { profileMailboxCapacity: 4 * N } },
   });
   await runtime.addProfile({
     ...prosodyAccount(prosody, alice.username, alice.password),

@@ -7,9 +7,11 @@
  * - a shard is released only after its entities stopped, so the next owner never overlaps;
  * - starting and stopping entities runs beside the loop, never inside a round: a round only
  *   talks to the database, so slow logins or drains never delay a renewal;
- * - when the last successful renewal is older than the lease (a stall: SIGSTOP, GC pause, a
- *   lost database), every entity stops at the first tick, before any database answer — and any
- *   write they attempt meanwhile is refused by the fence in the database;
+ * - a guard timer, independent of the rounds (which may wait on an unreachable database), stops
+ *   every entity one heartbeat before the lease could expire without a renewal (a lost or
+ *   restarted database, a stall: SIGSTOP, GC pause), so they are gone before another node
+ *   can be granted their shards; any write they attempt meanwhile is refused by the fence in
+ *   the database. The shards are then taken again like free ones (a new epoch);
  * - logins after a takeover go through the entities' runtime-wide login limiter.
  */
 import type { Logger } from '../log.js';
@@ -70,6 +72,7 @@ export class ClusterNode {
   readonly #held = new Map<number, number>();
   #lastRenewedAt: number | undefined;
   #cancelTick: (() => void) | undefined;
+  #cancelGuard: (() => void) | undefined;
   #running: Promise<void> = Promise.resolve();
   #stopped = false;
   #ticks = 0;
@@ -139,7 +142,7 @@ export class ClusterNode {
         );
         void this.#drop(lost);
       }
-      this.#lastRenewedAt = kept.size > 0 ? startedAt : undefined;
+      this.#renewed(kept.size > 0 ? startedAt : undefined);
     }
     try {
       await this.#step(false);
@@ -175,7 +178,7 @@ export class ClusterNode {
     const renewed = await store.renew(name, renewing, leaseMs);
     void this.#drop([...renewing.keys()].filter((s) => !renewed.has(s)));
     // Renewed leases run until startedAt + leaseMs by our clock at the latest.
-    this.#lastRenewedAt = startedAt;
+    this.#renewed(startedAt);
     const toRelease = plan.release.filter((s) => !this.#releasing.has(s));
     if (toRelease.length > 0) {
       const releasing = new Map(toRelease.map((s) => [s, this.#held.get(s) ?? 0]));
@@ -210,6 +213,35 @@ export class ClusterNode {
     }
     // Now and then, pick up entities added or removed on other nodes that were not announced.
     if (++this.#ticks % 10 === 0) this.#spawnTask(() => this.reconcile());
+  }
+
+  /**
+   * Records a renewal sent at `startedAt` (undefined: none holds) and re-arms the guard: the
+   * leases renewed then expire at `startedAt + leaseMs` by the database clock at the earliest.
+   */
+  #renewed(startedAt: number | undefined): void {
+    this.#lastRenewedAt = startedAt;
+    this.#cancelGuard?.();
+    this.#cancelGuard = undefined;
+    if (startedAt === undefined || this.#stopped) return;
+    const { clock, leaseMs, heartbeatMs } = this.#deps;
+    const deadline = startedAt + leaseMs - Math.min(heartbeatMs, leaseMs / 3);
+    this.#cancelGuard = clock.setTimeout(
+      () => this.#expire(startedAt),
+      Math.max(0, deadline - clock.now()),
+    );
+  }
+
+  /** The guard fired: no renewal since `startedAt`, so the leases may lapse; stop everything. */
+  #expire(startedAt: number): void {
+    this.#cancelGuard = undefined;
+    if (this.#lastRenewedAt !== startedAt || this.#held.size === 0) return;
+    this.#deps.log.warn(
+      { sinceRenewalMs: this.#deps.clock.now() - startedAt, lost: this.#held.size, kept: 0 },
+      'cluster: lease time passed without renewal; stopping the entities of the shards not renewed',
+    );
+    this.#lastRenewedAt = undefined;
+    void this.#drop([...this.#held.keys()]);
   }
 
   /** Renews every held lease if PostgreSQL answers within `ms`; else nothing is renewed. */
@@ -273,6 +305,7 @@ export class ClusterNode {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#cancelTick?.();
+    this.#cancelGuard?.();
     await this.#running.catch(() => undefined);
     try {
       await this.#step(true);

@@ -112,7 +112,7 @@ export class ClusterPart implements RuntimePart {
     this.#token = secrets.derive('aviary cluster control API token v1');
     writeFileSync(join(runtime.dataDir, TOKEN_FILE), `${this.#token}\n`, { mode: 0o600 });
     const name = config.cluster.nodeName ?? `${hostname()}-${process.pid}`;
-    const store = new LeaseStore(url);
+    const store = new LeaseStore(url, { queryTimeoutMs: config.cluster.leaseMs });
     this.#store = store;
     this.#leaseMs = config.cluster.leaseMs;
     const entities = this.#deps.entities;

@@ -16,6 +16,7 @@
  */
 import type { Logger } from '../log.js';
 import type { Clock } from '../util/clock.js';
+import type { LeaseSignals } from './cluster-metrics.js';
 import type { HeldLeases, LeaseRow } from './lease-plan.js';
 import { planLeases } from './lease-plan.js';
 import { SHARD_COUNT, shardOf, shardsOf } from './shards.js';
@@ -61,6 +62,8 @@ export interface ClusterNodeDeps {
   /** The advertised control API address (undefined until the API listens). */
   readonly apiUrl: () => string | undefined;
   readonly shardCount?: number;
+  /** Lease renewals and losses, for the metrics. */
+  readonly signals?: LeaseSignals;
 }
 
 /** How long a handed-over entity keeps handling in-flight stanzas after going unavailable. */
@@ -136,6 +139,7 @@ export class ClusterNode {
       const kept = await this.#renewWithin(Math.max(this.#deps.heartbeatMs, leaseMs / 2));
       const lost = [...this.#held.keys()].filter((shard) => !kept.has(shard));
       if (lost.length > 0) {
+        this.#deps.signals?.lost(lost.length, 'expired');
         this.#deps.log.warn(
           { sinceRenewalMs, lost: lost.length, kept: kept.size },
           'cluster: lease time passed without renewal; stopping the entities of the shards not renewed',
@@ -169,6 +173,7 @@ export class ClusterNode {
       rows: await store.leases(),
       draining,
     });
+    this.#deps.signals?.lost(plan.lost.length, 'taken');
     void this.#drop(plan.lost);
     // Shards being handed over keep their lease until their entities stopped.
     const handingOver = plan.release.filter((s) => this.#releasing.has(s));
@@ -176,7 +181,10 @@ export class ClusterNode {
       [...plan.renew, ...handingOver].map((s) => [s, this.#held.get(s) ?? 0]),
     );
     const renewed = await store.renew(name, renewing, leaseMs);
-    void this.#drop([...renewing.keys()].filter((s) => !renewed.has(s)));
+    const notRenewed = [...renewing.keys()].filter((s) => !renewed.has(s));
+    this.#deps.signals?.renewed(renewed.size);
+    this.#deps.signals?.lost(notRenewed.length, 'taken');
+    void this.#drop(notRenewed);
     // Renewed leases run until startedAt + leaseMs by our clock at the latest.
     this.#renewed(startedAt);
     const toRelease = plan.release.filter((s) => !this.#releasing.has(s));
@@ -241,6 +249,7 @@ export class ClusterNode {
       'cluster: lease time passed without renewal; stopping the entities of the shards not renewed',
     );
     this.#lastRenewedAt = undefined;
+    this.#deps.signals?.lost(this.#held.size, 'expired');
     void this.#drop([...this.#held.keys()]);
   }
 
@@ -298,6 +307,7 @@ export class ClusterNode {
   fenced(shard: number): void {
     if (!this.#held.has(shard)) return;
     this.#deps.log.warn({ shard }, 'cluster: a write was fenced; stopping the shard entities');
+    this.#deps.signals?.lost(1, 'fenced');
     void this.#drop([shard]);
   }
 

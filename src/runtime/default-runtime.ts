@@ -1,5 +1,6 @@
 import { operationRoutes } from '../api/operation-routes.js';
 import { ClusterPart } from '../cluster/cluster-part.js';
+import { clusterSurface } from '../cluster/cluster-surface.js';
 import { CACHE_OWNER_WRITES } from '../cluster/owner-writes.js';
 import type { AviaryConfigInput } from '../config/config-schema.js';
 import type { EntityStatus } from '../entities/entity-actor.js';
@@ -130,7 +131,8 @@ export class Aviary extends Runtime {
       name: 'control-operations',
       start: async () => undefined,
       stop: async () => undefined,
-      routes: () => operationRoutes(this),
+      // In cluster mode they act on entities of any node (forwarded to the owner).
+      routes: () => clusterSurface(operationRoutes(this), this.#cluster.surface),
     });
     // Cluster mode (off by default): starts after the entities, hands over before they stop.
     this.addPart(cluster);

@@ -7,11 +7,12 @@
  * - a shard is released only after its entities stopped, so the next owner never overlaps;
  * - starting and stopping entities runs beside the loop, never inside a round: a round only
  *   talks to the database, so slow logins or drains never delay a renewal;
- * - a guard timer, independent of the rounds (which may wait on an unreachable database), stops
- *   every entity one heartbeat before the lease could expire without a renewal (a lost or
- *   restarted database, a stall: SIGSTOP, GC pause), so they are gone before another node
- *   can be granted their shards; any write they attempt meanwhile is refused by the fence in
- *   the database. The shards are then taken again like free ones (a new epoch);
+ * - a guard timer, independent of the rounds (which may wait on an unreachable database), fires
+ *   one heartbeat before the lease could expire without a renewal (a lost or restarted
+ *   database, a stall: SIGSTOP, GC pause); unless one last renewal succeeds within half a
+ *   heartbeat, every entity stops there, before another node can be granted their shards; any
+ *   write they attempt meanwhile is refused by the fence in the database. The shards are then
+ *   taken again like free ones (a new epoch);
  * - logins after a takeover go through the entities' runtime-wide login limiter.
  */
 import type { Logger } from '../log.js';
@@ -240,17 +241,33 @@ export class ClusterNode {
     );
   }
 
-  /** The guard fired: no renewal since `startedAt`, so the leases may lapse; stop everything. */
+  /**
+   * The guard fired: no renewal since `startedAt`, so the leases may lapse. One last renewal,
+   * given half a heartbeat: PostgreSQL grants it only for shards nobody took (same owner, same
+   * epoch), so a node that was merely slow (a starved event loop) keeps them; everything not
+   * renewed in time (the database is unreachable, or the shard moved) stops now.
+   */
   #expire(startedAt: number): void {
     this.#cancelGuard = undefined;
     if (this.#lastRenewedAt !== startedAt || this.#held.size === 0) return;
-    this.#deps.log.warn(
-      { sinceRenewalMs: this.#deps.clock.now() - startedAt, lost: this.#held.size, kept: 0 },
-      'cluster: lease time passed without renewal; stopping the entities of the shards not renewed',
-    );
-    this.#lastRenewedAt = undefined;
-    this.#deps.signals?.lost(this.#held.size, 'expired');
-    void this.#drop([...this.#held.keys()]);
+    const { clock, heartbeatMs, log } = this.#deps;
+    const attemptAt = clock.now();
+    this.#spawnTask(async () => {
+      const kept = await this.#renewWithin(Math.max(1, heartbeatMs / 2));
+      // A round renewed meanwhile: it decided already.
+      if (this.#lastRenewedAt !== startedAt) return;
+      const lost = [...this.#held.keys()].filter((shard) => !kept.has(shard));
+      if (lost.length > 0) {
+        log.warn(
+          { sinceRenewalMs: clock.now() - startedAt, lost: lost.length, kept: kept.size },
+          'cluster: lease time passed without renewal; stopping the entities of the shards not renewed',
+        );
+        this.#deps.signals?.lost(lost.length, 'expired');
+        void this.#drop(lost);
+      }
+      if (kept.size > 0) this.#deps.signals?.renewed(kept.size);
+      this.#renewed(kept.size > 0 ? attemptAt : undefined);
+    });
   }
 
   /** Renews every held lease if PostgreSQL answers within `ms`; else nothing is renewed. */

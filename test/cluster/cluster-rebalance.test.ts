@@ -28,7 +28,13 @@ describe('a cluster that grows, answers as one, and outlives a PostgreSQL restar
   let stream: AbortController | undefined;
 
   beforeAll(async () => {
-    cluster = await startClusterFixture({ profiles: PROFILES, ownPostgres: true });
+    // The default lease (10 s): on a loaded machine a node's event loop may starve for seconds.
+    cluster = await startClusterFixture({
+      profiles: PROFILES,
+      ownPostgres: true,
+      leaseMs: 10_000,
+      heartbeatMs: 1000,
+    });
     const a = await cluster.launch('node-a');
     const b = await cluster.launch('node-b');
     const c = await cluster.launch('node-c');

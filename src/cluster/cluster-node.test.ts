@@ -184,6 +184,21 @@ describe('cluster node lease loop', () => {
     await a.cluster.stop();
   });
 
+  it('keeps its shards when its rounds are stuck but PostgreSQL still renews the leases', async () => {
+    const clock = new SimulatedClock(1_000_000);
+    const database = new FakeDatabase(clock);
+    const a = node('node-a', database, clock);
+    await a.cluster.start();
+    await clock.advance(HEARTBEAT_MS * 2);
+    // The rounds hang on their first query; only the guard's own renewals reach the database.
+    database.heartbeat = () => new Promise(() => undefined);
+    await clock.advance(LEASE_MS * 3);
+    expect(a.cluster.held.size).toBe(SHARDS);
+    expect(a.placed.running()).toHaveLength(stored.length);
+    expect(a.placed.stopped).toEqual([]);
+    expect([...database.shards.values()].every((r) => r.expires > clock.now())).toBe(true);
+  });
+
   it('hands every shard over on stop, after its entities stopped', async () => {
     const clock = new SimulatedClock(1_000_000);
     const database = new FakeDatabase(clock);

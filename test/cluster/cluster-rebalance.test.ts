@@ -108,9 +108,11 @@ describe('a cluster that grows, answers as one, and outlives a PostgreSQL restar
     let where = new Map<string, string>();
     await waitFor(
       async () => {
-        where = await cluster.allOnline(all, 120_000);
+        // Settled shards first, then the placement (taken after the last move ended).
         const status = await cluster.call(d, 'GET', '/cluster');
-        return (status.body as { moves: unknown[] }).moves.length === 0;
+        if ((status.body as { moves: unknown[] }).moves.length > 0) return false;
+        where = await cluster.allOnline(all, 120_000);
+        return true;
       },
       { timeoutMs: 120_000, intervalMs: 500, what: 'shards settled over four nodes' },
     );
@@ -152,7 +154,7 @@ describe('a cluster that grows, answers as one, and outlives a PostgreSQL restar
       ClusterNodeProcess,
       ClusterNodeProcess,
     ];
-    const where = await cluster.placement(all);
+    const where = await cluster.allOnline(all, 60_000);
     const target = cluster.names.find((n) => where.get(n) === 'node-b') as string;
     // profile get on node D: the owner's live state and name.
     const got = await cluster.call(d, 'GET', `/profiles/${target}`);

@@ -11,7 +11,7 @@ import type pg from 'pg';
 import type { Route } from '../api/control-server.js';
 import type { EntityManager } from '../entities/entity-manager.js';
 import type { EntityPlacement } from '../entities/entity-ports.js';
-import { AviaryError, isAviaryError } from '../errors.js';
+import { AviaryError } from '../errors.js';
 import type { RuntimeEventName, RuntimeEvents } from '../runtime/events.js';
 import type { HealthEntry, RuntimePart, RuntimeServices } from '../runtime/runtime.js';
 import { TOKEN_FILE } from '../runtime/runtime-files.js';
@@ -22,8 +22,8 @@ import type { Emitter } from '../util/emitter.js';
 import { type ClusterMetrics, createClusterMetrics } from './cluster-metrics.js';
 import { ClusterNode } from './cluster-node.js';
 import { clusterStatus } from './cluster-status.js';
-import type { PlacedStatus, SurfaceNode } from './cluster-surface.js';
-import { forwardHttp, forwardRequest } from './forward.js';
+import type { SurfaceNode } from './cluster-surface.js';
+import { forwardRequest } from './forward.js';
 import { LeaseStore } from './lease-store.js';
 import {
   entityFencedStorage,
@@ -31,6 +31,7 @@ import {
   type LeaseSource,
   ownerWritesStorage,
 } from './owner-writes.js';
+import { countForwarded, createSurfaceNode } from './surface-node.js';
 
 /** NOTIFY channels: entity announcements and event fan-out. */
 const CONTROL_CHANNEL = 'aviary_cluster';
@@ -270,7 +271,8 @@ export class ClusterPart implements RuntimePart {
         `${profile} has no live owner right now (its shard is moving); try again`,
       );
     }
-    return this.#counted(
+    return countForwarded(
+      this.#metrics,
       forwardRequest(
         { node: owner.node, apiUrl: owner.apiUrl, token: this.#token },
         { method: 'POST', path: `/profiles/${encodeURIComponent(profile)}/messages`, body },
@@ -278,79 +280,16 @@ export class ClusterPart implements RuntimePart {
     );
   }
 
-  /** Counts a forwarded request by outcome. */
-  #counted<T>(forwarded: Promise<T>, ok: (value: T) => boolean = () => true): Promise<T> {
-    return forwarded.then(
-      (value) => {
-        this.#metrics?.forwarded(ok(value) ? 'ok' : 'error');
-        return value;
-      },
-      (error: unknown) => {
-        this.#metrics?.forwarded(
-          isAviaryError(error, 'cluster.forward-failed') ? 'unreachable' : 'error',
-        );
-        throw error;
-      },
-    );
-  }
-
   /** This node as the one control surface sees it (see cluster-surface.ts). */
-  readonly surface: SurfaceNode = {
-    active: () => this.active,
-    name: () => this.#node?.name ?? '',
-    local: (name) => this.#deps.entities().find(name),
-    localAll: () => this.#deps.entities().list(),
-    remoteOwner: async (name) => {
-      const node = this.#node;
-      const store = this.#store;
-      if (node === undefined || store === undefined) return undefined;
-      const owner = await store.ownerOf(node.shardOf(name));
-      if (owner === undefined || owner.node === node.name || owner.apiUrl === null)
-        return undefined;
-      return { node: owner.node, apiUrl: owner.apiUrl };
-    },
-    forward: (target, request) =>
-      this.#counted(
-        forwardHttp({ ...target, token: this.#token }, request),
-        (answer) => answer.status < 400,
-      ),
-    remoteAll: async () => {
-      const store = this.#store;
-      const here = this.#node?.name;
-      if (store === undefined) return [];
-      const others = (await store.nodes(this.#leaseMs)).filter(
-        (n) => n.live && n.name !== here && n.apiUrl !== null,
-      );
-      const reports = await Promise.all(
-        others.map(async (n) => {
-          try {
-            const { status, body } = await forwardHttp(
-              { node: n.name, apiUrl: n.apiUrl ?? '', token: this.#token },
-              { method: 'GET', path: '/cluster/entities' },
-            );
-            return status === 200 ? ((body as { entities: PlacedStatus[] }).entities ?? []) : [];
-          } catch {
-            // A node that cannot answer now: its entities show as stored, offline.
-            return [];
-          }
-        }),
-      );
-      return reports.flat();
-    },
-    stored: async () => {
-      const storage = this.#deps.storage();
-      const [profiles, components] = await Promise.all([
-        storage.request({ type: 'profile.list' }),
-        storage.request({ type: 'component.list' }),
-      ]);
-      const isComponent = new Set(components.map((c) => c.profile));
-      return profiles.map((p) => ({
-        kind: isComponent.has(p.name) ? ('component' as const) : ('client' as const),
-        name: p.name,
-        jid: p.jid,
-      }));
-    },
-  };
+  readonly surface: SurfaceNode = createSurfaceNode({
+    node: () => this.#node,
+    store: () => this.#store,
+    token: () => this.#token,
+    leaseMs: () => this.#leaseMs,
+    entities: () => this.#deps.entities(),
+    storage: () => this.#deps.storage(),
+    metrics: () => this.#metrics,
+  });
 
   routes(): readonly Route[] {
     if (this.#store === undefined) return [];

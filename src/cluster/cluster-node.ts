@@ -292,11 +292,19 @@ export class ClusterNode {
     this.#background.add(running);
   }
 
-  /** Starts stored entities of held shards that do not run, stops running ones gone from storage. */
+  /**
+   * Starts stored entities of held shards that do not run; stops running ones gone from
+   * storage, and any running here although its shard is not held (a safety net: an entity
+   * whose start overlapped the loss of its shard).
+   */
   async reconcile(): Promise<void> {
     const stored = await this.#deps.entities.stored();
     const known = new Set(stored);
-    await this.#deps.entities.release(this.#deps.entities.running().filter((n) => !known.has(n)));
+    await this.#deps.entities.release(
+      this.#deps.entities
+        .running()
+        .filter((n) => !known.has(n) || !this.#held.has(this.shardOf(n))),
+    );
     await this.#deps.entities.adopt(stored.filter((n) => this.owns(n)));
   }
 

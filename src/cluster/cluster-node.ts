@@ -9,8 +9,8 @@
  *   talks to the database, so slow logins or drains never delay a renewal;
  * - a guard timer, independent of the rounds (which may wait on an unreachable database), fires
  *   one heartbeat before the lease could expire without a renewal (a lost or restarted
- *   database, a stall: SIGSTOP, GC pause); unless one last renewal succeeds within half a
- *   heartbeat, every entity stops there, before another node can be granted their shards; any
+ *   database, a stall: SIGSTOP, GC pause); unless one last renewal succeeds before the lease
+ *   could end (half a heartbeat when the guard itself was late), every entity stops then, before another node can be granted their shards; any
  *   write they attempt meanwhile is refused by the fence in the database. The shards are then
  *   taken again like free ones (a new epoch);
  * - logins after a takeover go through the entities' runtime-wide login limiter.
@@ -243,17 +243,19 @@ export class ClusterNode {
 
   /**
    * The guard fired: no renewal since `startedAt`, so the leases may lapse. One last renewal,
-   * given half a heartbeat: PostgreSQL grants it only for shards nobody took (same owner, same
+   * given until the earliest lease end (half a heartbeat when already past it): PostgreSQL grants it only for shards nobody took (same owner, same
    * epoch), so a node that was merely slow (a starved event loop) keeps them; everything not
    * renewed in time (the database is unreachable, or the shard moved) stops now.
    */
   #expire(startedAt: number): void {
     this.#cancelGuard = undefined;
     if (this.#lastRenewedAt !== startedAt || this.#held.size === 0) return;
-    const { clock, heartbeatMs, log } = this.#deps;
+    const { clock, heartbeatMs, leaseMs, log } = this.#deps;
     const attemptAt = clock.now();
+    // Until the earliest lease end (at least half a heartbeat when the guard itself was late).
+    const budgetMs = Math.max(heartbeatMs / 2, startedAt + leaseMs - attemptAt, 1);
     this.#spawnTask(async () => {
-      const kept = await this.#renewWithin(Math.max(1, heartbeatMs / 2));
+      const kept = await this.#renewWithin(budgetMs);
       // A round renewed meanwhile: it decided already.
       if (this.#lastRenewedAt !== startedAt) return;
       const lost = [...this.#held.keys()].filter((shard) => !kept.has(shard));

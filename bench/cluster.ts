@@ -135,8 +135,9 @@ export async function run(args: string[]): Promise<void> {
         fetch(`${node.apiUrl}${path}`, { headers: { authorization: `Bearer ${node.token}` } });
       return (await (await send().catch(send)).json()) as unknown;
     };
+    // The node's own view (`GET /profiles` lists the whole cluster).
     const onlineOn = async (node: Node) =>
-      ((await get(node, '/profiles')) as { name: string; state: string }[]).filter(
+      ((await get(node, '/cluster/entities')) as { entities: { state: string }[] }).entities.filter(
         (p) => p.state === 'online',
       ).length;
     const waitAllOnline = async (live: readonly Node[]) => {

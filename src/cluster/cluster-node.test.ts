@@ -154,6 +154,51 @@ describe('cluster node lease loop', () => {
     await b.cluster.stop();
   });
 
+  it('stops every entity before its lease can expire while the database is unreachable, then takes the shards back', async () => {
+    const clock = new SimulatedClock(1_000_000);
+    const database = new FakeDatabase(clock);
+    const a = node('node-a', database, clock);
+    await a.cluster.start();
+    await clock.advance(HEARTBEAT_MS * 2);
+    expect(a.placed.running()).toHaveLength(stored.length);
+    // PostgreSQL goes away: every query of the loop now fails.
+    const calls = ['heartbeat', 'liveNodes', 'leases', 'renew', 'acquire', 'release'] as const;
+    const saved = calls.map((c) => database[c]);
+    for (const c of calls)
+      (database as unknown as Record<string, unknown>)[c] = () =>
+        Promise.reject(new Error('connection refused'));
+    const expiries = () => Math.min(...[...database.shards.values()].map((r) => r.expires));
+    const firstExpiry = expiries();
+    // Just before the earliest lease end by the database clock, nothing runs any more.
+    await clock.advance(firstExpiry - clock.now() - 1);
+    expect(a.placed.running()).toEqual([]);
+    expect(a.cluster.held.size).toBe(0);
+    // PostgreSQL is back: the node takes its (own, unexpired or expired) shards again with a new epoch.
+    calls.forEach((c, i) => {
+      (database as unknown as Record<string, unknown>)[c] = saved[i];
+    });
+    await clock.advance(HEARTBEAT_MS * 2);
+    expect(a.cluster.held.size).toBe(SHARDS);
+    expect(a.placed.running()).toHaveLength(stored.length);
+    expect([...database.shards.values()].every((r) => r.epoch === 2)).toBe(true);
+    await a.cluster.stop();
+  });
+
+  it('keeps its shards when its rounds are stuck but PostgreSQL still renews the leases', async () => {
+    const clock = new SimulatedClock(1_000_000);
+    const database = new FakeDatabase(clock);
+    const a = node('node-a', database, clock);
+    await a.cluster.start();
+    await clock.advance(HEARTBEAT_MS * 2);
+    // The rounds hang on their first query; only the guard's own renewals reach the database.
+    database.heartbeat = () => new Promise(() => undefined);
+    await clock.advance(LEASE_MS * 3);
+    expect(a.cluster.held.size).toBe(SHARDS);
+    expect(a.placed.running()).toHaveLength(stored.length);
+    expect(a.placed.stopped).toEqual([]);
+    expect([...database.shards.values()].every((r) => r.expires > clock.now())).toBe(true);
+  });
+
   it('hands every shard over on stop, after its entities stopped', async () => {
     const clock = new SimulatedClock(1_000_000);
     const database = new FakeDatabase(clock);

@@ -7,13 +7,17 @@
  * - a shard is released only after its entities stopped, so the next owner never overlaps;
  * - starting and stopping entities runs beside the loop, never inside a round: a round only
  *   talks to the database, so slow logins or drains never delay a renewal;
- * - when the last successful renewal is older than the lease (a stall: SIGSTOP, GC pause, a
- *   lost database), every entity stops at the first tick, before any database answer — and any
- *   write they attempt meanwhile is refused by the fence in the database;
+ * - a guard timer, independent of the rounds (which may wait on an unreachable database), fires
+ *   one heartbeat before the lease could expire without a renewal (a lost or restarted
+ *   database, a stall: SIGSTOP, GC pause); unless one last renewal succeeds before the lease
+ *   could end (half a heartbeat when the guard itself was late), every entity stops then, before another node can be granted their shards; any
+ *   write they attempt meanwhile is refused by the fence in the database. The shards are then
+ *   taken again like free ones (a new epoch);
  * - logins after a takeover go through the entities' runtime-wide login limiter.
  */
 import type { Logger } from '../log.js';
 import type { Clock } from '../util/clock.js';
+import type { LeaseSignals } from './cluster-metrics.js';
 import type { HeldLeases, LeaseRow } from './lease-plan.js';
 import { planLeases } from './lease-plan.js';
 import { SHARD_COUNT, shardOf, shardsOf } from './shards.js';
@@ -59,6 +63,8 @@ export interface ClusterNodeDeps {
   /** The advertised control API address (undefined until the API listens). */
   readonly apiUrl: () => string | undefined;
   readonly shardCount?: number;
+  /** Lease renewals and losses, for the metrics. */
+  readonly signals?: LeaseSignals;
 }
 
 /** How long a handed-over entity keeps handling in-flight stanzas after going unavailable. */
@@ -70,6 +76,7 @@ export class ClusterNode {
   readonly #held = new Map<number, number>();
   #lastRenewedAt: number | undefined;
   #cancelTick: (() => void) | undefined;
+  #cancelGuard: (() => void) | undefined;
   #running: Promise<void> = Promise.resolve();
   #stopped = false;
   #ticks = 0;
@@ -133,13 +140,14 @@ export class ClusterNode {
       const kept = await this.#renewWithin(Math.max(this.#deps.heartbeatMs, leaseMs / 2));
       const lost = [...this.#held.keys()].filter((shard) => !kept.has(shard));
       if (lost.length > 0) {
+        this.#deps.signals?.lost(lost.length, 'expired');
         this.#deps.log.warn(
           { sinceRenewalMs, lost: lost.length, kept: kept.size },
           'cluster: lease time passed without renewal; stopping the entities of the shards not renewed',
         );
         void this.#drop(lost);
       }
-      this.#lastRenewedAt = kept.size > 0 ? startedAt : undefined;
+      this.#renewed(kept.size > 0 ? startedAt : undefined);
     }
     try {
       await this.#step(false);
@@ -166,6 +174,7 @@ export class ClusterNode {
       rows: await store.leases(),
       draining,
     });
+    this.#deps.signals?.lost(plan.lost.length, 'taken');
     void this.#drop(plan.lost);
     // Shards being handed over keep their lease until their entities stopped.
     const handingOver = plan.release.filter((s) => this.#releasing.has(s));
@@ -173,9 +182,12 @@ export class ClusterNode {
       [...plan.renew, ...handingOver].map((s) => [s, this.#held.get(s) ?? 0]),
     );
     const renewed = await store.renew(name, renewing, leaseMs);
-    void this.#drop([...renewing.keys()].filter((s) => !renewed.has(s)));
+    const notRenewed = [...renewing.keys()].filter((s) => !renewed.has(s));
+    this.#deps.signals?.renewed(renewed.size);
+    this.#deps.signals?.lost(notRenewed.length, 'taken');
+    void this.#drop(notRenewed);
     // Renewed leases run until startedAt + leaseMs by our clock at the latest.
-    this.#lastRenewedAt = startedAt;
+    this.#renewed(startedAt);
     const toRelease = plan.release.filter((s) => !this.#releasing.has(s));
     if (toRelease.length > 0) {
       const releasing = new Map(toRelease.map((s) => [s, this.#held.get(s) ?? 0]));
@@ -212,6 +224,54 @@ export class ClusterNode {
     if (++this.#ticks % 10 === 0) this.#spawnTask(() => this.reconcile());
   }
 
+  /**
+   * Records a renewal sent at `startedAt` (undefined: none holds) and re-arms the guard: the
+   * leases renewed then expire at `startedAt + leaseMs` by the database clock at the earliest.
+   */
+  #renewed(startedAt: number | undefined): void {
+    this.#lastRenewedAt = startedAt;
+    this.#cancelGuard?.();
+    this.#cancelGuard = undefined;
+    if (startedAt === undefined || this.#stopped) return;
+    const { clock, leaseMs, heartbeatMs } = this.#deps;
+    const deadline = startedAt + leaseMs - Math.min(heartbeatMs, leaseMs / 3);
+    this.#cancelGuard = clock.setTimeout(
+      () => this.#expire(startedAt),
+      Math.max(0, deadline - clock.now()),
+    );
+  }
+
+  /**
+   * The guard fired: no renewal since `startedAt`, so the leases may lapse. One last renewal,
+   * given until the earliest lease end (half a heartbeat when already past it): PostgreSQL grants it only for shards nobody took (same owner, same
+   * epoch), so a node that was merely slow (a starved event loop) keeps them; everything not
+   * renewed in time (the database is unreachable, or the shard moved) stops now.
+   */
+  #expire(startedAt: number): void {
+    this.#cancelGuard = undefined;
+    if (this.#lastRenewedAt !== startedAt || this.#held.size === 0) return;
+    const { clock, heartbeatMs, leaseMs, log } = this.#deps;
+    const attemptAt = clock.now();
+    // Until the earliest lease end (at least half a heartbeat when the guard itself was late).
+    const budgetMs = Math.max(heartbeatMs / 2, startedAt + leaseMs - attemptAt, 1);
+    this.#spawnTask(async () => {
+      const kept = await this.#renewWithin(budgetMs);
+      // A round renewed meanwhile: it decided already.
+      if (this.#lastRenewedAt !== startedAt) return;
+      const lost = [...this.#held.keys()].filter((shard) => !kept.has(shard));
+      if (lost.length > 0) {
+        log.warn(
+          { sinceRenewalMs: clock.now() - startedAt, lost: lost.length, kept: kept.size },
+          'cluster: lease time passed without renewal; stopping the entities of the shards not renewed',
+        );
+        this.#deps.signals?.lost(lost.length, 'expired');
+        void this.#drop(lost);
+      }
+      if (kept.size > 0) this.#deps.signals?.renewed(kept.size);
+      this.#renewed(kept.size > 0 ? attemptAt : undefined);
+    });
+  }
+
   /** Renews every held lease if PostgreSQL answers within `ms`; else nothing is renewed. */
   async #renewWithin(ms: number): Promise<Map<number, number>> {
     let cancel: (() => void) | undefined;
@@ -234,11 +294,19 @@ export class ClusterNode {
     this.#background.add(running);
   }
 
-  /** Starts stored entities of held shards that do not run, stops running ones gone from storage. */
+  /**
+   * Starts stored entities of held shards that do not run; stops running ones gone from
+   * storage, and any running here although its shard is not held (a safety net: an entity
+   * whose start overlapped the loss of its shard).
+   */
   async reconcile(): Promise<void> {
     const stored = await this.#deps.entities.stored();
     const known = new Set(stored);
-    await this.#deps.entities.release(this.#deps.entities.running().filter((n) => !known.has(n)));
+    await this.#deps.entities.release(
+      this.#deps.entities
+        .running()
+        .filter((n) => !known.has(n) || !this.#held.has(this.shardOf(n))),
+    );
     await this.#deps.entities.adopt(stored.filter((n) => this.owns(n)));
   }
 
@@ -266,6 +334,7 @@ export class ClusterNode {
   fenced(shard: number): void {
     if (!this.#held.has(shard)) return;
     this.#deps.log.warn({ shard }, 'cluster: a write was fenced; stopping the shard entities');
+    this.#deps.signals?.lost(1, 'fenced');
     void this.#drop([shard]);
   }
 
@@ -273,6 +342,7 @@ export class ClusterNode {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#cancelTick?.();
+    this.#cancelGuard?.();
     await this.#running.catch(() => undefined);
     try {
       await this.#step(true);

@@ -10,19 +10,28 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import type { Route } from '../api/control-server.js';
 import type { EntityManager } from '../entities/entity-manager.js';
-import type { EntityPlacement, EntityStorage } from '../entities/entity-ports.js';
-import { AviaryError, isAviaryError } from '../errors.js';
+import type { EntityPlacement } from '../entities/entity-ports.js';
+import { AviaryError } from '../errors.js';
 import type { RuntimeEventName, RuntimeEvents } from '../runtime/events.js';
 import type { HealthEntry, RuntimePart, RuntimeServices } from '../runtime/runtime.js';
 import { TOKEN_FILE } from '../runtime/runtime-files.js';
 import type { StorageClient } from '../runtime/storage-client.js';
 import { loadSecretBox, type SecretBox } from '../security/secret-box.js';
-import { isWrite, type StorageRequest } from '../storage/messages.js';
+import type { StorageRequest } from '../storage/messages.js';
 import type { Emitter } from '../util/emitter.js';
+import { type ClusterMetrics, createClusterMetrics } from './cluster-metrics.js';
 import { ClusterNode } from './cluster-node.js';
 import { clusterStatus } from './cluster-status.js';
+import type { SurfaceNode } from './cluster-surface.js';
 import { forwardRequest } from './forward.js';
 import type { LeaseStore } from './lease-store.js';
+import {
+  entityFencedStorage,
+  type FencedStorage,
+  type LeaseSource,
+  ownerWritesStorage,
+} from './owner-writes.js';
+import { countForwarded, createSurfaceNode } from './surface-node.js';
 
 /** NOTIFY channels: entity announcements and event fan-out. */
 const CONTROL_CHANNEL = 'aviary_cluster';
@@ -48,6 +57,7 @@ export class ClusterPart implements RuntimePart {
   #listener: pg.Client | undefined;
   #token = '';
   #leaseMs = 0;
+  #metrics: ClusterMetrics | undefined;
   #offEvents: (() => void) | undefined;
 
   constructor(deps: ClusterPartDeps) {
@@ -67,28 +77,35 @@ export class ClusterPart implements RuntimePart {
         ?.notify(CONTROL_CHANNEL, JSON.stringify({ entity: name }))
         .catch(() => undefined);
     },
-    fenced: (name, storage) => this.#fencedStorage(name, storage),
+    fenced: (name, storage) => entityFencedStorage(storage, () => this.#leases(), name),
   };
 
-  #fencedStorage(name: string, storage: EntityStorage): EntityStorage {
+  /**
+   * `storage` for code writing on behalf of many entities (plugins, the pubsub cache): in
+   * cluster mode, their writes naming a profile (of `types`, or all) carry its shard lease.
+   */
+  ownerWrites(
+    storage: () => FencedStorage,
+    types?: ReadonlySet<StorageRequest['type']>,
+  ): () => FencedStorage {
+    let wrapped: { of: FencedStorage; fenced: FencedStorage } | undefined;
+    return () => {
+      const current = storage();
+      if (wrapped?.of !== current)
+        wrapped = { of: current, fenced: ownerWritesStorage(current, () => this.#leases(), types) };
+      return wrapped.fenced;
+    };
+  }
+
+  /** This node's leases, as the write fences need them (undefined when not in a cluster). */
+  #leases(): LeaseSource | undefined {
+    const node = this.#node;
+    if (node === undefined) return undefined;
     return {
-      request: (request) => {
-        const node = this.#node;
-        if (node === undefined || !isWrite(request as StorageRequest))
-          return storage.request(request);
-        const shard = node.shardOf(name);
-        const epoch = node.held.get(shard);
-        if (epoch === undefined) {
-          return Promise.reject(
-            new AviaryError('cluster.fenced', `${name}: this node does not hold shard ${shard}`),
-          );
-        }
-        const fenced = { ...request, fence: { shard, node: node.name, epoch } };
-        return storage.request(fenced).catch((error: unknown) => {
-          if (isAviaryError(error, 'cluster.fenced')) node.fenced(shard);
-          throw error;
-        });
-      },
+      node: node.name,
+      shardOf: (name) => node.shardOf(name),
+      epochOf: (shard) => node.held.get(shard),
+      fenced: (shard) => node.fenced(shard),
     };
   }
 
@@ -114,11 +131,20 @@ export class ClusterPart implements RuntimePart {
     const name = config.cluster.nodeName ?? `${hostname()}-${process.pid}`;
     // Loaded only in cluster mode: the PostgreSQL client costs a standalone start-up ~0.1 s.
     const { LeaseStore } = await import('./lease-store.js');
-    const store = new LeaseStore(url);
+    const store = new LeaseStore(url, { queryTimeoutMs: config.cluster.leaseMs });
     this.#store = store;
     this.#leaseMs = config.cluster.leaseMs;
     const entities = this.#deps.entities;
+    const metrics = createClusterMetrics(runtime.metrics.registry, name, {
+      shards: () => this.#node?.held.size ?? 0,
+      online: () =>
+        entities()
+          .list()
+          .filter((s) => s.state === 'online').length,
+    });
+    this.#metrics = metrics;
     this.#node = new ClusterNode({
+      signals: metrics,
       name,
       store,
       leaseMs: config.cluster.leaseMs,
@@ -247,15 +273,43 @@ export class ClusterPart implements RuntimePart {
         `${profile} has no live owner right now (its shard is moving); try again`,
       );
     }
-    return forwardRequest(
-      { node: owner.node, apiUrl: owner.apiUrl, token: this.#token },
-      { method: 'POST', path: `/profiles/${encodeURIComponent(profile)}/messages`, body },
+    return countForwarded(
+      this.#metrics,
+      forwardRequest(
+        { node: owner.node, apiUrl: owner.apiUrl, token: this.#token },
+        { method: 'POST', path: `/profiles/${encodeURIComponent(profile)}/messages`, body },
+      ),
     );
   }
+
+  /** This node as the one control surface sees it (see cluster-surface.ts). */
+  readonly surface: SurfaceNode = createSurfaceNode({
+    node: () => this.#node,
+    store: () => this.#store,
+    token: () => this.#token,
+    leaseMs: () => this.#leaseMs,
+    entities: () => this.#deps.entities(),
+    storage: () => this.#deps.storage(),
+    metrics: () => this.#metrics,
+  });
 
   routes(): readonly Route[] {
     if (this.#store === undefined) return [];
     return [
+      {
+        method: 'GET',
+        path: '/cluster/entities',
+        summary: 'the profiles and components running on this cluster node, with their state',
+        handle: () => ({
+          body: {
+            node: this.#node?.name ?? '',
+            entities: this.#deps
+              .entities()
+              .list()
+              .map((status) => ({ ...status, node: this.#node?.name ?? '' })),
+          },
+        }),
+      },
       {
         method: 'GET',
         path: '/cluster',

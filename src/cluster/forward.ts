@@ -14,8 +14,25 @@ export interface ForwardTarget {
 /** Sends one request to `target` and returns its JSON answer, or throws the remote coded error. */
 export async function forwardRequest(
   target: ForwardTarget,
-  request: { method: 'GET' | 'POST'; path: string; body?: Record<string, unknown> },
+  request: { method: string; path: string; body?: unknown },
 ): Promise<unknown> {
+  const { status, body } = await forwardHttp(target, request);
+  if (status < 400) return body;
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  if (typeof error?.code === 'string' && typeof error.message === 'string')
+    throw deserializeError({ name: 'AviaryError', code: error.code, message: error.message });
+  throw new AviaryError('cluster.forward-failed', `node ${target.node} answered HTTP ${status}`);
+}
+
+/**
+ * Sends one request to `target` and returns its HTTP status and JSON body as they are (a
+ * coded error of the owner passes through unchanged); throws `cluster.forward-failed` only
+ * when the node cannot be reached or answers something that is not JSON.
+ */
+export async function forwardHttp(
+  target: ForwardTarget,
+  request: { method: string; path: string; body?: unknown },
+): Promise<{ status: number; body: unknown }> {
   let response: Response;
   try {
     response = await fetch(`${target.apiUrl}${request.path}`, {
@@ -35,13 +52,16 @@ export async function forwardRequest(
     );
   }
   const text = await response.text();
-  const body = text.length > 0 ? (JSON.parse(text) as unknown) : undefined;
-  if (response.ok) return body;
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  if (typeof error?.code === 'string' && typeof error.message === 'string')
-    throw deserializeError({ name: 'AviaryError', code: error.code, message: error.message });
-  throw new AviaryError(
-    'cluster.forward-failed',
-    `node ${target.node} answered HTTP ${response.status}`,
-  );
+  try {
+    return {
+      status: response.status,
+      body: text.length > 0 ? (JSON.parse(text) as unknown) : undefined,
+    };
+  } catch (cause) {
+    throw new AviaryError(
+      'cluster.forward-failed',
+      `node ${target.node} answered HTTP ${response.status} with a body that is not JSON`,
+      { cause },
+    );
+  }
 }

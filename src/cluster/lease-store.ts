@@ -30,11 +30,17 @@ export class LeaseStore {
   /** NOTIFY traffic (event fan-out, announcements). */
   readonly #notifyPool: pg.Pool;
 
-  constructor(url: string) {
+  /**
+   * @param queryTimeoutMs a query unanswered this long fails (a half-open connection to a
+   *   restarted or unreachable server never hangs the lease loop); the pools open new
+   *   connections on the next query, so they recover by themselves when the server is back.
+   */
+  constructor(url: string, options: { queryTimeoutMs?: number } = {}) {
     const pool = (name: string, max: number) => {
       const created = new pg.Pool({
         connectionString: url,
         max,
+        query_timeout: options.queryTimeoutMs ?? 10_000,
         connectionTimeoutMillis: 5_000,
         idleTimeoutMillis: 30_000,
         application_name: name,

@@ -365,7 +365,11 @@ export class EntityManager {
               this.#deps.storage.request({ type: 'profile.get', name }),
               this.#deps.storage.request({ type: 'component.get', profile: name }),
             ]);
-            if (profile !== null) await this.#spawn(profile, component ?? undefined);
+            // Cluster mode: the shard may have moved while its rows were read, or while the
+            // entity was set up (a release meanwhile did not see it yet): never leave it running.
+            if (profile === null || this.#deps.placement?.owns(name) === false) return;
+            await this.#spawn(profile, component ?? undefined);
+            if (this.#deps.placement?.owns(name) === false) await this.#stopNow(name);
           }).catch((error: unknown) =>
             this.#deps.log.error({ err: error, name }, 'cannot start entity'),
           ),
@@ -393,17 +397,20 @@ export class EntityManager {
     }
     await Promise.all(
       running.map((name) =>
-        this.#serial(name, async () => {
-          const entity = this.#entities.get(name);
-          if (entity === undefined) return;
-          await entity.ref.stop({ mode: 'drain' });
-          for (const off of entity.teardown) off();
-          this.#entities.delete(name);
-        }).catch((error: unknown) =>
+        this.#serial(name, () => this.#stopNow(name)).catch((error: unknown) =>
           this.#deps.log.error({ err: error, name }, 'cannot stop entity'),
         ),
       ),
     );
+  }
+
+  /** Stops a running entity and forgets it (inside its serial queue). */
+  async #stopNow(name: string): Promise<void> {
+    const entity = this.#entities.get(name);
+    if (entity === undefined) return;
+    await entity.ref.stop({ mode: 'drain' });
+    for (const off of entity.teardown) off();
+    this.#entities.delete(name);
   }
 
   /** Stops the entity and deletes it with everything it owns (history, cache, parameters). */

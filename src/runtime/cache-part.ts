@@ -2,6 +2,7 @@ import { createAnalyserRegistry } from '../analysers/analyser-registry.js';
 import { builtinAnalysers } from '../analysers/builtin-analysers.js';
 import type { AnalyserRegistry } from '../analysers/index.js';
 import { PubsubCacheClient } from '../cache/cache-client.js';
+import type { CacheStorage } from '../cache/cache-deps.js';
 import type { CacheActorMessage } from '../cache/cache-messages.js';
 import { CacheSessions } from '../cache/cache-sessions.js';
 import { makePubsubCacheActor } from '../cache/pubsub-cache-actor.js';
@@ -25,8 +26,15 @@ export class CachePart implements RuntimePart {
   #notify: string[] = [];
   #runtime: RuntimeServices | undefined;
 
-  constructor(options: { storage: StoragePart }) {
+  /** Wraps the storage client the cache actor writes through (cluster mode fences it). */
+  readonly #wrapStorage: (client: CacheStorage) => CacheStorage;
+
+  constructor(options: {
+    storage: StoragePart;
+    wrapStorage?: (client: CacheStorage) => CacheStorage;
+  }) {
     this.#storage = options.storage;
+    this.#wrapStorage = options.wrapStorage ?? ((client) => client);
     for (const analyser of builtinAnalysers()) this.analysers.registerAnalyser(analyser);
   }
 
@@ -47,7 +55,7 @@ export class CachePart implements RuntimePart {
     const ref = runtime.system.spawn<CacheActorMessage>(
       'pubsub-cache',
       makePubsubCacheActor({
-        storage: this.#storage.client,
+        storage: this.#wrapStorage(this.#storage.client),
         pubsubFor: (profile) => this.#sessions.pubsubFor(profile),
         analysers: this.analysers,
         parse: (parser, items, { output, ...options }) =>

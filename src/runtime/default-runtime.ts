@@ -1,5 +1,7 @@
 import { operationRoutes } from '../api/operation-routes.js';
 import { ClusterPart } from '../cluster/cluster-part.js';
+import { clusterSurface } from '../cluster/cluster-surface.js';
+import { CACHE_OWNER_WRITES } from '../cluster/owner-writes.js';
 import type { AviaryConfigInput } from '../config/config-schema.js';
 import type { EntityStatus } from '../entities/entity-actor.js';
 import type {
@@ -86,7 +88,11 @@ export class Aviary extends Runtime {
     const storage = new StoragePart({ readOnly: options.readOnly === true });
     // The cache starts before the entities (it needs nothing from them) and stops after them;
     // profiles reach it through the built-in `pubsub-cache` plugin.
-    const cache = new CachePart({ storage });
+    // In cluster mode the cache's writes for a profile carry that profile's shard lease.
+    const cache = new CachePart({
+      storage,
+      wrapStorage: (client) => cluster.ownerWrites(() => client, CACHE_OWNER_WRITES)(),
+    });
     // Rosters, presence and carbons: started before the profiles whose plugins attach to it.
     const contacts = new ContactsPart({ storage });
     const relayedEvents = createEmitter<RuntimeEvents>();
@@ -125,19 +131,22 @@ export class Aviary extends Runtime {
       name: 'control-operations',
       start: async () => undefined,
       stop: async () => undefined,
-      routes: () => operationRoutes(this),
+      // In cluster mode they act on entities of any node (forwarded to the owner).
+      routes: () => clusterSurface(operationRoutes(this), this.#cluster.surface),
     });
     // Cluster mode (off by default): starts after the entities, hands over before they stop.
     this.addPart(cluster);
     plugins.register(echoBotPlugin);
     // Message archives (XEP-0313): catch-up on each connection, `history --sync`, `mam`.
-    const mam = createMamPlugin({ storage: () => storage.client });
+    // Plugins write for their own entity: in cluster mode under its shard lease (fenced).
+    const pluginStorage = cluster.ownerWrites(() => storage.client);
+    const mam = createMamPlugin({ storage: pluginStorage });
     plugins.register(mam.plugin);
     this.#archives = mam.archives;
     // Delivery receipts (XEP-0184): asked, answered, `delivered` recorded on history rows.
-    plugins.register(createReceiptsPlugin({ storage: () => storage.client }));
+    plugins.register(createReceiptsPlugin({ storage: pluginStorage }));
     this.muc = new MucService({
-      store: storageMucStore(() => storage.client),
+      store: storageMucStore(pluginStorage),
       clock: this.system.clock,
     });
     plugins.register(this.muc.plugin());

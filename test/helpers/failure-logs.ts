@@ -12,12 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import {
-  afterAll,
-  beforeEach,
-  type RunnerTestFile as File,
-  type TestError,
-} from 'vitest';
+import { afterAll, beforeEach, type RunnerTestFile as File, type TestError } from 'vitest';
 import { hookErrors } from './hook-errors.js';
 import {
   type RegisteredLog,

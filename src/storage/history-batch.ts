@@ -1,8 +1,9 @@
 /**
- * A run of consecutive `history.add`s as four statements instead of two to four per message
- * plus a profile lookup each: the rows travel as ONE bound JSON array read back with
- * `json_each` (one bind and one parse in SQLite instead of a dozen JavaScript-to-WebAssembly
- * string copies per row), and each distinct profile is looked up once.
+ * A run of consecutive `history.add`s as a few multi-row statements instead of two to four
+ * statements per message plus a profile lookup each: one `INSERT … VALUES (…), (…)` per chunk
+ * of rows (chunk sizes are powers of two, so a handful of statement texts stay prepared), for
+ * the history rows and for their bodies, subjects and threads; each distinct profile is looked
+ * up once.
  *
  * The outcome is exactly that of running the adds one by one (`addHistory`): the same rows,
  * the same ids in the same order, the same `added` flags (XEP-0359 de-duplication by uid, and
@@ -18,8 +19,8 @@ import {
   parseJid,
   profileId,
   requireString,
-  toJsonText,
 } from './handler-context.js';
+import { HISTORY_COLUMNS, historyValues } from './history.js';
 import { checkType, langMap } from './history-arguments.js';
 import type { SqlValue } from './journal.js';
 import type { StorageOutcome, StorageRequest } from './messages.js';
@@ -35,9 +36,6 @@ interface Row {
   readonly subjects: [string, string][];
   readonly thread: readonly [string, string | null] | undefined;
 }
-
-const HISTORY_COLUMNS =
-  'uid, stanza_id, origin_id, profile_id, source, source_res, dest, dest_res, timestamp, received_timestamp, type, extra';
 
 /** Rows per multi-row statement: powers of two, so a handful of statement texts are cached. */
 const CHUNKS = [64, 32, 16, 8, 4, 2, 1] as const;
@@ -95,20 +93,7 @@ function validate(req: HistoryAdd, profileOf: (name: unknown) => number): Row | 
       : ([requireString(req.thread.id, 'thread.id'), req.thread.parentId ?? null] as const);
   return {
     uid,
-    columns: [
-      uid,
-      req.stanzaId ?? null,
-      req.originId ?? null,
-      profile,
-      from.bare,
-      from.resource,
-      to.bare,
-      to.resource,
-      timestamp,
-      received ?? null,
-      type,
-      toJsonText(req.extra),
-    ],
+    columns: historyValues(req, { uid, profile, from, to, timestamp, received, type }),
     messages,
     subjects,
     thread,

@@ -21,6 +21,42 @@ import type { HistoryMessage, MessageType, StorageRequest } from './messages.js'
 
 type Of<T extends StorageRequest['type']> = Extract<StorageRequest, { type: T }>;
 
+/** The history table's columns, in the order {@link historyValues} gives their values. */
+export const HISTORY_COLUMNS =
+  'uid, stanza_id, origin_id, profile_id, source, source_res, dest, dest_res, timestamp, received_timestamp, type, extra';
+
+const INSERT_HISTORY = `INSERT OR IGNORE INTO history (${HISTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** An add's checked parts, as `addHistory` and the multi-row path both derive them. */
+export interface CheckedHistoryAdd {
+  readonly uid: string;
+  readonly profile: number;
+  readonly from: { readonly bare: string; readonly resource: string | null };
+  readonly to: { readonly bare: string; readonly resource: string | null };
+  readonly timestamp: number;
+  readonly received: number | undefined;
+  readonly type: MessageType;
+}
+
+/** The values of one history row, in {@link HISTORY_COLUMNS} order. */
+export function historyValues(req: Of<'history.add'>, checked: CheckedHistoryAdd): SqlValue[] {
+  const { uid, profile, from, to, timestamp, received, type } = checked;
+  return [
+    uid,
+    req.stanzaId ?? null,
+    req.originId ?? null,
+    profile,
+    from.bare,
+    from.resource,
+    to.bare,
+    to.resource,
+    timestamp,
+    received ?? null,
+    type,
+    toJsonText(req.extra),
+  ];
+}
+
 export function addHistory(
   ctx: HandlerContext,
   req: Of<'history.add'>,
@@ -36,21 +72,8 @@ export function addHistory(
   const messages = langMap(req.messages, 'messages');
   const subjects = langMap(req.subjects, 'subjects');
   const { changes } = ctx.db.run(
-    'INSERT OR IGNORE INTO history (uid, stanza_id, origin_id, profile_id, source, source_res, dest, dest_res, timestamp, received_timestamp, type, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    [
-      uid,
-      req.stanzaId ?? null,
-      req.originId ?? null,
-      profile,
-      from.bare,
-      from.resource,
-      to.bare,
-      to.resource,
-      timestamp,
-      received ?? null,
-      type,
-      toJsonText(req.extra),
-    ],
+    INSERT_HISTORY,
+    historyValues(req, { uid, profile, from, to, timestamp, received, type }),
   );
   if (changes === 0) return { uid, added: false };
   for (const [lang, text] of messages) {

@@ -18,6 +18,7 @@ import { type RunningCli, startCliRuntime, tempDataDir } from './cli.js';
 import { type PostgresFixture, startPostgres } from './postgres.js';
 import { type ProsodyFixture, startProsody } from './prosody.js';
 import { prosodyAccount, startTestRuntime } from './runtime.js';
+import { followEvents as followNodeEvents } from './sse.js';
 import { waitFor } from './wait-for.js';
 
 export interface ClusterNodeProcess {
@@ -149,31 +150,8 @@ export async function startClusterFixture(options: {
     return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
   };
 
-  const followEvents: ClusterFixture['followEvents'] = (node, onEvent) => {
-    const controller = new AbortController();
-    void (async () => {
-      const response = await fetch(`${node.apiUrl}/events`, {
-        headers: { authorization: `Bearer ${node.token}` },
-        signal: controller.signal,
-      });
-      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-      const decoder = new TextDecoder();
-      let buffer = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        const blocks = buffer.split('\n\n');
-        buffer = blocks.pop() ?? '';
-        for (const block of blocks) {
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event !== undefined && data !== undefined) onEvent(event, JSON.parse(data));
-        }
-      }
-    })().catch(() => undefined);
-    return controller;
-  };
+  const followEvents: ClusterFixture['followEvents'] = (node, onEvent) =>
+    followNodeEvents(node.apiUrl, node.token, onEvent);
 
   const local = async (node: ClusterNodeProcess): Promise<ReportedEntity[]> => {
     const { status, body } = await call(node, 'GET', '/cluster/entities');

@@ -14,6 +14,7 @@ import { type RunningCli, startCliRuntime, tempDataDir } from '../helpers/cli.js
 import { type PostgresFixture, startPostgres } from '../helpers/postgres.js';
 import { type ProsodyFixture, startProsody } from '../helpers/prosody.js';
 import { prosodyAccount, startTestRuntime } from '../helpers/runtime.js';
+import { followEvents } from '../helpers/sse.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const ROUNDS = 3;
@@ -44,30 +45,9 @@ function watchMessageNew(
   token: string,
   onEvent: (event: Record<string, unknown>) => void,
 ): AbortController {
-  const controller = new AbortController();
-  void (async () => {
-    const response = await fetch(`${apiUrl}/events`, {
-      headers: { authorization: `Bearer ${token}` },
-      signal: controller.signal,
-    });
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      const blocks = buffer.split('\n\n');
-      buffer = blocks.pop() ?? '';
-      for (const block of blocks) {
-        const lines = block.split('\n');
-        if (!lines.includes('event: messageNew')) continue;
-        const data = lines.find((l) => l.startsWith('data: '));
-        if (data !== undefined) onEvent(JSON.parse(data.slice('data: '.length)));
-      }
-    }
-  })().catch(() => undefined); // the stream dies with the killed process
-  return controller;
+  return followEvents(apiUrl, token, (event, data) => {
+    if (event === 'messageNew') onEvent(data as Record<string, unknown>);
+  });
 }
 
 describe('aviary run on PostgreSQL survives kill -9', () => {

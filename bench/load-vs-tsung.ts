@@ -256,7 +256,7 @@ export async function run(args: string[]): Promise<void> {
   };
   const prosody = await startProsody({
     logLevel: 'warn',
-    extraConfig: 'allow_unencrypted_plain_auth = true\n',
+    plainAuthInClear: true,
   });
   const dir = mkdtempSync(join(tmpdir(), 'aviary-vs-tsung-'));
   try {

@@ -89,7 +89,7 @@ export async function run(args: string[]): Promise<void> {
     // Prosody turns tickets off by default; resumption needs a server that issues them.
     tlsSessionTickets: true,
     // A direct TLS port (XEP-0368) for the bare handshake rows; c2s stays STARTTLS.
-    extraConfig: `c2s_direct_tls_ports = { ${directTlsPort} }`,
+    directTlsPorts: [directTlsPort],
   });
   const rows: BenchRow[] = [];
   const held: ClientConnection[] = [];

@@ -39,8 +39,7 @@ describe('pubsub cache against Prosody (PEP microblog, no RSM)', () => {
       ],
       // Stock xmpp.js upgrades to TLS whenever offered and cannot be told our test CA: plain
       // text on loopback, PLAIN allowed.
-      extraConfig:
-        'modules_disabled = { "posix", "limits", "s2s", "tls" }\nallow_unencrypted_plain_auth = true',
+      withoutTls: true,
     });
     const login = { port: prosody.c2sPort, domain: prosody.domain, password: 'secret' };
     alice = await connectClient({ ...login, username: 'alice' });

@@ -56,8 +56,7 @@ describe('PEP notifications follow presence and +notify (Prosody)', () => {
         { username: 'alice', password: 'secret' },
         { username: 'carol', password: 'secret' },
       ],
-      extraConfig:
-        'modules_disabled = { "posix", "limits", "s2s", "tls" }\nallow_unencrypted_plain_auth = true',
+      withoutTls: true,
     });
     const login = { port: prosody.c2sPort, domain: prosody.domain, password: 'secret' };
     alice = await connectClient({ ...login, username: 'alice' });

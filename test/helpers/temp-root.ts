@@ -11,7 +11,7 @@ import { afterAll, beforeEach } from 'vitest';
 import { hookErrors } from './hook-errors.js';
 
 const previous = process.env.TMPDIR;
-const root = mkdtempSync(join(tmpdir(), 'aviary-tests-'));
+const root = mkdtempSync(join(tmpdir(), 'avt-'));
 // Others may traverse it: when the tests run as root, the PostgreSQL helper runs its throwaway
 // cluster as the `postgres` user in a folder below this one.
 chmodSync(root, 0o711);

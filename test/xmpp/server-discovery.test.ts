@@ -28,7 +28,7 @@ beforeAll(async () => {
   directTlsPort = await freePort();
   prosody = await startProsody({
     users: [user],
-    extraConfig: `c2s_direct_tls_ports = { ${directTlsPort} }\n`,
+    directTlsPorts: [directTlsPort],
   });
 }, 60_000);
 afterAll(async () => {

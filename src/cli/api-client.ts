@@ -9,6 +9,7 @@
  * only, keeps `fetch`.
  */
 import { request as httpRequest } from 'node:http';
+import { followEvents } from '../api/follow-events.js';
 import { endpointOf } from '../api/operation-endpoints.js';
 import { encodeRequest } from '../api/operation-request.js';
 import type { OperationInput, OperationName, OperationOutput } from '../api/operations.js';
@@ -81,31 +82,7 @@ export function connectToRuntime(dataDir: string): RuntimeClient | undefined {
       return (text.length > 0 ? JSON.parse(text) : undefined) as OperationOutput<N>;
     },
     subscribe(onEvent) {
-      const controller = new AbortController();
-      void (async () => {
-        const response = await fetch(`${info.apiUrl}/events`, {
-          headers: { authorization: `Bearer ${token}` },
-          signal: controller.signal,
-        });
-        const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-        const decoder = new TextDecoder();
-        let buffer = '';
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) return;
-          buffer += decoder.decode(value, { stream: true });
-          let end = buffer.indexOf('\n\n');
-          while (end >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const event = /^event: (.*)$/m.exec(block)?.[1];
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (event !== undefined && data !== undefined)
-              onEvent(event, JSON.parse(data) as unknown);
-            end = buffer.indexOf('\n\n');
-          }
-        }
-      })().catch(() => undefined);
+      const controller = followEvents(info.apiUrl, token, onEvent);
       return () => controller.abort();
     },
   };

@@ -13,12 +13,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { followEvents as followNodeEvents } from '../../src/api/follow-events.js';
 import type { Aviary } from '../../src/runtime/default-runtime.js';
 import { type RunningCli, startCliRuntime, tempDataDir } from './cli.js';
 import { type PostgresFixture, startPostgres } from './postgres.js';
 import { type ProsodyFixture, startProsody } from './prosody.js';
 import { prosodyAccount, startTestRuntime } from './runtime.js';
-import { followEvents as followNodeEvents } from './sse.js';
 import { waitFor } from './wait-for.js';
 
 export interface ClusterNodeProcess {

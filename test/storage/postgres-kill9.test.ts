@@ -9,12 +9,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { followEvents } from '../../src/api/follow-events.js';
 import type { Aviary } from '../../src/runtime/default-runtime.js';
 import { type RunningCli, startCliRuntime, tempDataDir } from '../helpers/cli.js';
 import { type PostgresFixture, startPostgres } from '../helpers/postgres.js';
 import { type ProsodyFixture, startProsody } from '../helpers/prosody.js';
 import { prosodyAccount, startTestRuntime } from '../helpers/runtime.js';
-import { followEvents } from '../helpers/sse.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const ROUNDS = 3;

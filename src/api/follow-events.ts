@@ -1,7 +1,7 @@
 /**
- * Follows a runtime's `GET /events` (server-sent events) until aborted, handing each event's
- * name and parsed data to `onEvent`. A stream that ends with its process (a killed node) ends
- * the follower quietly.
+ * Follows a runtime's `GET /events` (server-sent events: an `event:` and a `data:` line per
+ * block, blocks separated by a blank line) until aborted, handing each event's name and parsed
+ * data to `onEvent`. A stream that ends (the runtime stopped or died) ends the follower quietly.
  */
 export function followEvents(
   apiUrl: string,

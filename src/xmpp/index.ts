@@ -18,7 +18,7 @@ export {
 } from './component-connection.js';
 export { stanzaErrorFromElement } from './iq-tracker.js';
 export { isLoopbackHost } from './loopback.js';
-export { createSaslFactory, MECHANISM_PREFERENCE, type MechanismName } from './sasl-mechanisms.js';
+export { MECHANISM_PREFERENCE, type MechanismName, pickMechanism } from './sasl-mechanisms.js';
 export { createSaltedPasswordCache, type SaltedPasswordCache, ScramSession } from './scram.js';
 export {
   createDnsResolver,

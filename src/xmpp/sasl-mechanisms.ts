@@ -1,12 +1,10 @@
 /**
- * SASL mechanisms in the shape the `saslmechanisms` factory (and @xmpp/sasl) expects: a class
- * whose prototype carries `name` and `clientFirst`, with `response(credentials)` and
- * `challenge(data)`. Ours add `verifyFinal(data)` so the SCRAM server signature is checked
- * (RFC 5802 §3; @xmpp/sasl ignores the data in `<success/>`).
+ * The SASL mechanisms a login picks from (RFC 6120 §6): objects with `name`, `clientFirst`,
+ * `response(credentials)` and `challenge(data)`, plus `verifyFinal(data)` so the SCRAM server
+ * signature is checked (RFC 5802 §3).
  *
- * Preference is registration order: SCRAM-SHA-256 > SCRAM-SHA-1 > PLAIN (RFC 4616).
+ * Preference: SCRAM-SHA-256 > SCRAM-SHA-1 > PLAIN (RFC 4616).
  */
-import Factory from 'saslmechanisms';
 import {
   type AdvertisedSasl,
   type SaltedPasswordCache,
@@ -87,24 +85,9 @@ const SCRAM_HASH: Readonly<Record<Exclude<MechanismName, 'PLAIN'>, ScramHash>> =
   'SCRAM-SHA-1': 'sha1',
 };
 
-/** The `saslmechanisms` factory's shape: a class constructed without arguments. */
-function scramClass(
-  name: Exclude<MechanismName, 'PLAIN'>,
-  cache: SaltedPasswordCache | undefined,
-  advertised: AdvertisedSasl | undefined,
-) {
-  const bound = class extends ScramMechanism {
-    constructor() {
-      super(name, SCRAM_HASH[name], cache, advertised);
-    }
-  };
-  Object.assign(bound.prototype, { name, clientFirst: true });
-  return bound;
-}
-
 class Plain implements AviaryMechanism {
-  declare readonly name: MechanismName;
-  declare readonly clientFirst: true;
+  readonly name = 'PLAIN' as const;
+  readonly clientFirst = true as const;
   async response(credentials: SaslCredentials): Promise<string> {
     return `\0${credentials.username}\0${credentials.password}`;
   }
@@ -113,38 +96,11 @@ class Plain implements AviaryMechanism {
   }
   verifyFinal(): void {}
 }
-Object.assign(Plain.prototype, { name: 'PLAIN', clientFirst: true });
 
 /**
- * Builds a `saslmechanisms` factory holding Aviary's mechanisms in preference order.
- * `allowed` narrows the set (the login benchmark pins SCRAM-SHA-1); PLAIN is only registered
- * when `allowPlain` is true (the caller decides: TLS is up, or plain text is explicitly allowed).
- *
- * @example
- * const factory = createSaslFactory({ cache, allowPlain: socket.encrypted });
- * const mech = factory.create(offeredNames) as AviaryMechanism | null;
- */
-export function createSaslFactory(options: {
-  cache?: SaltedPasswordCache;
-  allowPlain: boolean;
-  allowed?: readonly MechanismName[];
-  /** The stream features' offers, for SCRAM downgrade protection (XEP-0474). */
-  advertised?: AdvertisedSasl;
-}): Factory {
-  const factory = new Factory();
-  const allowed = new Set(options.allowed ?? MECHANISM_PREFERENCE);
-  if (allowed.has('SCRAM-SHA-256'))
-    factory.use(scramClass('SCRAM-SHA-256', options.cache, options.advertised));
-  if (allowed.has('SCRAM-SHA-1'))
-    factory.use(scramClass('SCRAM-SHA-1', options.cache, options.advertised));
-  if (allowed.has('PLAIN') && options.allowPlain) factory.use(Plain);
-  return factory;
-}
-
-/**
- * The preferred mechanism among `offered`, with the same rules as {@link createSaslFactory}
- * (preference order, `allowed`, PLAIN only with `allowPlain`), or null when none fits. Builds
- * no class per call: a login creates one small object.
+ * The preferred mechanism among `offered` ({@link MECHANISM_PREFERENCE} order), narrowed by
+ * `allowed` (the login benchmark pins SCRAM-SHA-1), PLAIN only when `allowPlain` (the caller
+ * decides: TLS is up, or plain text is explicitly allowed); null when none fits.
  *
  * @example
  * const mech = pickMechanism(['SCRAM-SHA-1', 'PLAIN'], { cache, allowPlain: false });

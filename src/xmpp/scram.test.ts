@@ -1,7 +1,6 @@
-import Factory from 'saslmechanisms';
 import { describe, expect, it } from 'vitest';
 import { isAviaryError } from '../errors.js';
-import { type AviaryMechanism, createSaslFactory, pickMechanism } from './sasl-mechanisms.js';
+import { type AviaryMechanism, pickMechanism } from './sasl-mechanisms.js';
 import { createSaltedPasswordCache, deriveScramKeys, ScramSession } from './scram.js';
 
 const credentials = { username: 'user', password: 'pencil' };
@@ -104,28 +103,22 @@ describe('salted password cache', () => {
   });
 });
 
-describe('saslmechanisms factory', () => {
+describe('mechanism choice', () => {
   it('prefers SCRAM-SHA-256 > SCRAM-SHA-1 > PLAIN and gates PLAIN', () => {
-    const withPlain = createSaslFactory({ allowPlain: true });
-    expect(withPlain).toBeInstanceOf(Factory);
-    const pick = (f: Factory, offered: string[]) =>
-      (f.create(offered) as AviaryMechanism | null)?.name;
-    expect(pick(withPlain, ['PLAIN', 'SCRAM-SHA-1', 'SCRAM-SHA-256'])).toBe('SCRAM-SHA-256');
-    expect(pick(withPlain, ['PLAIN', 'SCRAM-SHA-1'])).toBe('SCRAM-SHA-1');
-    expect(pick(withPlain, ['PLAIN'])).toBe('PLAIN');
-    expect(pick(createSaslFactory({ allowPlain: false }), ['PLAIN'])).toBeUndefined();
+    const pick = (offered: string[], options: Parameters<typeof pickMechanism>[1]) =>
+      pickMechanism(offered, options)?.name;
+    const withPlain = { allowPlain: true };
+    expect(pick(['PLAIN', 'SCRAM-SHA-1', 'SCRAM-SHA-256'], withPlain)).toBe('SCRAM-SHA-256');
+    expect(pick(['PLAIN', 'SCRAM-SHA-1'], withPlain)).toBe('SCRAM-SHA-1');
+    expect(pick(['PLAIN'], withPlain)).toBe('PLAIN');
+    expect(pick(['PLAIN'], { allowPlain: false })).toBeUndefined();
     expect(
-      pick(createSaslFactory({ allowPlain: true, allowed: ['SCRAM-SHA-1'] }), [
-        'SCRAM-SHA-256',
-        'SCRAM-SHA-1',
-      ]),
+      pick(['SCRAM-SHA-256', 'SCRAM-SHA-1'], { allowPlain: true, allowed: ['SCRAM-SHA-1'] }),
     ).toBe('SCRAM-SHA-1');
   });
 
   it('runs a SCRAM-SHA-1 exchange through the mechanism interface', async () => {
-    const mech = createSaslFactory({ allowPlain: false }).create([
-      'SCRAM-SHA-1',
-    ]) as AviaryMechanism;
+    const mech = pickMechanism(['SCRAM-SHA-1'], { allowPlain: false }) as AviaryMechanism;
     const first = await mech.response(credentials);
     expect(first).toMatch(/^n,,n=user,r=/);
     const nonce = first.split('r=')[1];

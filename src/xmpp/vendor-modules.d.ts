@@ -37,20 +37,6 @@ declare module '@xmpp/xml' {
   export default xml;
 }
 
-declare module 'saslmechanisms' {
-  /** A SASL mechanism class as the `saslmechanisms` factory expects it. */
-  export interface MechanismClass {
-    new (): unknown;
-    prototype: { name: string };
-  }
-  export default class Factory {
-    _mechs: Array<{ name: string; mech: MechanismClass }>;
-    use(mech: MechanismClass): this;
-    use(name: string, mech: MechanismClass): this;
-    create(names: readonly string[]): unknown;
-  }
-}
-
 declare module '@xmpp/client' {
   /** The stock xmpp.js client, used only as the benchmark baseline. */
   export interface StockClient {

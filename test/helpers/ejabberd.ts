@@ -284,6 +284,11 @@ async function startIn(
     }
     return result.output.replace(/^WARNING: It is not recommended to run ejabberd as root\n?/m, '');
   };
+  // ejabberd_app logs "ejabberd VERSION is started in the node NODE in Xs" when start-up ends.
+  const startedLine = async (): Promise<boolean> =>
+    (await readFile(join(logs, 'ejabberd.log'), 'utf8').catch(() => '')).includes(
+      ' is started in the node ',
+    );
   const logTail = async (lines = 40): Promise<string> => {
     const log = await readFile(join(logs, 'ejabberd.log'), 'utf8').catch(() => '');
     const tail = (text: string) => text.split('\n').slice(-lines).join('\n');
@@ -330,10 +335,16 @@ async function startIn(
       if (exited) throw new Error(`ejabberd exited during start-up\n${await logTail()}`);
       if (Date.now() > deadline)
         throw new Error(`ejabberd did not start in time\n${await logTail()}`);
-      // The port must be this node's: another test run may have taken the "free" port first.
-      if ((await canConnect(c2sPort)) && groupListensOn(child.pid ?? -1, c2sPort)) {
-        const status = await run(ctlScript, [...baseArgs, 'status'], 15_000);
-        if (status.code === 0) break;
+      // Ready once the node logged the end of its start-up and its own c2s listener accepts (the
+      // port must be this node's: another test run may have taken the "free" port first). Not
+      // `ejabberdctl status`: each ctl call boots an Erlang VM, which on a loaded machine took
+      // longer than its 15 s bound again and again while the server itself was long ready.
+      if (
+        (await startedLine()) &&
+        (await canConnect(c2sPort)) &&
+        groupListensOn(child.pid ?? -1, c2sPort)
+      ) {
+        break;
       }
       await sleep(250);
     }

@@ -124,8 +124,7 @@ function openDatabase(sql: SqlJsStatic, choice: SnapshotChoice, inFile: boolean)
     return new SqlDatabase(sql, decoded?.image, { inFile });
   }
   const source = decoded as SnapshotSource;
-  if (inFile) return new SqlDatabase(sql, source.readAll(), { inFile });
-  const db = new SqlDatabase(sql, source.image);
+  const db = new SqlDatabase(sql, source.image, { inFile });
   try {
     source.verify();
   } catch (error) {

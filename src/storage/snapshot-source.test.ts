@@ -111,5 +111,14 @@ describe('a snapshot streamed into the database', () => {
       body: 'row 1233 '.repeat(40),
     });
     loaded.close();
+    // The file-backed database (the storage benchmark's baseline) gets the same rows.
+    const again = open(snapshotFile(image));
+    if (again === undefined) throw new Error('expected a headered snapshot');
+    const inFile = new SqlDatabase(sql, again.image, { inFile: true });
+    again.verify();
+    again.close();
+    expect(inFile.inMemory).toBe(false);
+    expect(inFile.get('SELECT count(*) AS n FROM t')).toEqual({ n: 3000 });
+    inFile.close();
   });
 });

@@ -43,8 +43,6 @@ export interface SnapshotSource {
   readonly seq: number;
   readonly legacy: false;
   readonly image: PagedImage;
-  /** Reads the whole image into memory and verifies it (for the file-backed database). */
-  readAll(): Uint8Array;
   /** Checksums what was not read yet; throws `storage.snapshot-corrupt` on a mismatch. */
   verify(): void;
   close(): void;
@@ -137,14 +135,6 @@ export function openSnapshotSource(
       seq: fields.seq,
       legacy: false,
       image,
-      readAll() {
-        const bytes = new Uint8Array(fields.imageLength);
-        const complete = file.read(bytes, SNAPSHOT_HEADER_BYTES) === bytes.length;
-        if (!complete || crc32Update(0, bytes) !== fields.imageCrc32) {
-          throw imageChecksumMismatch(name);
-        }
-        return bytes;
-      },
       verify() {
         if (image.finishCrc() !== fields.imageCrc32) throw imageChecksumMismatch(name);
       },

@@ -68,7 +68,8 @@ export class SqlDatabase implements SqlAccess {
     if (memory !== undefined) this.#db = memory;
     else if (image === undefined) this.#db = new sql.Database();
     else if (image instanceof Uint8Array) this.#db = new sql.Database(image);
-    else throw new Error('a file-backed database is created from an image in memory');
+    // A file-backed database owns its image: a paged one is read whole into memory first.
+    else this.#db = new sql.Database(image.subarray(0, image.length).slice());
     // sql.js registers a function with `fn.length` arguments: bm25 takes exactly one.
     this.#db.create_function('bm25', (info: unknown) =>
       info instanceof Uint8Array ? bm25(info) : 0,

@@ -27,7 +27,9 @@ const WINDOW_BYTES = 1 << 20;
 /**
  * The image as the few members of a `Uint8Array` that sql.js's in-memory file system uses
  * when a database is created from it and read (`length`, `slice` once, then `subarray` for
- * every read). Each `subarray` is a view into the window, valid until the next call.
+ * every read). Each `subarray` is a view into the window, valid until the next call. This
+ * relies on sql.js 1.x's file system internals; snapshot-source.test.ts loads a real database
+ * this way, so an upgrade that changes them fails there rather than refusing good stores.
  */
 export interface PagedImage {
   readonly length: number;

@@ -23,7 +23,7 @@ import { type Manifest, readManifest, type SealedJournal, writeManifest } from '
 import {
   chooseRecoverySnapshot,
   chooseSnapshot,
-  refuse,
+  refuseSnapshot,
   type SnapshotChoice,
 } from './snapshot-choice.js';
 import { journalName, listDataDir, snapshotName } from './snapshot-files.js';
@@ -163,7 +163,7 @@ async function loadDatabase(
     return db;
   } catch (cause) {
     if (streamed && cause instanceof AviaryError) {
-      throw await refuse(
+      throw await refuseSnapshot(
         opts.fs,
         opts.dir,
         snapshots,

@@ -80,7 +80,7 @@ export async function previousGood(
 }
 
 /** The refusal for a missing or corrupt current snapshot, naming the fallback. */
-export async function refuse(
+export async function refuseSnapshot(
   fs: FsOps,
   dir: string,
   snapshots: readonly number[],
@@ -119,10 +119,17 @@ export async function chooseSnapshot(deps: {
     }
     const read = await tryRead(fs, dir, newest);
     if (read instanceof AviaryError) {
-      throw await refuse(fs, dir, snapshots, newest, read, 'there is no manifest.json either');
+      throw await refuseSnapshot(
+        fs,
+        dir,
+        snapshots,
+        newest,
+        read,
+        'there is no manifest.json either',
+      );
     }
     if (!read.legacy) {
-      throw await refuse(
+      throw await refuseSnapshot(
         fs,
         dir,
         snapshots,
@@ -161,7 +168,7 @@ export async function chooseSnapshot(deps: {
             'storage.snapshot-corrupt',
             `${snapshotName(named)} is not the snapshot manifest.json names (checksum differs)`,
           );
-    throw await refuse(
+    throw await refuseSnapshot(
       fs,
       dir,
       snapshots,

@@ -8,11 +8,14 @@
  * the same run: a bare `node -e 0` and `aviary --help` (Node's own start and the CLI's imports).
  * Medians of `--runs` starts. The fixtures are built with fdatasync turned off (build speed only).
  * With `--baseline-cli` (another build's CLI, e.g. the main branch's `dist/src/cli/main.js`),
- * each `aviary run` case is also timed through it, on the same store, in the same run. The
- * storage opens report CPU time beside wall time (on a loaded machine, compare CPU).
+ * each `aviary run` case is also timed through it, on the same store, in the same run. Each
+ * storage open runs in a fresh process and reports CPU time beside wall time (on a loaded
+ * machine, compare CPU).
+ * `--store DIR` keeps the big store in DIR: built there when DIR holds no manifest.json, reused
+ * as it is otherwise, never deleted (a 1M-row store takes minutes to build).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -138,35 +141,60 @@ async function buildJournal(dir: string, records: number): Promise<number> {
   return bytes;
 }
 
-type Engine = Pick<typeof StorageEngine, 'open'>;
+/** URL of a build's `storage-engine.js` (this build's, or the baseline's). */
+type Engine = string;
+const THIS_ENGINE: Engine = new URL('../src/storage/storage-engine.js', import.meta.url).href;
 
 /**
- * The baseline build's StorageEngine, from the `dist/` folder its CLI lives in (in-process
- * opens compared on the same store in the same run).
+ * The baseline build's StorageEngine, from the `dist/` folder its CLI lives in (opens compared
+ * on the same store in the same run).
  */
-async function baselineEngine(cli: string): Promise<Engine | undefined> {
+function baselineEngine(cli: string): Engine | undefined {
   const at = cli.lastIndexOf('/dist/');
   if (at < 0) return undefined;
-  const url = pathToFileURL(`${cli.slice(0, at)}/dist/src/storage/storage-engine.js`).href;
-  return ((await import(url)) as { StorageEngine: Engine }).StorageEngine;
+  const path = `${cli.slice(0, at)}/dist/src/storage/storage-engine.js`;
+  return existsSync(path) ? pathToFileURL(path).href : undefined;
 }
 
-/** Wall and CPU milliseconds of one StorageEngine.open (CPU of this process, all threads). */
-async function openTime(dir: string, engineClass: Engine): Promise<{ wall: number; cpu: number }> {
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
-  // No snapshot on close: every run replays the same journal.
-  const engine = await engineClass.open({ dataDir: dir, snapshotOnClose: false });
-  const cpu = process.cpuUsage(cpuBefore);
-  const wall = performance.now() - started;
-  await engine.close();
-  return { wall, cpu: (cpu.user + cpu.system) / 1000 };
+/**
+ * Opens the store once in a process of its own and prints the open's wall and CPU
+ * milliseconds (all threads of that process). A fresh process each time: a second open in
+ * the same process reuses the WebAssembly memory the first one already touched, which hides
+ * the cost of a real start (every page of new memory is a page fault).
+ */
+const OPEN_ONCE = `
+const { StorageEngine } = await import(process.argv[1]);
+const started = performance.now();
+const before = process.cpuUsage();
+const engine = await StorageEngine.open({ dataDir: process.argv[2], snapshotOnClose: false });
+const cpu = process.cpuUsage(before);
+const wall = performance.now() - started;
+await engine.close();
+process.stdout.write(JSON.stringify({ wall, cpu: (cpu.user + cpu.system) / 1000 }));
+`;
+
+/** Wall and CPU milliseconds of one StorageEngine.open (no snapshot on close: same journal). */
+function openTime(dir: string, engine: Engine): Promise<{ wall: number; cpu: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', OPEN_ONCE, engine, dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(out) as { wall: number; cpu: number });
+      else reject(new Error(`opening ${dir} with ${engine} exited with ${code}`));
+    });
+  });
 }
 
 async function openMedians(
   runs: number,
   dir: string,
-  engineClass: Engine = StorageEngine,
+  engineClass: Engine = THIS_ENGINE,
 ): Promise<{ wall: number; cpu: number }> {
   const samples: { wall: number; cpu: number }[] = [];
   for (let i = 0; i < runs; i++) samples.push(await openTime(dir, engineClass));
@@ -176,13 +204,13 @@ async function openMedians(
 export async function run(args: string[]): Promise<void> {
   if (args.includes('--help')) {
     process.stdout.write(
-      'usage: npm run bench -- startup [--rows 1000000] [--runs 5] [--journal 0,10000,100000] [--baseline-cli PATH]\n',
+      'usage: npm run bench -- startup [--rows 1000000] [--runs 5] [--journal 0,10000,100000] [--baseline-cli PATH] [--store DIR]\n',
     );
     return;
   }
   const baselineIndex = args.indexOf('--baseline-cli');
   const baseline = baselineIndex >= 0 ? args[baselineIndex + 1] : undefined;
-  const oldEngine = baseline === undefined ? undefined : await baselineEngine(baseline);
+  const oldEngine = baseline === undefined ? undefined : baselineEngine(baseline);
   const rowsWanted = count(args, 'rows', 1_000_000);
   const runs = Math.max(1, count(args, 'runs', 5));
   const journals = option(args, 'journal', '0,10000,100000')
@@ -225,9 +253,15 @@ export async function run(args: string[]): Promise<void> {
     await baselineRow('aviary run, empty store', empty, emptyMs);
     summary['aim: ready < 1 s on an empty store'] = emptyMs < 1000 ? 'met' : 'not met';
 
-    const big = fresh();
+    const kept = args.includes('--store') ? option(args, 'store', '') : '';
+    const big = kept === '' ? fresh() : kept;
     const buildStarted = performance.now();
-    await buildStore(big, rowsWanted);
+    const built = !existsSync(join(big, 'manifest.json'));
+    if (built) {
+      mkdirSync(big, { recursive: true });
+      await buildStore(big, rowsWanted);
+    }
+    const buildSeconds = Number(((performance.now() - buildStarted) / 1000).toFixed(1));
     const bigOpen = await openMedians(runs, big);
     if (oldEngine !== undefined) {
       const before = await openMedians(runs, big, oldEngine);
@@ -245,9 +279,8 @@ export async function run(args: string[]): Promise<void> {
       'vs empty store': Number((bigMs / emptyMs).toFixed(1)),
     });
     await baselineRow(bigCase, big, bigMs);
-    summary[`fixture build (${rowsWanted} rows, no fdatasync), s`] = Number(
-      ((performance.now() - buildStarted) / 1000).toFixed(1),
-    );
+    if (built) summary[`fixture build (${rowsWanted} rows, no fdatasync), s`] = buildSeconds;
+    else summary['big store'] = `reused from ${big}`;
     summary[`aim: ready < 3 s with ${rowsWanted} rows`] = bigMs < 3000 ? 'met' : 'not met';
 
     for (const records of journals) {

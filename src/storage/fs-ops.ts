@@ -2,7 +2,7 @@
  * The filesystem seam of the storage engine. Journal and snapshots do all their I/O through
  * {@link FsOps}, so tests can inject failures (disk full, permission denied) at any step.
  */
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 
 /** An open file, append-only from the journal's point of view. */
@@ -16,11 +16,24 @@ export interface FsFile {
   close(): Promise<void>;
 }
 
+/** A file open for synchronous reads at any position (a snapshot loaded page by page). */
+export interface FsSyncReader {
+  readonly size: number;
+  /** Reads up to `into.length` bytes at `position`; fewer only at the end of the file. */
+  read(into: Uint8Array, position: number): number;
+  close(): void;
+}
+
 /** The handful of filesystem operations storage needs. */
 export interface FsOps {
   /** Opens (creating if missing) a file for reading and writing. */
   openFile(path: string): Promise<FsFile>;
   readFile(path: string): Promise<Uint8Array>;
+  /**
+   * Opens a file for synchronous reads. Optional: without it a snapshot is read whole with
+   * `readFile` before it is loaded, instead of being streamed into the database.
+   */
+  openSyncReader?(path: string): FsSyncReader;
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
   readdir(path: string): Promise<string[]>;
@@ -57,6 +70,29 @@ export const nodeFsOps: FsOps = {
     // A view of the Buffer (itself a Uint8Array), not a copy: snapshots run to hundreds of MB.
     const bytes = await readFile(path);
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  },
+  openSyncReader(path) {
+    const fd = openSync(path, 'r');
+    let size: number;
+    try {
+      size = fstatSync(fd).size;
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    return {
+      size,
+      read(into, position) {
+        let done = 0;
+        while (done < into.length) {
+          const n = readSync(fd, into, done, into.length - done, position + done);
+          if (n === 0) break;
+          done += n;
+        }
+        return done;
+      },
+      close: () => closeSync(fd),
+    };
   },
   rename: (from, to) => rename(from, to),
   unlink: (path) => unlink(path),

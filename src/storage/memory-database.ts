@@ -11,6 +11,7 @@
  * cannot be opened that way, the caller falls back to the file-backed database.
  */
 import type { Database, SqlJsStatic } from 'sql.js';
+import type { PagedImage } from './snapshot-source.js';
 
 const SQLITE_OK = 0;
 const SQLITE_DONE = 101;
@@ -82,11 +83,19 @@ function sharedView(image: Uint8Array): Uint8Array {
 /**
  * Opens `image` (or an empty database) in memory. Returns undefined when this sql.js build
  * does not allow it; the caller then uses an ordinary (file-backed) sql.js database.
+ *
+ * A {@link PagedImage} becomes the emulated file's content as it is (sql.js keeps what the
+ * image's `slice` returns and reads it with `subarray`): the backup then reads the snapshot
+ * file window by window instead of from a copy of it in memory.
  */
-export function openMemoryDatabase(sql: SqlJsStatic, image?: Uint8Array): Database | undefined {
+export function openMemoryDatabase(
+  sql: SqlJsStatic,
+  image?: Uint8Array | PagedImage,
+): Database | undefined {
   const memory = openEmptyMemoryDatabase(sql);
   if (memory === undefined || image === undefined) return memory;
-  const file = new sql.Database(sharedView(image));
+  const content = image instanceof Uint8Array ? sharedView(image) : image;
+  const file = new sql.Database(content as unknown as Uint8Array);
   try {
     copyPages(backupApi(sql), handleOf(memory) as number, handleOf(file) as number);
     return memory;

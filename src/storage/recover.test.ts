@@ -80,6 +80,22 @@ describe('start-up refuses to roll back silently', () => {
     });
   });
 
+  it('a damaged SQLite header in the newest snapshot refuses with the checksum, not a load error', async () => {
+    const { d, current, previous } = await storeWithHistory();
+    const path = join(d, snapshotName(current));
+    const bytes = readFileSync(path);
+    // Bytes 16..17 of a SQLite file hold its page size: SQLite cannot copy such an image.
+    bytes[SNAPSHOT_HEADER_BYTES + 16] = 0xff;
+    bytes[SNAPSHOT_HEADER_BYTES + 17] = 0xff;
+    writeFileSync(path, bytes);
+    const before = listing(d);
+    await expect(StorageEngine.open({ dataDir: d })).rejects.toMatchObject({
+      code: 'storage.snapshot-corrupt',
+      message: expect.stringMatching(new RegExp(`image checksum mismatch.*--from ${previous}`)),
+    });
+    expect(listing(d)).toEqual(before);
+  });
+
   it('db recover --from the previous snapshot keeps every write the journals hold', async () => {
     const { d, current, previous } = await storeWithHistory();
     unlinkSync(join(d, snapshotName(current)));

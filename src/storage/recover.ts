@@ -20,8 +20,14 @@ import type { FsOps } from './fs-ops.js';
 import { DeferredCatchUp } from './fts-catch-up.js';
 import { droppedTail, Journal, type JournalRecord, scanJournal } from './journal.js';
 import { type Manifest, readManifest, type SealedJournal, writeManifest } from './manifest.js';
-import { chooseRecoverySnapshot, chooseSnapshot, type SnapshotChoice } from './snapshot-choice.js';
+import {
+  chooseRecoverySnapshot,
+  chooseSnapshot,
+  refuseSnapshot,
+  type SnapshotChoice,
+} from './snapshot-choice.js';
 import { journalName, listDataDir, snapshotName } from './snapshot-files.js';
+import type { SnapshotSource } from './snapshot-source.js';
 import { SqlDatabase } from './sql-database.js';
 import type { StorageLog } from './storage-log.js';
 
@@ -112,17 +118,67 @@ async function manifestOrNote(
   }
 }
 
-function loadDatabase(sql: SqlJsStatic, choice: SnapshotChoice, inFile: boolean): SqlDatabase {
+function openDatabase(sql: SqlJsStatic, choice: SnapshotChoice, inFile: boolean): SqlDatabase {
+  const decoded = choice.decoded;
+  if (decoded === undefined || decoded.image instanceof Uint8Array) {
+    return new SqlDatabase(sql, decoded?.image, { inFile });
+  }
+  const source = decoded as SnapshotSource;
+  const db = new SqlDatabase(sql, source.image, { inFile });
   try {
-    const db = new SqlDatabase(sql, choice.decoded?.image, { inFile });
-    db.get('SELECT count(*) AS c FROM sqlite_master');
+    source.verify();
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/**
+ * Loads the chosen snapshot. A streamed snapshot's image checksum is verified right after its
+ * pages are copied and before any statement reads them; a mismatch (or a load that fails on a
+ * damaged image) is refused like a snapshot that failed its whole-file check.
+ */
+async function loadDatabase(
+  opts: RecoverOptions,
+  snapshots: readonly number[],
+  choice: SnapshotChoice,
+): Promise<SqlDatabase> {
+  const name = snapshotName(choice.generation ?? 0);
+  const streamed = choice.decoded !== undefined && !(choice.decoded.image instanceof Uint8Array);
+  try {
+    let db: SqlDatabase;
+    try {
+      db = openDatabase(opts.sql, choice, opts.databaseInFile ?? false);
+    } catch (cause) {
+      if (streamed) (choice.decoded as SnapshotSource).verify();
+      throw cause;
+    }
+    try {
+      db.get('SELECT count(*) AS c FROM sqlite_master');
+    } catch (cause) {
+      db.close();
+      throw cause;
+    }
     return db;
   } catch (cause) {
-    const name = snapshotName(choice.generation ?? 0);
+    if (streamed && cause instanceof AviaryError) {
+      throw await refuseSnapshot(
+        opts.fs,
+        opts.dir,
+        snapshots,
+        choice.generation ?? 0,
+        cause,
+        'manifest.json names it as the current state',
+      );
+    }
+    if (cause instanceof AviaryError) throw cause;
     throw new AviaryError('storage.snapshot-corrupt', `cannot load ${name}: not a database`, {
       cause,
       details: { file: name },
     });
+  } finally {
+    if (streamed) (choice.decoded as SnapshotSource).close();
   }
 }
 
@@ -132,7 +188,7 @@ async function setAside(opts: RecoverOptions, name: string, notes: string[], why
 }
 
 export async function recover(opts: RecoverOptions): Promise<Recovered> {
-  const { fs, dir, sql, clock, log } = opts;
+  const { fs, dir, clock, log } = opts;
   const readOnly = opts.readOnly ?? false;
   const recovering = opts.recovery !== undefined;
   const started = clock.now();
@@ -161,7 +217,7 @@ export async function recover(opts: RecoverOptions): Promise<Recovered> {
   } else if (manifest === undefined && !recovering && files.journals.length > 0) {
     notes.push('no manifest.json (a folder from before manifests): adopted, manifest written now');
   }
-  const db = loadDatabase(sql, choice, opts.databaseInFile ?? false);
+  const db = await loadDatabase(opts, files.snapshots, choice);
   const base =
     choice.generation ??
     (manifest !== undefined && !recovering ? manifest.journal : (files.journals[0] ?? 0));

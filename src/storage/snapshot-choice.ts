@@ -4,16 +4,22 @@
  * from. Invariant: a normal start never loads an older state than the manifest names; only an
  * explicit recovery does.
  */
+import { join } from 'node:path';
 import { AviaryError } from '../errors.js';
 import type { FsOps } from './fs-ops.js';
 import type { Manifest } from './manifest.js';
 import { journalName, readSnapshot, snapshotName } from './snapshot-files.js';
 import type { DecodedSnapshot } from './snapshot-header.js';
+import { openSnapshotSource, type SnapshotSource } from './snapshot-source.js';
 
 /** The snapshot to load (none: start from an empty database and the journals). */
 export interface SnapshotChoice {
   readonly generation: number | undefined;
-  readonly decoded: DecodedSnapshot | undefined;
+  /**
+   * The snapshot read whole and verified, or (a normal start with a streaming filesystem)
+   * opened with its header verified: its image is checked by `verify()` once loaded.
+   */
+  readonly decoded: DecodedSnapshot | SnapshotSource | undefined;
   /** A folder from before manifests and headers: loaded unchecked, to be re-snapshotted. */
   readonly legacy: boolean;
   /** Newer snapshot files that did not verify and are not named by the manifest. */
@@ -27,6 +33,31 @@ async function tryRead(
 ): Promise<DecodedSnapshot | AviaryError> {
   try {
     return await readSnapshot(fs, dir, gen);
+  } catch (error) {
+    if (error instanceof AviaryError) return error;
+    throw error;
+  }
+}
+
+/**
+ * Snapshot `gen` opened for streaming when the filesystem allows it (header verified, image
+ * checksum pending); read whole and verified otherwise, and for a legacy file.
+ */
+async function tryOpen(
+  fs: FsOps,
+  dir: string,
+  gen: number,
+): Promise<DecodedSnapshot | SnapshotSource | AviaryError> {
+  if (fs.openSyncReader === undefined) return tryRead(fs, dir, gen);
+  let file: ReturnType<NonNullable<FsOps['openSyncReader']>>;
+  try {
+    file = fs.openSyncReader(join(dir, snapshotName(gen)));
+  } catch {
+    // Missing or unreadable: the whole-file read says which, with the same error as before.
+    return tryRead(fs, dir, gen);
+  }
+  try {
+    return openSnapshotSource(file, snapshotName(gen), gen) ?? (await tryRead(fs, dir, gen));
   } catch (error) {
     if (error instanceof AviaryError) return error;
     throw error;
@@ -49,7 +80,7 @@ export async function previousGood(
 }
 
 /** The refusal for a missing or corrupt current snapshot, naming the fallback. */
-async function refuse(
+export async function refuseSnapshot(
   fs: FsOps,
   dir: string,
   snapshots: readonly number[],
@@ -88,10 +119,17 @@ export async function chooseSnapshot(deps: {
     }
     const read = await tryRead(fs, dir, newest);
     if (read instanceof AviaryError) {
-      throw await refuse(fs, dir, snapshots, newest, read, 'there is no manifest.json either');
+      throw await refuseSnapshot(
+        fs,
+        dir,
+        snapshots,
+        newest,
+        read,
+        'there is no manifest.json either',
+      );
     }
     if (!read.legacy) {
-      throw await refuse(
+      throw await refuseSnapshot(
         fs,
         dir,
         snapshots,
@@ -118,10 +156,11 @@ export async function chooseSnapshot(deps: {
   }
   if (named === undefined)
     return { generation: undefined, decoded: undefined, legacy: false, rejected };
-  const read = await tryRead(fs, dir, named);
+  const read = await tryOpen(fs, dir, named);
   const mismatch =
     !(read instanceof AviaryError) && (read.legacy || read.crc32 !== manifest.snapshot?.crc32);
   if (read instanceof AviaryError || mismatch) {
+    if (!(read instanceof AviaryError) && 'verify' in read) read.close();
     const cause =
       read instanceof AviaryError
         ? read
@@ -129,7 +168,7 @@ export async function chooseSnapshot(deps: {
             'storage.snapshot-corrupt',
             `${snapshotName(named)} is not the snapshot manifest.json names (checksum differs)`,
           );
-    throw await refuse(
+    throw await refuseSnapshot(
       fs,
       dir,
       snapshots,

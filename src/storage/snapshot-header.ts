@@ -66,6 +66,59 @@ function corrupt(name: string, reason: string): AviaryError {
   });
 }
 
+/** What the header of a headered snapshot says, once its own checks passed. */
+export interface SnapshotHeaderFields {
+  readonly generation: number;
+  readonly imageLength: number;
+  /** CRC-32 the image must have (not yet checked against the image). */
+  readonly imageCrc32: number;
+  readonly seq: number;
+}
+
+/**
+ * Checks a headered snapshot's first {@link SNAPSHOT_HEADER_BYTES} bytes against the file's
+ * length: magic, header checksum, format, generation and image length. The image's own
+ * checksum is left to the caller. Throws `storage.snapshot-corrupt` with the reason.
+ */
+export function checkSnapshotHeader(
+  header: Uint8Array,
+  fileLength: number,
+  name: string,
+  expectedGeneration?: number,
+): SnapshotHeaderFields {
+  if (fileLength < SNAPSHOT_HEADER_BYTES || !startsWith(header, MAGIC)) {
+    throw corrupt(name, `no snapshot header (${fileLength} bytes, neither Aviary nor SQLite)`);
+  }
+  const view = new DataView(header.buffer, header.byteOffset, SNAPSHOT_HEADER_BYTES);
+  if (view.getUint32(44, true) !== crc32(header, 0, 44)) {
+    throw corrupt(name, 'header checksum mismatch');
+  }
+  const format = view.getUint32(16, true);
+  if (format !== FORMAT) throw corrupt(name, `unknown snapshot format ${format}`);
+  const generation = view.getUint32(20, true);
+  if (expectedGeneration !== undefined && generation !== expectedGeneration) {
+    throw corrupt(name, `header says generation ${generation}, expected ${expectedGeneration}`);
+  }
+  const length = view.getBigUint64(24, true);
+  const actual = BigInt(fileLength - SNAPSHOT_HEADER_BYTES);
+  if (length !== actual) {
+    throw corrupt(name, `image is ${actual} bytes, header says ${length} (cut or extended file)`);
+  }
+  return {
+    generation,
+    imageLength: Number(length),
+    imageCrc32: view.getUint32(32, true),
+    seq: Number(view.getBigUint64(36, true)),
+  };
+}
+
+/** The refusal for an image whose CRC-32 differs from its header's. */
+export const imageChecksumMismatch = (name: string): AviaryError =>
+  corrupt(name, 'image checksum mismatch');
+
+/** True when `bytes` start like a snapshot written before headers existed (plain SQLite). */
+export const isLegacySnapshot = (bytes: Uint8Array): boolean => startsWith(bytes, SQLITE_MAGIC);
+
 /**
  * Verifies and unwraps a snapshot file. Throws `storage.snapshot-corrupt` (with the reason)
  * when the header, the length, the checksum or the generation does not match.
@@ -84,31 +137,13 @@ export function decodeSnapshot(
       legacy: true,
     };
   }
-  if (bytes.length < SNAPSHOT_HEADER_BYTES || !startsWith(bytes, MAGIC)) {
-    throw corrupt(name, `no snapshot header (${bytes.length} bytes, neither Aviary nor SQLite)`);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(44, true) !== crc32(bytes, 0, 44)) {
-    throw corrupt(name, 'header checksum mismatch');
-  }
-  const format = view.getUint32(16, true);
-  if (format !== FORMAT) throw corrupt(name, `unknown snapshot format ${format}`);
-  const generation = view.getUint32(20, true);
-  if (expectedGeneration !== undefined && generation !== expectedGeneration) {
-    throw corrupt(name, `header says generation ${generation}, expected ${expectedGeneration}`);
-  }
-  const length = view.getBigUint64(24, true);
-  const actual = BigInt(bytes.length - SNAPSHOT_HEADER_BYTES);
-  if (length !== actual) {
-    throw corrupt(name, `image is ${actual} bytes, header says ${length} (cut or extended file)`);
-  }
+  const header = checkSnapshotHeader(bytes, bytes.length, name, expectedGeneration);
   const image = bytes.subarray(SNAPSHOT_HEADER_BYTES);
-  const expected = view.getUint32(32, true);
-  if (crc32(image) !== expected) throw corrupt(name, 'image checksum mismatch');
+  if (crc32(image) !== header.imageCrc32) throw imageChecksumMismatch(name);
   return {
-    generation,
-    crc32: expected,
-    seq: Number(view.getBigUint64(36, true)),
+    generation: header.generation,
+    crc32: header.imageCrc32,
+    seq: header.seq,
     image,
     legacy: false,
   };

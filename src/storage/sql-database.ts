@@ -8,6 +8,7 @@ import initSqlJs, { type Database, type SqlJsStatic, type Statement } from 'sql.
 import { bm25 } from './bm25.js';
 import type { RecordedStatement, SqlValue } from './journal.js';
 import { closeMemoryDatabase, openMemoryDatabase } from './memory-database.js';
+import type { PagedImage } from './snapshot-source.js';
 import { xmlText } from './xml-text.js';
 
 /** A result row, column name → value. */
@@ -57,10 +58,18 @@ export class SqlDatabase implements SqlAccess {
    * `inFile: true` keeps the database in a file of sql.js's emulated file system, as earlier
    * versions did (the storage benchmark's baseline); by default it lives in memory.
    */
-  constructor(sql: SqlJsStatic, image?: Uint8Array, options: { inFile?: boolean } = {}) {
+  constructor(
+    sql: SqlJsStatic,
+    image?: Uint8Array | PagedImage,
+    options: { inFile?: boolean } = {},
+  ) {
     const memory = options.inFile ? undefined : openMemoryDatabase(sql, image);
     this.inMemory = memory !== undefined;
-    this.#db = memory ?? (image === undefined ? new sql.Database() : new sql.Database(image));
+    if (memory !== undefined) this.#db = memory;
+    else if (image === undefined) this.#db = new sql.Database();
+    else if (image instanceof Uint8Array) this.#db = new sql.Database(image);
+    // A file-backed database owns its image: a paged one is read whole into memory first.
+    else this.#db = new sql.Database(image.subarray(0, image.length).slice());
     // sql.js registers a function with `fn.length` arguments: bm25 takes exactly one.
     this.#db.create_function('bm25', (info: unknown) =>
       info instanceof Uint8Array ? bm25(info) : 0,

@@ -42,3 +42,16 @@ export const crc32: Crc32 =
     ? portableCrc32
     : (bytes, start = 0, end = bytes.length) =>
         native(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end)) >>> 0;
+
+/**
+ * CRC-32 of the bytes already checksummed (`previous`, 0 for none) followed by `bytes`: a file
+ * can be checksummed chunk by chunk, `crc32Update(crc32Update(0, a), b) === crc32(a ++ b)`.
+ */
+export function crc32Update(previous: number, bytes: Uint8Array): number {
+  if (native !== undefined) return native(bytes, previous) >>> 0;
+  let crc = (previous ^ 0xffffffff) >>> 0;
+  for (let i = 0; i < bytes.length; i++) {
+    crc = (TABLE[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}

@@ -10,9 +10,18 @@
  * both sides; latency is send → `messageNew` on the receiver, at a fixed offered `--rate`. The
  * same load through raw `createClientConnection` pairs (no workflow, no storage) in the same
  * run is the baseline: the ratio of achieved rates, and our process's CPU per message.
+ * Each phase gets a Prosody of its own, started afresh with the same configuration: a baseline
+ * that Prosody could not keep up with leaves a backlog behind (every message still unread when
+ * its receiver disconnects goes to offline storage), and working that off kept the old shared
+ * server from answering the next phase's logins for minutes ("no stream features" / "no
+ * connection after 10000 ms" at 8,000 msg/s on a loaded machine). Offline storage is left out
+ * (`withoutModules: ['offline']`): no phase measures it. Prosody's own CPU per message is read
+ * from /proc (its process, found by the folder of its configuration).
  * (b) The runtime alone on the in-process transport (src/transport/in-process.ts): messages/s
  * through both pipelines with durable history, `--window` messages in flight.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import xml from '@xmpp/xml';
 import { systemClock } from '../src/actors/clock.js';
 import { createLogger } from '../src/log.js';
@@ -93,6 +102,87 @@ async function drain(t: { received: number }, expected: number, timeoutMs: numbe
     await new Promise((r) => setTimeout(r, 20));
 }
 
+/**
+ * CPU time (ms, user + system) used so far by the Prosody process of `prosody`, found by the
+ * folder holding its configuration (the fixture starts it with `--config <folder>/prosody.cfg.lua`).
+ */
+function prosodyCpuReader(prosody: ProsodyFixture): () => number {
+  const folder = dirname(prosody.dataDir);
+  const pid = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .find((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(`${folder}/`);
+      } catch {
+        return false; // the process ended while we looked
+      }
+    });
+  if (pid === undefined) throw new Error(`no Prosody process found for ${folder}`);
+  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+  return () => {
+    // Fields after the command name's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
+  };
+}
+
+/** CPU time (ms) of each thread of this process so far, by thread id (/proc/self/task). */
+function threadCpu(): Map<string, number> {
+  const byThread = new Map<string, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ');
+      byThread.set(tid, ((Number(fields?.[11]) + Number(fields?.[12])) * 1000) / 100);
+    } catch {
+      // the thread ended while we looked
+    }
+  }
+  return byThread;
+}
+
+/**
+ * Splits this process's CPU since `before` per message: the main thread (its id is the process
+ * id), the busiest other thread (the storage worker: Node 20 does not name threads, and no other
+ * thread of a runtime comes near it), and the rest (V8's GC helpers, libuv's pool).
+ */
+function threadSplit(before: Map<string, number>, messages: number): BenchRow {
+  const after = threadCpu();
+  const spent = [...after].map(([tid, ms]) => [tid, ms - (before.get(tid) ?? 0)] as const);
+  const main = spent.find(([tid]) => tid === String(process.pid))?.[1] ?? 0;
+  const others = spent.filter(([tid]) => tid !== String(process.pid)).map(([, ms]) => ms);
+  const busiest = Math.max(0, ...others);
+  const rest = others.reduce((a, b) => a + b, 0) - busiest;
+  const per = (ms: number) => ms / Math.max(1, messages);
+  return {
+    main_cpu_ms_per_msg: per(main),
+    worker_cpu_ms_per_msg: per(busiest),
+    other_threads_cpu_ms_per_msg: per(rest),
+  };
+}
+
+/** Runs `phase` against a Prosody of its own, returning its row with Prosody's CPU per message. */
+async function withOwnProsody(
+  users: readonly { username: string; password: string }[],
+  phase: (prosody: ProsodyFixture) => Promise<{ row: BenchRow; stored?: number }>,
+): Promise<{ row: BenchRow; stored?: number }> {
+  const prosody = await startProsody({ users, withoutModules: ['offline'] });
+  try {
+    const prosodyCpu = prosodyCpuReader(prosody);
+    const before = prosodyCpu();
+    const result = await phase(prosody);
+    const received = Number(result.row.received);
+    return {
+      ...result,
+      row: {
+        ...result.row,
+        prosody_cpu_ms_per_msg: (prosodyCpu() - before) / Math.max(1, received),
+      },
+    };
+  } finally {
+    await prosody.stop();
+  }
+}
+
 const bodyOf = (m: RuntimeEvents['messageNew']) =>
   Object.values((m as { message?: Record<string, string> }).message ?? {})[0];
 
@@ -123,6 +213,7 @@ async function throughAviary(
       if (m.direction === 'in') t.arrived(bodyOf(m));
     });
     let failed = 0;
+    const threads0 = threadCpu();
     const cpu0 = process.cpuUsage();
     const sent = await offer(rate, seconds, (seq) => {
       const i = seq % pairs;
@@ -137,11 +228,12 @@ async function throughAviary(
     });
     await drain(t, sent, 15_000);
     const cpu = process.cpuUsage(cpu0);
+    const split = threadSplit(threads0, t.received);
     const stored = (await runtime.history('b0')).length;
     return {
       row: t.result(
         'aviary+prosody',
-        { pairs, offered_per_s: rate, failed },
+        { pairs, offered_per_s: rate, failed, ...split },
         sent,
         (cpu.user + cpu.system) / 1000,
       ),
@@ -231,6 +323,7 @@ async function inProcess(pairs: number, messages: number, window: number, storag
     });
     let failed = 0;
     let next = 0;
+    const threads0 = threadCpu();
     const cpu0 = process.cpuUsage();
     // `window` senders, each sending its next message when the previous one is durable.
     await Promise.all(
@@ -251,11 +344,12 @@ async function inProcess(pairs: number, messages: number, window: number, storag
     );
     await drain(t, messages, 15_000);
     const cpu = process.cpuUsage(cpu0);
+    const split = threadSplit(threads0, t.received);
     const stored = (await runtime.history('b0')).length + (await runtime.history('a0')).length;
     return {
       row: t.result(
         'aviary in-process',
-        { pairs, offered_per_s: null, failed },
+        { pairs, offered_per_s: null, failed, ...split },
         messages,
         (cpu.user + cpu.system) / 1000,
       ),
@@ -298,17 +392,16 @@ export async function run(args: string[]): Promise<void> {
           password: `pw-${p}${i}`,
         })),
       );
-      const prosody = await startProsody({ users });
-      try {
-        const raw = await throughRaw(prosody, pairs, rate, seconds);
-        const aviary = await throughAviary(prosody, pairs, rate, seconds, storageFor);
-        rows.push(raw, aviary.row);
-        summary.ratio_vs_raw = (aviary.row.msgs_per_s as number) / (raw.msgs_per_s as number);
-        summary.aim_ratio = 0.8;
-        summary.history_rows_b0 = aviary.stored;
-      } finally {
-        await prosody.stop();
-      }
+      const raw = await withOwnProsody(users, async (prosody) => ({
+        row: await throughRaw(prosody, pairs, rate, seconds),
+      }));
+      const aviary = await withOwnProsody(users, (prosody) =>
+        throughAviary(prosody, pairs, rate, seconds, storageFor),
+      );
+      rows.push(raw.row, aviary.row);
+      summary.ratio_vs_raw = (aviary.row.msgs_per_s as number) / (raw.row.msgs_per_s as number);
+      summary.aim_ratio = 0.8;
+      summary.history_rows_b0 = aviary.stored ?? null;
     }
     if (!args.includes('--skip-inproc')) {
       const inproc = await inProcess(pairs, inprocMessages, window, storageFor);
@@ -320,6 +413,6 @@ export async function run(args: string[]): Promise<void> {
     await postgres?.stop();
   }
   summary.note =
-    'latency = send call → messageNew on the receiver (raw: send → stanza parsed); cpu = this process only (Prosody and PostgreSQL excluded)';
+    'latency = send call → messageNew on the receiver (raw: send → stanza parsed); cpu = this process only (Prosody and PostgreSQL excluded); prosody_cpu = the Prosody of that phase, per message received';
   publish({ name: backend === 'sqljs' ? 'workflow' : `workflow-${backend}`, rows, summary });
 }

@@ -94,6 +94,47 @@ describe('ActorSystem: ordering and ask', () => {
   });
 });
 
+describe('ActorSystem: turns that finish synchronously and turns that wait', () => {
+  it('keeps the mailbox order across both, and a rejected turn fails only its own ask', async () => {
+    const { system } = recorder();
+    const seen: string[] = [];
+    type Msg =
+      | { type: 'sync'; n: number }
+      | { type: 'async'; n: number }
+      | { type: 'reject'; replyTo: ReplyTo<number> }
+      | { type: 'get'; replyTo: ReplyTo<string[]> };
+    const ref = system.spawn<Msg>(
+      'mixed',
+      () => ({
+        receive(m, ctx) {
+          if (m.type === 'sync') seen.push(`s${m.n}`);
+          else if (m.type === 'get') ctx.reply(m.replyTo, [...seen]);
+          else if (m.type === 'async')
+            return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+              seen.push(`a${m.n}`);
+            });
+          else return Promise.reject(new Error('turn broke'));
+        },
+      }),
+      { supervision: { kind: 'resume' } },
+    );
+    ref.tell({ type: 'sync', n: 1 });
+    ref.tell({ type: 'async', n: 2 });
+    ref.tell({ type: 'sync', n: 3 });
+    const rejected = ref.ask<number>((replyTo) => ({ type: 'reject', replyTo }));
+    ref.tell({ type: 'async', n: 4 });
+    ref.tell({ type: 'sync', n: 5 });
+    await expect(rejected).rejects.toSatisfy((e) => isAviaryError(e, 'actor.failed'));
+    expect(await ref.ask<string[]>((replyTo) => ({ type: 'get', replyTo }))).toEqual([
+      's1',
+      'a2',
+      's3',
+      'a4',
+      's5',
+    ]);
+  });
+});
+
 describe('ActorSystem: bounded mailboxes', () => {
   it('reject: the sender gets MailboxFullError and the drop is inspected', async () => {
     const { system, events } = recorder();

@@ -182,7 +182,9 @@ export class LocalCell<M> implements Cell {
         } else {
           const message = this.#queue.shift() as M;
           handled++;
-          await this.#handleOne(message);
+          // A turn that completes synchronously is not awaited: no promise per message.
+          const pending = this.#handleOne(message);
+          if (pending !== undefined) await pending;
         }
         if (handled >= TURN_BUDGET) {
           handled = 0;
@@ -199,13 +201,22 @@ export class LocalCell<M> implements Cell {
     }
   }
 
-  async #handleOne(message: M): Promise<void> {
+  /**
+   * Runs one turn. Returns `undefined` when `receive` finished synchronously (returned no
+   * promise and did not throw); otherwise a promise that settles once the turn, or the handling
+   * of its failure, is over, and never rejects.
+   */
+  #handleOne(message: M): Promise<void> | undefined {
+    let result: void | Promise<void>;
     try {
-      const result = this.#behavior.receive(message, this.#ctx);
-      if (result !== undefined) await result;
+      result = this.#behavior.receive(message, this.#ctx);
     } catch (error) {
-      await this.#fail(error, [message]);
+      return this.#fail(error, [message]);
     }
+    if (result === undefined) return undefined;
+    return Promise.resolve(result).then(undefined, (error: unknown) =>
+      this.#fail(error, [message]),
+    );
   }
 
   async #handleBatch(batch: M[]): Promise<void> {

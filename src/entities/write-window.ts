@@ -23,18 +23,26 @@ export interface WriteWindow {
  */
 export function createWriteWindow(max: number): WriteWindow {
   if (!Number.isInteger(max) || max < 1) throw new RangeError('max must be a positive integer');
-  const inFlight = new Set<Promise<unknown>>();
+  let inFlight = 0;
+  // Callers waiting for room, oldest first. Each settled write wakes one of them (not all:
+  // waking every waiter to race for one place cost O(waiters × max) reactions per write).
+  const waiting: (() => void)[] = [];
+  const settle = () => {
+    inFlight--;
+    waiting.shift()?.();
+  };
   return {
     async start(write) {
-      while (inFlight.size >= max) await Promise.race(inFlight).catch(() => undefined);
+      // A woken caller re-checks: a caller arriving meanwhile may have taken the place, and
+      // then that caller's own write wakes the next one when it settles.
+      while (inFlight >= max) await new Promise<void>((wake) => waiting.push(wake));
       const written = write();
-      inFlight.add(written);
-      const settle = () => inFlight.delete(written);
+      inFlight++;
       written.then(settle, settle);
       return { written };
     },
     get size() {
-      return inFlight.size;
+      return inFlight;
     },
   };
 }

@@ -193,6 +193,36 @@ describe('HookRegistry', () => {
     expect(trace).toEqual([]);
   });
 
+  it('(un)registering hooks of the running point changes the next message, not this one', async () => {
+    const hooks = new HookRegistry();
+    const trace: string[] = [];
+    let removeLater: () => void = () => undefined;
+    hooks.register('sendMessage', {
+      plugin: 'changer',
+      priority: 10,
+      handler: () => {
+        trace.push('changer');
+        removeLater();
+        tracer(hooks, trace, 'added', 5);
+        return { action: 'continue' };
+      },
+    });
+    removeLater = tracer(hooks, trace, 'removed', 1);
+    await hooks.run('sendMessage', sampleMessage(), ctx);
+    expect(trace).toEqual(['changer', 'removed']);
+    trace.length = 0;
+    removeLater = () => undefined;
+    await hooks.run('sendMessage', sampleMessage(), ctx);
+    expect(trace).toEqual(['changer', 'added']);
+  });
+
+  it('a point without hooks returns the very message it was given', async () => {
+    const message = sampleMessage();
+    const result = await new HookRegistry().run('sendMessage', message, ctx);
+    expect(result).toEqual({ outcome: 'continue', message });
+    expect(result.outcome === 'continue' && result.message).toBe(message);
+  });
+
   it('rejects a non-finite priority', () => {
     const hooks = new HookRegistry();
     expect(() =>

@@ -105,7 +105,7 @@ interface StoredHook extends HookEntry {
  */
 export class HookRegistry {
   #seq = 0;
-  readonly #byPoint = new Map<HookPoint, StoredHook[]>();
+  readonly #byPoint = new Map<HookPoint, readonly StoredHook[]>();
   readonly #allowPlugin: (plugin: string) => boolean;
 
   /**
@@ -126,7 +126,9 @@ export class HookRegistry {
       seq: this.#seq++,
       handler: spec.handler,
     };
-    const list = this.#byPoint.get(point) ?? [];
+    // Lists are copied on write, never changed in place: `run` iterates the list it found
+    // without copying it, and a (un)registration during a run affects the next message only.
+    const list = [...(this.#byPoint.get(point) ?? [])];
     // Keep the list sorted: after every hook of higher or equal priority (older ones first).
     let at = list.findIndex((h) => h.priority < priority);
     if (at < 0) at = list.length;
@@ -134,8 +136,11 @@ export class HookRegistry {
     this.#byPoint.set(point, list);
     return () => {
       const current = this.#byPoint.get(point);
-      const i = current?.indexOf(hook) ?? -1;
-      if (current !== undefined && i >= 0) current.splice(i, 1);
+      if (current?.includes(hook))
+        this.#byPoint.set(
+          point,
+          current.filter((h) => h !== hook),
+        );
     };
   }
 
@@ -157,8 +162,10 @@ export class HookRegistry {
     message: HookPayload<P>,
     ctx: HookContext,
   ): Promise<HookRunResult<HookPayload<P>>> {
-    // Snapshot: a hook that (un)registers hooks affects the next message, not this one.
-    const hooks = [...(this.#byPoint.get(point) ?? [])];
+    // A snapshot already (lists are copied on write): a hook that (un)registers hooks affects
+    // the next message, not this one.
+    const hooks = this.#byPoint.get(point);
+    if (hooks === undefined || hooks.length === 0) return { outcome: 'continue', message };
     const hookCtx = { ...ctx, point };
     let current = message;
     for (const hook of hooks) {

@@ -84,4 +84,26 @@ describe('JID helpers', () => {
     );
     expect(accepted).toBeGreaterThan(100);
   });
+
+  it('hands out one frozen result per JID text and never caches invalid input', () => {
+    const first = parseJid('Romeo@Montague.lit/Orchard');
+    expect(parseJid('Romeo@Montague.lit/Orchard')).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(parseJid('romeo@montague.lit/Orchard')).toEqual(first);
+    for (let i = 0; i < 3; i++) {
+      expect(() => parseJid('romeo@@montague.lit')).toThrow();
+      expect(isValidJid('romeo@@montague.lit')).toBe(false);
+    }
+  });
+
+  it('keeps answering correctly past the cache bound', () => {
+    for (let i = 0; i < 10_000; i++) {
+      expect(parseJid(`User${i}@Host${i % 7}.test/r${i}`)).toEqual({
+        local: `user${i}`,
+        domain: `host${i % 7}.test`,
+        resource: `r${i}`,
+      });
+    }
+    expect(bareJid('User1@Host1.test/r1')).toBe('user1@host1.test');
+  });
 });

@@ -44,6 +44,24 @@ function check(input: string, ok: boolean, reason: string): void {
  * parseJid('Juliet@Example.com/balcony'); // { local: 'juliet', domain: 'example.com', resource: 'balcony' }
  */
 export function parseJid(input: string): Jid {
+  const known = typeof input === 'string' ? PARSED.get(input) : undefined;
+  if (known !== undefined) return known;
+  const jid: Jid = Object.freeze(parseUncached(input));
+  if (PARSED.size >= PARSED_CAPACITY) PARSED.clear();
+  PARSED.set(input, jid);
+  return jid;
+}
+
+/**
+ * Valid JIDs parsed lately, by their text (results are frozen, so sharing them is safe). A
+ * message's addresses are parsed at several stages on both sides, and an account talks to few
+ * peers: the cache spares the regular expressions, slices and objects of each parse. Bounded:
+ * emptied whole when full. Invalid input is never cached (it throws each time).
+ */
+const PARSED = new Map<string, Jid>();
+const PARSED_CAPACITY = 4096;
+
+function parseUncached(input: string): Jid {
   if (typeof input !== 'string') throw new JidError('not a string', String(input));
   check(input, input.length > 0, 'empty');
   // Split exactly as @xmpp/jid's parse does: resource after the first '/', local before the
@@ -113,7 +131,7 @@ export function normalizeJid(input: string): string {
  */
 export function bareJid(input: string): string {
   const { local, domain } = parseJid(input);
-  return formatJid({ local, domain, resource: '' });
+  return local ? `${local}@${domain}` : domain;
 }
 
 /** The domain part of a JID, normalised. */

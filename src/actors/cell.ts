@@ -10,6 +10,8 @@ export interface Cell {
   readonly parent: Cell | undefined;
   readonly children: Set<Cell>;
   readonly alive: boolean;
+  /** False once stopping: `enqueue` dead-letters from then on. */
+  readonly accepting: boolean;
   readonly mailboxSize: number;
   /** Enqueues a user message (throws MailboxFullError when a `reject` mailbox is full). */
   enqueue(message: unknown): void;
@@ -52,6 +54,9 @@ export class CellRef<M> implements ActorRef<M> {
   }
   get alive(): boolean {
     return this.#cell.alive;
+  }
+  get accepting(): boolean {
+    return this.#cell.accepting;
   }
   tell(message: M): void {
     this.#cell.enqueue(message);

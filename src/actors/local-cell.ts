@@ -80,6 +80,10 @@ export class LocalCell<M> implements Cell {
     return this.#state !== 'stopped';
   }
 
+  get accepting(): boolean {
+    return this.#state !== 'stopping' && this.#state !== 'stopped';
+  }
+
   get mailboxSize(): number {
     return this.#queue.size;
   }

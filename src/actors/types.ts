@@ -115,6 +115,8 @@ export interface ActorRef<M> {
   /** Queued messages right now. */
   readonly mailboxSize: number;
   readonly alive: boolean;
+  /** False once the actor is stopping or stopped: `tell` then dead-letters the message. */
+  readonly accepting: boolean;
 }
 
 /** The logging surface the kernel needs (pino's shape). */

@@ -78,6 +78,10 @@ export class WorkerCell implements Cell {
     return this.#state !== 'stopped';
   }
 
+  get accepting(): boolean {
+    return this.#state !== 'stopping' && this.#state !== 'stopped';
+  }
+
   get mailboxSize(): number {
     return this.#unacked + this.#waiting.length + this.#outbox.length;
   }

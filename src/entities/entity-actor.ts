@@ -125,6 +125,8 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
   let cancelRetry: (() => void) | undefined;
   let abortLogin: AbortController | undefined;
   let detach: (() => void)[] = [];
+  /** Unsubscribes the current connection's stanza handler (kept apart: see the `close` effect). */
+  let detachStanzas: (() => void) | undefined;
   let inbound: InboundFlow | undefined;
   const inboundFlow = (ctx: ActorContext<EntityMessage>): InboundFlow => {
     // Stanzas may fill the mailbox up to capacity minus a reserve for control messages.
@@ -134,6 +136,7 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
       highWater,
       lowWater: Math.floor(highWater / 2),
       mailboxSize: () => ctx.self.mailboxSize,
+      accepting: () => ctx.self.accepting,
       deliver: (element) => ctx.self.tell({ type: 'stanza', element }),
       clock: ctx.clock,
       log,
@@ -164,8 +167,19 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
   });
 
   const release = () => {
+    detachStanzas?.();
+    detachStanzas = undefined;
     for (const off of detach) off();
     detach = [];
+  };
+
+  /** Handles the stanzas waiting outside the mailbox (the actor's last turn, while stopping). */
+  const handleBacklog = async (ctx: ActorContext<EntityMessage>) => {
+    for (let batch = inbound?.takeBacklog() ?? []; batch.length > 0; ) {
+      for (const element of batch)
+        await deps.extensions.runStanza(element, (stanza) => handleStanza(stanza, ctx));
+      batch = inbound?.takeBacklog() ?? [];
+    }
   };
 
   /** Feeds the life cycle one event and carries out its effects, in order. */
@@ -210,12 +224,18 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
         cancelRetry?.();
         cancelRetry = undefined;
         abortLogin?.abort();
+        // What the server sends until it reads our closing tag was, to the server, delivered
+        // (RFC 6120 §4.4: the closing side still reads until the peer's closing tag): keep
+        // taking stanzas until the close ends; only the status reports stop now.
+        const stanzasOff = detachStanzas;
+        detachStanzas = undefined;
         release();
         const closing = connection;
         connection = undefined;
         await closing
           ?.disconnect()
           .catch((error: unknown) => log.debug({ err: error }, 'disconnect failed'));
+        stanzasOff?.();
         return;
       }
     }
@@ -232,8 +252,8 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
     // fills they wait and the socket stops being read (see inbound-flow.ts).
     const flow = inboundFlow(ctx);
     flow.attach(conn);
+    detachStanzas = conn.onStanza((element) => flow.offer(element));
     detach.push(
-      conn.onStanza((element) => flow.offer(element)),
       conn.onStatus((connStatus, error) => {
         if (connStatus === 'offline') report({ type: 'dropped', attempt, error }, ctx);
       }),
@@ -326,10 +346,11 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
       }
     },
     async stopped(ctx) {
-      // Stanzas the server already handed over are handled before the connection closes.
-      for (const element of inbound?.takeBacklog() ?? [])
-        await deps.extensions.runStanza(element, (stanza) => handleStanza(stanza, ctx));
+      // Stanzas the server already handed over are handled before the connection closes; those
+      // read while it closes (the mailbox no longer accepts) wait in the backlog, handled after.
+      await handleBacklog(ctx);
       await apply({ type: 'stop' }, ctx);
+      await handleBacklog(ctx);
     },
   };
 

@@ -9,10 +9,12 @@ function harness(capacity: number, highWater: number, lowWater: number) {
   const socket = { paused: false, pauses: 0, resumes: 0 };
   const warnings: object[] = [];
   let alive = true;
+  let accepting = true;
   const flow = new InboundFlow({
     highWater,
     lowWater,
     mailboxSize: () => mailbox.length,
+    accepting: () => accepting,
     deliver: (element) => {
       if (!alive || mailbox.length >= capacity) throw new Error('mailbox full');
       mailbox.push(element.attrs.id as string);
@@ -31,7 +33,15 @@ function harness(capacity: number, highWater: number, lowWater: number) {
     },
   });
   const stanza = (n: number) => xml('message', { id: `m${n}` });
-  return { flow, mailbox, socket, warnings, stanza, kill: () => (alive = false) };
+  return {
+    flow,
+    mailbox,
+    socket,
+    warnings,
+    stanza,
+    kill: () => (alive = false),
+    stopping: () => (accepting = false),
+  };
 }
 
 describe('InboundFlow', () => {
@@ -77,5 +87,20 @@ describe('InboundFlow', () => {
     for (let n = 0; n < 5; n++) h.flow.offer(h.stanza(n));
     expect(h.flow.refused).toBe(5);
     expect(h.warnings).toEqual([{ refused: 1, refusedTotal: 1 }]);
+  });
+
+  it('once the actor stops accepting, keeps stanzas for its last turn and reads on to the end', () => {
+    const h = harness(10, 8, 4);
+    for (let n = 0; n < 10; n++) h.flow.offer(h.stanza(n)); // 8 in the mailbox, 2 waiting, paused
+    expect(h.socket.paused).toBe(true);
+    h.stopping();
+    h.mailbox.splice(0); // the stopping actor drains its mailbox; nothing more is moved in
+    h.flow.pump();
+    h.flow.offer(h.stanza(10)); // read while the stream closes
+    expect(h.mailbox).toEqual([]);
+    expect(h.flow.refused).toBe(0);
+    const last = h.flow.takeBacklog().map((s) => s.attrs.id);
+    expect(last).toEqual(['m8', 'm9', 'm10']);
+    expect(h.socket.paused).toBe(false); // the server's closing tag must still be read
   });
 });

@@ -27,6 +27,11 @@ export interface InboundFlowDeps {
   /** Messages in the mailbox at (or under) which reading resumes. */
   readonly lowWater: number;
   readonly mailboxSize: () => number;
+  /**
+   * False once the actor is stopping: its mailbox then refuses, so stanzas wait in the backlog
+   * for the actor's last turn, and reading goes on (the server's closing tag must be read).
+   */
+  readonly accepting?: () => boolean;
   /** Hands one stanza to the actor's mailbox; throws when it refuses. */
   readonly deliver: (element: Element) => void;
   readonly clock: Clock;
@@ -75,6 +80,10 @@ export class InboundFlow {
 
   /** A stanza read from the connection. Order is kept whatever the path. */
   offer(element: Element): void {
+    if (this.#deps.accepting?.() === false) {
+      this.#backlog.push(element);
+      return;
+    }
     if (this.#backlog.length > 0 && this.#deps.mailboxSize() === 0) this.pump();
     if (this.#backlog.length === 0 && this.#deps.mailboxSize() < this.#deps.highWater) {
       this.#deliver(element);
@@ -89,6 +98,7 @@ export class InboundFlow {
 
   /** Moves waiting stanzas in as room frees; resumes reading once drained. Call after each message. */
   pump(): void {
+    if (this.#deps.accepting?.() === false) return;
     while (this.#backlog.length > 0 && this.#deps.mailboxSize() < this.#deps.highWater) {
       this.#deliver(this.#backlog.shift() as Element);
     }
@@ -104,6 +114,12 @@ export class InboundFlow {
 
   /** Takes every waiting stanza out (for handling before the entity stops). */
   takeBacklog(): Element[] {
+    // They are handled right away by the caller: reading resumes (a closing stream must be read
+    // up to the server's closing tag).
+    if (this.#paused) {
+      this.#paused = false;
+      this.#source?.resume();
+    }
     return this.#backlog.splice(0);
   }
 

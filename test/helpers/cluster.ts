@@ -114,7 +114,14 @@ export async function startClusterFixture(options: {
     Object.assign(process.env, env);
     let running: RunningCli;
     try {
-      running = await startCliRuntime(dataDir, ['--cluster', '--node-name', name]);
+      // At info level: shard moves and hand-overs are in the output a failed test prints.
+      running = await startCliRuntime(dataDir, [
+        '--cluster',
+        '--node-name',
+        name,
+        '--log-level',
+        'info',
+      ]);
     } finally {
       for (const variable of Object.keys(env)) delete process.env[variable];
     }
@@ -214,15 +221,23 @@ export async function startClusterFixture(options: {
   };
 
   const expectStoredOnce = async (node: ClusterNodeProcess, labels: readonly string[]) => {
+    let missing: string[] = [];
     await waitFor(
       async () => {
+        missing = [];
         for (const name of names) {
           const bodies = await history(node, name);
-          for (const label of labels) if (!bodies.includes(`${label} to ${name}`)) return false;
+          for (const label of labels)
+            if (!bodies.includes(`${label} to ${name}`)) missing.push(`${label} to ${name}`);
         }
-        return true;
+        return missing.length === 0;
       },
-      { timeoutMs: 60_000, intervalMs: 500 },
+      {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        what: `every message stored (${labels.join(', ')}) as seen through ${node.name}`,
+        detail: () => `still missing: ${missing.join('; ')}`,
+      },
     );
     for (const name of names) {
       const bodies = await history(node, name);

@@ -209,4 +209,30 @@ describe('cluster node lease loop', () => {
     expect([...database.shards.values()].every((r) => r.owner === null)).toBe(true);
     expect(database.nodes.has('node-a')).toBe(false);
   });
+
+  it('keeps renewing the shards it hands over while its entities take longer than a lease to stop', async () => {
+    const clock = new SimulatedClock(1_000_000);
+    const database = new FakeDatabase(clock);
+    const a = node('node-a', database, clock);
+    await a.cluster.start();
+    let finishStops: () => void = () => undefined;
+    const slowStops = new Promise<void>((resolve) => {
+      finishStops = resolve;
+    });
+    const release = a.placed.release;
+    a.placed.release = async (names, options) => {
+      await slowStops;
+      await release(names, options);
+    };
+    const stopping = a.cluster.stop();
+    for (let t = 0; t < LEASE_MS * 3; t += 100) await clock.advance(100);
+    // Three leases later, the shards are still node-a's and unexpired: nobody else may take one.
+    const rows = [...database.shards.values()];
+    expect(rows).toHaveLength(SHARDS);
+    expect(rows.every((r) => r.owner === 'node-a' && r.expires > clock.now())).toBe(true);
+    finishStops();
+    await stopping;
+    expect(a.placed.running()).toEqual([]);
+    expect([...database.shards.values()].every((r) => r.owner === null)).toBe(true);
+  });
 });

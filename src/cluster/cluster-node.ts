@@ -338,6 +338,26 @@ export class ClusterNode {
     void this.#drop([shard]);
   }
 
+  /**
+   * The rounds have stopped, but the shards being handed over keep their leases until their
+   * entities have stopped: a draining round per heartbeat renews them. On a slow machine the
+   * stops can outlast a lease, and a lapsed lease would let another node take a shard while
+   * this one still stores what its connections received (those writes would be fenced: lost).
+   */
+  async #renewWhileHandingOver(): Promise<void> {
+    const handingOver = Promise.all([...this.#background]).then(() => true);
+    for (;;) {
+      let cancel: (() => void) | undefined;
+      const beat = new Promise<false>((resolve) => {
+        cancel = this.#deps.clock.setTimeout(() => resolve(false), this.#deps.heartbeatMs);
+      });
+      const done = await Promise.race([handingOver, beat]);
+      cancel?.();
+      if (done) return;
+      await this.#step(true);
+    }
+  }
+
   /** Hands every shard over (entities stop first), then leaves the node table. */
   async stop(): Promise<void> {
     this.#stopped = true;
@@ -346,6 +366,7 @@ export class ClusterNode {
     await this.#running.catch(() => undefined);
     try {
       await this.#step(true);
+      await this.#renewWhileHandingOver();
       await Promise.all([...this.#background]);
       await this.#deps.store.leave(this.#deps.name);
     } catch (error) {

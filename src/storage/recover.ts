@@ -118,26 +118,11 @@ async function manifestOrNote(
   }
 }
 
-function openDatabase(sql: SqlJsStatic, choice: SnapshotChoice, inFile: boolean): SqlDatabase {
-  const decoded = choice.decoded;
-  if (decoded === undefined || decoded.image instanceof Uint8Array) {
-    return new SqlDatabase(sql, decoded?.image, { inFile });
-  }
-  const source = decoded as SnapshotSource;
-  const db = new SqlDatabase(sql, source.image, { inFile });
-  try {
-    source.verify();
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-  return db;
-}
-
 /**
  * Loads the chosen snapshot. A streamed snapshot's image checksum is verified right after its
- * pages are copied and before any statement reads them; a mismatch (or a load that fails on a
- * damaged image) is refused like a snapshot that failed its whole-file check.
+ * pages are copied (or SQLite refused them: a damaged image is then named by its checksum) and
+ * before any statement reads them; a mismatch is refused like a snapshot that failed its
+ * whole-file check.
  */
 async function loadDatabase(
   opts: RecoverOptions,
@@ -145,24 +130,23 @@ async function loadDatabase(
   choice: SnapshotChoice,
 ): Promise<SqlDatabase> {
   const name = snapshotName(choice.generation ?? 0);
-  const streamed = choice.decoded !== undefined && !(choice.decoded.image instanceof Uint8Array);
+  const decoded = choice.decoded;
+  const source =
+    decoded === undefined || decoded.image instanceof Uint8Array
+      ? undefined
+      : (decoded as SnapshotSource);
+  let db: SqlDatabase | undefined;
   try {
-    let db: SqlDatabase;
     try {
-      db = openDatabase(opts.sql, choice, opts.databaseInFile ?? false);
-    } catch (cause) {
-      if (streamed) (choice.decoded as SnapshotSource).verify();
-      throw cause;
+      db = new SqlDatabase(opts.sql, decoded?.image, { inFile: opts.databaseInFile ?? false });
+    } finally {
+      source?.verify();
     }
-    try {
-      db.get('SELECT count(*) AS c FROM sqlite_master');
-    } catch (cause) {
-      db.close();
-      throw cause;
-    }
+    db.get('SELECT count(*) AS c FROM sqlite_master');
     return db;
   } catch (cause) {
-    if (streamed && cause instanceof AviaryError) {
+    db?.close();
+    if (source !== undefined && cause instanceof AviaryError) {
       throw await refuseSnapshot(
         opts.fs,
         opts.dir,
@@ -178,7 +162,7 @@ async function loadDatabase(
       details: { file: name },
     });
   } finally {
-    if (streamed) (choice.decoded as SnapshotSource).close();
+    source?.close();
   }
 }
 

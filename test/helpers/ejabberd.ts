@@ -209,6 +209,8 @@ async function startIn(
   await writeFile(ctlScript, original.replace(/^INSTALLUSER=ejabberd$/m, 'INSTALLUSER='), {
     mode: 0o755,
   });
+  const logLevel = options.logLevel ?? 'info';
+  const startLogLevel = logLevel === 'debug' ? 'debug' : 'info';
   const configPath = join(dir, 'ejabberd.yml');
   const ctlConfigPath = join(dir, 'ejabberdctl.cfg');
   await writeFile(
@@ -220,7 +222,8 @@ async function startIn(
       starttls: options.starttls ?? true,
       pubsubBackend: options.pubsubBackend ?? 'sql',
       sqliteFile: join(dir, 'ejabberd.sqlite'),
-      logLevel: options.logLevel ?? 'info',
+      // At least `info` until start-up ends: readiness waits for an info line (below).
+      logLevel: startLogLevel,
       extraModules: options.extraModules ?? '',
     }),
   );
@@ -348,6 +351,7 @@ async function startIn(
       }
       await sleep(250);
     }
+    if (logLevel !== startLogLevel) await ctl(['set_loglevel', logLevel]);
     await Promise.all((options.users ?? []).map(register));
   } catch (error) {
     const tail = await logTail();

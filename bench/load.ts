@@ -17,7 +17,7 @@ import { systemClock } from '../src/actors/clock.js';
 import { type LoadReport, type LoadTestOptions, startLoadTest } from '../src/loadtest/index.js';
 import { createTokenBucket } from '../src/xmpp/token-bucket.js';
 import { type ProsodyFixture, startProsody } from '../test/helpers/prosody.js';
-import { type BenchRow, publish } from './report.js';
+import { type BenchRow, exitWithUsageOnHelp, publish } from './report.js';
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -231,6 +231,14 @@ function harnessRow(
 }
 
 export async function run(args: string[]): Promise<void> {
+  exitWithUsageOnHelp(
+    args,
+    'usage: npm run bench -- load [--sessions 5000] [--sample 200] [--login-rate 50]\n' +
+      '    [--msg-rate 0.1] [--sample-msg-rate 0.5] [--steady 15]\n' +
+      '  --sessions/--login-rate/--msg-rate   the big run: sessions, logins/s, messages/s each\n' +
+      '  --sample/--sample-msg-rate           the small baseline run in the same process\n' +
+      '  --steady                             seconds of steady state measured\n',
+  );
   const sessions = option(args, 'sessions', 5000);
   const sample = option(args, 'sample', 200);
   const loginRate = option(args, 'login-rate', 50);

@@ -13,6 +13,13 @@ export interface BenchReport {
 }
 
 /** Median of a list of numbers (NaN for an empty list). */
+/** `--help` (or `-h`) among `args`: prints `usage` and exits 0. */
+export function exitWithUsageOnHelp(args: readonly string[], usage: string): void {
+  if (!args.includes('--help') && !args.includes('-h')) return;
+  process.stdout.write(usage.endsWith('\n') ? usage : `${usage}\n`);
+  process.exit(0);
+}
+
 export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }

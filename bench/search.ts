@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { type FsOps, nodeFsOps } from '../src/storage/fs-ops.js';
 import type { Json, StorageOutcome, StorageRequest } from '../src/storage/messages.js';
 import { StorageEngine } from '../src/storage/storage-engine.js';
-import { type BenchRow, median, percentile, publish } from './report.js';
+import { type BenchRow, exitWithUsageOnHelp, median, percentile, publish } from './report.js';
 
 /** fdatasync as a no-op: only to build the fixture quickly; nothing durable is measured here. */
 const noSyncFs: FsOps = {
@@ -111,6 +111,11 @@ async function measure(
 }
 
 export async function run(args: string[]): Promise<void> {
+  exitWithUsageOnHelp(
+    args,
+    'usage: npm run bench -- search [--items N | --full]\n' +
+      '  --items N   cached items to search (default 100,000; --full: 1,000,000)\n',
+  );
   const itemsArg = args.indexOf('--items');
   const total =
     itemsArg >= 0 ? Number(args[itemsArg + 1]) : args.includes('--full') ? 1_000_000 : 100_000;

@@ -16,7 +16,7 @@ import type { Json, StorageOutcome, StorageRequest } from '../src/storage/messag
 import { StorageEngine } from '../src/storage/storage-engine.js';
 import { type BatchApplier, createStorageDriver } from '../test/helpers/storage-driver.js';
 import { runBackends } from './_storage-backends.js';
-import { type BenchRow, median, percentile, publish } from './report.js';
+import { type BenchRow, exitWithUsageOnHelp, median, percentile, publish } from './report.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'aviary-bench-storage-'));
 /** fdatasync turned into a no-op: only to build large fixtures quickly, never for measured writes. */
@@ -93,6 +93,17 @@ async function writersFor(
 }
 
 export async function run(args: string[]): Promise<void> {
+  exitWithUsageOnHelp(
+    args,
+    [
+      'usage: npm run bench -- storage [--appends-only] [--full] [--seconds N]',
+      '       npm run bench -- storage --backend sqljs,postgres [--items N]',
+      '  --appends-only  only the durable history appends and their baselines',
+      '  --full          larger fixtures (slower)',
+      '  --seconds N     measuring time per append case (default 3)',
+      '  --backend LIST  the backends side by side instead (PostgreSQL starts a throwaway cluster)',
+    ].join('\n'),
+  );
   const full = args.includes('--full');
   const secondsArg = args.indexOf('--seconds');
   const seconds = secondsArg >= 0 ? Number(args[secondsArg + 1]) : 3;

@@ -22,7 +22,12 @@ describe('three cluster nodes on one PostgreSQL', () => {
   const node = (name: string) => cluster.nodes.get(name) as ClusterNodeProcess;
 
   beforeAll(async () => {
-    cluster = await startClusterFixture({ profiles: PROFILES });
+    // The product's default lease (10 s), not the fixture's quicker 5 s: on two cores shared
+    // with busy loops, three nodes, Prosody and PostgreSQL, a node was once starved for 9 s
+    // between renewals during the hand-over test. A node that cannot renew loses its shards by
+    // design, and what its sessions receive afterwards cannot be stored (the writes are fenced).
+    // That is the SIGSTOP case below, not the SIGTERM promise.
+    cluster = await startClusterFixture({ profiles: PROFILES, leaseMs: 10_000 });
   });
 
   afterAll(async () => {

@@ -34,6 +34,7 @@ listen:
     port: ${o.c2sPort}
     ip: "127.0.0.1"
     module: ejabberd_c2s
+    backlog: 1024 # the default of 5 pending connections stalls logins opened 100 at a time
     max_stanza_size: 10485760
     shaper: none
     access: c2s

@@ -1,7 +1,9 @@
 /**
  * `npm run bench -- density [--profiles 5000] [--concurrency 50] [--idle-seconds 30]
- *   [--ping-seconds 20] [--source-addresses 32] [--restart]`
+ *   [--ping-seconds 20] [--source-addresses 32] [--restart] [--runtime [--login-rate 200]]`
  *
+ * `--runtime`: full Aviary profiles in one runtime instead of bare connections (see
+ * `_density-runtime.ts`). Without it:
  * Many idle connected profiles in one process against a local ejabberd (test/helpers/ejabberd.ts):
  * every profile is one Aviary client connection (SCRAM-SHA-1 over plain loopback, keys cached
  * after the first login as in the runtime, no stream management: the fixture's ejabberd has
@@ -30,6 +32,7 @@ import { readSystemLimits } from '../src/loadtest/system-limits.js';
 import { type ClientConnection, createClientConnection } from '../src/xmpp/client-connection.js';
 import { createSaltedPasswordCache } from '../src/xmpp/scram.js';
 import { startEjabberd } from '../test/helpers/ejabberd.js';
+import { runtimeDensityRows } from './_density-runtime.js';
 import { type BenchRow, percentile, publish } from './report.js';
 
 function option(args: string[], name: string, fallback: number): number {
@@ -83,8 +86,11 @@ function reRunWithFileLimit(args: string[], need: number): boolean {
 export async function run(args: string[]): Promise<void> {
   if (args.includes('--help')) {
     process.stdout.write(
-      'options: --profiles N (5000) --concurrency N (50) --idle-seconds N (30)\n' +
-        '         --ping-seconds N (20) --source-addresses N (32) --restart\n',
+      'usage: npm run bench -- density [--profiles N (5000)] [--concurrency N (50)]\n' +
+        '    [--idle-seconds N (30)] [--ping-seconds N (20)] [--source-addresses N (32)]\n' +
+        '    [--restart] [--runtime [--login-rate N (200)]]\n' +
+        '  --runtime     full Aviary profiles in one runtime (entity actors, plugins, storage)\n' +
+        '                instead of bare client connections; --concurrency is then its login burst\n',
     );
     return;
   }
@@ -94,6 +100,8 @@ export async function run(args: string[]): Promise<void> {
   const pingSeconds = option(args, 'ping-seconds', 20);
   const sources = Math.max(1, option(args, 'source-addresses', 32));
   const restart = args.includes('--restart');
+  const runtimeMode = args.includes('--runtime');
+  const loginRate = option(args, 'login-rate', 200);
   // One descriptor per connection in this process (ejabberd, a child, inherits the same limit
   // for its own), plus room for files, pipes and the thread pool.
   if (reRunWithFileLimit(args, profiles + 1024)) return;
@@ -122,6 +130,36 @@ export async function run(args: string[]): Promise<void> {
         }
       }
     });
+
+    if (runtimeMode) {
+      const rows = await runtimeDensityRows({
+        profiles,
+        loginRate,
+        loginBurst: concurrency,
+        idleSeconds,
+        pingSeconds,
+        restart,
+        ejabberd,
+        phase,
+        collectGarbage,
+        account: (i) => ({ username: `d${i}`, password: `p${i}` }),
+      });
+      publish({
+        name: 'density',
+        rows,
+        summary: {
+          profiles,
+          mode: 'runtime profiles (entity actors, built-in plugins, sql.js storage)',
+          transport: 'plain loopback, one source address',
+          login_rate_setting: loginRate,
+          rss_kb_per_profile_aim: 32,
+          loop_delay_p99_ms_aim: 20,
+          fd_soft_limit: readSystemLimits().openFiles?.soft ?? -1,
+          load_average: readFileSync('/proc/loadavg', 'utf8').trim(),
+        },
+      });
+      return;
+    }
 
     const keys = createSaltedPasswordCache();
     const make = (i: number) =>

@@ -244,7 +244,22 @@ async function throughAviary(
   }
 }
 
-async function throughRaw(prosody: ProsodyFixture, pairs: number, rate: number, seconds: number) {
+/** XEP-0184 message delivery receipts. */
+const NS_RECEIPTS = 'urn:xmpp:receipts';
+
+/**
+ * Raw client connections through Prosody. With `receipts`, each message carries what Aviary's
+ * carries on the wire — an id, an origin-id (XEP-0359) and a receipt request (XEP-0184) — and
+ * the receiver answers each with `<received/>`, as Aviary's receipts plugin does: the same
+ * stanza count for Prosody, without Aviary's pipelines.
+ */
+async function throughRaw(
+  prosody: ProsodyFixture,
+  pairs: number,
+  rate: number,
+  seconds: number,
+  receipts = false,
+) {
   const cache = createSaltedPasswordCache();
   const connect = async (user: string) => {
     const c = createClientConnection({
@@ -267,7 +282,18 @@ async function throughRaw(prosody: ProsodyFixture, pairs: number, rate: number, 
       senders.push(await connect(`ra${i}`));
       const r = await connect(`rb${i}`);
       r.onStanza((s) => {
-        if (s.name === 'message') t.arrived(s.getChildText('body') ?? undefined);
+        if (s.name !== 'message') return;
+        t.arrived(s.getChildText('body') ?? undefined);
+        if (receipts && s.getChild('request', NS_RECEIPTS) && s.attrs.from && s.attrs.id)
+          void r
+            .send(
+              xml(
+                'message',
+                { to: s.attrs.from, id: `r-${s.attrs.id}` },
+                xml('received', { xmlns: NS_RECEIPTS, id: s.attrs.id }),
+              ),
+            )
+            .catch(() => undefined);
       });
       receivers.push(r);
     }
@@ -277,18 +303,26 @@ async function throughRaw(prosody: ProsodyFixture, pairs: number, rate: number, 
       t.sent(seq);
       void senders[i]
         ?.send(
-          xml(
-            'message',
-            { to: `rb${i}@${prosody.domain}`, type: 'chat' },
-            xml('body', {}, `m${seq}`),
-          ),
+          receipts
+            ? xml(
+                'message',
+                { to: `rb${i}@${prosody.domain}`, type: 'chat', id: `m${seq}` },
+                xml('body', {}, `m${seq}`),
+                xml('origin-id', { xmlns: 'urn:xmpp:sid:0', id: `o${seq}` }),
+                xml('request', { xmlns: NS_RECEIPTS }),
+              )
+            : xml(
+                'message',
+                { to: `rb${i}@${prosody.domain}`, type: 'chat' },
+                xml('body', {}, `m${seq}`),
+              ),
         )
         .catch(() => undefined);
     });
     await drain(t, sent, 15_000);
     const cpu = process.cpuUsage(cpu0);
     return t.result(
-      'raw connections',
+      receipts ? 'raw connections + receipts' : 'raw connections',
       { pairs, offered_per_s: rate, failed: 0 },
       sent,
       (cpu.user + cpu.system) / 1000,
@@ -363,7 +397,9 @@ async function inProcess(pairs: number, messages: number, window: number, storag
 export async function run(args: string[]): Promise<void> {
   if (args.includes('--help')) {
     process.stdout.write(
-      'options: --pairs N (100) --rate MSG/S (1000) --seconds S (10) --inproc-messages N (20000) --window N (2000) --skip-prosody --skip-inproc --backend sqljs|postgres (sqljs)\n',
+      'options: --pairs N (100) --rate MSG/S (1000) --seconds S (10) --inproc-messages N (20000) --window N (2000) --skip-prosody --skip-inproc --backend sqljs|postgres (sqljs)\n' +
+        '  --raw-receipts   a third phase: raw connections sending the wire shape of Aviary (origin-id,\n' +
+        '                   receipt request) and answering each with a receipt, for the CPU of Prosody\n',
     );
     return;
   }
@@ -399,6 +435,12 @@ export async function run(args: string[]): Promise<void> {
         throughAviary(prosody, pairs, rate, seconds, storageFor),
       );
       rows.push(raw.row, aviary.row);
+      if (args.includes('--raw-receipts')) {
+        const withReceipts = await withOwnProsody(users, async (prosody) => ({
+          row: await throughRaw(prosody, pairs, rate, seconds, true),
+        }));
+        rows.push(withReceipts.row);
+      }
       summary.ratio_vs_raw = (aviary.row.msgs_per_s as number) / (raw.row.msgs_per_s as number);
       summary.aim_ratio = 0.8;
       summary.history_rows_b0 = aviary.stored ?? null;

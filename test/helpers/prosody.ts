@@ -60,6 +60,12 @@ export interface ProsodyOptions {
   readonly withoutModules?: readonly string[];
   /** Hosts a MUC service (XEP-0045) at `conference.<domain>`, with room archives (`muc_mam`). */
   readonly muc?: boolean;
+  /**
+   * Stores kept in memory instead of files (e.g. `pep`, `pep_data`): with file storage Prosody
+   * rewrites a PEP node's whole file on every publish. Accounts always stay in files (they are
+   * created before the server starts).
+   */
+  readonly memoryStores?: readonly string[];
 }
 
 export interface ProsodyFixture {
@@ -124,6 +130,7 @@ const GENERATED_OPTIONS = new Set([
   'network_settings',
   'authentication',
   'storage',
+  'default_storage',
   'allow_registration',
   'min_seconds_between_registrations',
   'registration_throttle_max',
@@ -212,7 +219,11 @@ limits = { }
 -- Nagle off: otherwise the stream header and features after SASL wait for a delayed ACK (~40 ms).
 network_settings = { nagle = false, opportunistic_writes = true }
 authentication = ${luaString(options.auth ?? 'internal_hashed')}
-storage = "internal"
+${
+  (options.memoryStores ?? []).length > 0
+    ? `default_storage = "internal"\nstorage = { ${(options.memoryStores ?? []).map((store) => `[${luaString(store)}] = "memory"`).join(', ')} }`
+    : 'storage = "internal"'
+}
 allow_registration = true
 min_seconds_between_registrations = 0
 registration_throttle_max = 1000000

@@ -80,15 +80,17 @@ async function report(failure: Failure): Promise<void> {
 
 const relativeFile = (file: File) => relative(process.cwd(), file.filepath);
 
-// A failing test: the logs of the servers running now.
+// A failing test: the logs of the servers running now, and of those that stopped during the
+// test (a cluster node the test stopped: its last lines say what it did while stopping).
 beforeEach((context) => {
+  const stoppedBefore = stoppedServerLogs().length;
   context.onTestFailed(() => {
     const task = context.task;
     return report({
       title: task.fullName,
       folder: [relativeFile(task.file), task.fullTestName ?? task.name],
       errors: task.result?.errors ?? [],
-      logs: registeredServerLogs(),
+      logs: [...registeredServerLogs(), ...stoppedServerLogs().slice(stoppedBefore)],
     });
   });
 });

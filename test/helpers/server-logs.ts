@@ -29,7 +29,7 @@ export interface RegisteredLog {
 const registered = new Set<RegisteredLog>();
 const stopped: RegisteredLog[] = [];
 /** Lines kept of a log whose server stopped. */
-const STOPPED_TAIL_LINES = 200;
+const STOPPED_TAIL_LINES = 1000;
 
 /**
  * Registers a log to show when a test fails; returns the function that unregisters it (call it

@@ -31,12 +31,7 @@ export function indexPending(db: SqlAccess): void {
  * Run in order (and recorded) they index exactly what `indexPending` would.
  */
 export function catchUpStatements(db: SqlAccess): RecordedStatement[] {
-  if (
-    db.get("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'fts_watermark'") ===
-    undefined
-  ) {
-    return [];
-  }
+  if (!hasWatermarks(db)) return [];
   const statements: RecordedStatement[] = [];
   for (const target of TARGETS) {
     const row = db.get(
@@ -50,6 +45,25 @@ export function catchUpStatements(db: SqlAccess): RecordedStatement[] {
     statements.push([WATERMARK_SQL, [top, target.table]]);
   }
   return statements;
+}
+
+/** Per database: the schema version at which `fts_watermark` was last seen to exist. */
+const watermarksSeenAt = new WeakMap<SqlAccess, number>();
+
+/**
+ * Whether the full-text tables exist (migration 0002 and later). A scan of `sqlite_master`
+ * costs about as much as a small insert, so a positive answer is kept until the schema
+ * changes (SQLite bumps `schema_version` on every schema change, and a rollback restores it).
+ */
+function hasWatermarks(db: SqlAccess): boolean {
+  const version = Number(db.get('PRAGMA schema_version')?.schema_version);
+  if (watermarksSeenAt.get(db) === version) return true;
+  const exists =
+    db.get("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'fts_watermark'") !==
+    undefined;
+  if (exists) watermarksSeenAt.set(db, version);
+  else watermarksSeenAt.delete(db);
+  return exists;
 }
 
 const TARGET_OF_INSERT = new Map(TARGETS.map((target) => [insertSql(target), target]));

@@ -220,4 +220,50 @@ describe('StorageEngine', () => {
     expect((value(q) as { uid: string }[]).map((m) => m.uid)).toEqual(['a', 'c']);
     await engine.close();
   });
+
+  it('search finds each message once its add is acknowledged (catch-up while syncing), not one whose fdatasync failed, and the same after replay', async () => {
+    const d = dir();
+    let failSync = false;
+    const fs: FsOps = {
+      ...nodeFsOps,
+      async openFile(path) {
+        const file = await nodeFsOps.openFile(path);
+        return {
+          ...file,
+          datasync: async () => {
+            if (failSync) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+            return file.datasync();
+          },
+        };
+      },
+    };
+    const found = async (engine: StorageEngine, word: string) => {
+      const [q] = await engine.applyBatch([
+        { type: 'history.query', profile: 'alice', search: word, order: 'asc' },
+      ]);
+      return (value(q) as { uid: string }[]).map((m) => m.uid);
+    };
+    let engine = await StorageEngine.open({ dataDir: d, fs, snapshotOnClose: false });
+    await engine.applyBatch([profile]);
+    for (let batch = 0; batch < 4; batch++) {
+      const adds = [0, 1, 2].map((k) => msg(`m${batch}${k}`, `word${batch}x${k} common`, batch));
+      expect((await engine.applyBatch(adds)).every((o) => o.ok)).toBe(true);
+      for (const k of [0, 1, 2])
+        expect(await found(engine, `word${batch}x${k}`)).toEqual([`m${batch}${k}`]);
+    }
+    failSync = true;
+    const [lost] = await engine.applyBatch([msg('lost', 'wordlost common', 9)]);
+    expect(lost).toMatchObject({ ok: false, error: { code: 'storage.journal-write-failed' } });
+    failSync = false;
+    expect(await found(engine, 'wordlost')).toEqual([]);
+    await engine.applyBatch([msg('after', 'wordafter common', 10)]);
+    expect(await found(engine, 'wordafter')).toEqual(['after']);
+    const all = await found(engine, 'common');
+    expect(all).toHaveLength(13);
+    await engine.close();
+    engine = await StorageEngine.open({ dataDir: d, snapshotOnClose: false });
+    expect(await found(engine, 'common')).toEqual(all);
+    expect(await found(engine, 'wordlost')).toEqual([]);
+    await engine.close();
+  });
 });

@@ -295,11 +295,13 @@ export class StorageEngine {
     // later read (search sees every acknowledged row).
     let catchUpError: unknown;
     const whileSyncing = () => {
+      const catchUpStarted = performance.now();
       try {
         runCatchUp(this.#db, catchUp);
       } catch (error) {
         catchUpError = error ?? new Error('catch-up failed');
       }
+      this.#stats.recordWhileSyncing(performance.now() - catchUpStarted);
     };
     try {
       await this.#journal.append(

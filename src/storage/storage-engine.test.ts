@@ -9,10 +9,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Database } from 'sql.js';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../actors/clock.js';
 import { type FsOps, nodeFsOps } from './fs-ops.js';
 import type { StorageOutcome, StorageRequest } from './messages.js';
+import { loadSqlJs } from './sql-database.js';
 import { StorageEngine } from './storage-engine.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'aviary-storage-'));
@@ -265,5 +267,47 @@ describe('StorageEngine', () => {
     expect(await found(engine, 'common')).toEqual(all);
     expect(await found(engine, 'wordlost')).toEqual([]);
     await engine.close();
+  });
+
+  it('a catch-up failing after its record is durable fails the batch, refuses writes until a restart, and the restart replays it', async () => {
+    const d = dir();
+    const sqlJs = await loadSqlJs();
+    // The failure is injected where SQLite would raise it: preparing the catch-up's insert.
+    const prepare = sqlJs.Database.prototype.prepare;
+    let failing = false;
+    sqlJs.Database.prototype.prepare = function (this: Database, sql: string, params?: never) {
+      if (failing && sql.startsWith('INSERT INTO message_fts'))
+        throw new Error('injected: out of memory');
+      return prepare.call(this, sql, params);
+    };
+    try {
+      let engine = await StorageEngine.open({ dataDir: d, sqlJs, snapshotOnClose: false });
+      await engine.applyBatch([profile]);
+      failing = true;
+      const [first] = await engine.applyBatch([msg('durable', 'journaled words', 1)]);
+      expect(first).toMatchObject({ ok: false, error: { code: 'storage.batch-failed' } });
+      expect(engine.health()).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('restart'),
+      });
+      failing = false;
+      const [refused, read] = await engine.applyBatch([
+        msg('later', 'more words', 2),
+        { type: 'history.query', profile: 'alice' },
+      ]);
+      expect(refused).toMatchObject({ ok: false, error: { code: 'storage.batch-failed' } });
+      expect(value(read)).toEqual([]);
+      await engine.close();
+      // The record was durable: the restart replays it, catch-up included.
+      engine = await StorageEngine.open({ dataDir: d, snapshotOnClose: false });
+      const [q] = await engine.applyBatch([
+        { type: 'history.query', profile: 'alice', search: 'journaled' },
+      ]);
+      expect((value(q) as { uid: string }[]).map((m) => m.uid)).toEqual(['durable']);
+      expect(engine.health().ok).toBe(true);
+      await engine.close();
+    } finally {
+      sqlJs.Database.prototype.prepare = prepare;
+    }
   });
 });

@@ -12,9 +12,9 @@
  * zeros after the last record are that preallocated space, never a lost record (a record's
  * length field is never zero). It is cut off when the journal is closed.
  *
- * At start-up a torn TAIL (a record running
- * past end-of-file or failing its CRC with nothing valid after it) is cut off, fsynced and
- * logged; a bad record followed by a valid one is corruption and stops start-up.
+ * At start-up a torn TAIL (a record running past end-of-file or failing its CRC with nothing
+ * valid after it) is cut off, fsynced and logged; a bad record followed by a valid one is
+ * corruption and stops start-up.
  */
 import { AviaryError } from '../errors.js';
 import { crc32 } from '../util/crc32.js';
@@ -302,12 +302,18 @@ export class Journal {
       if (end > this.#allocated) {
         // Grows the file past the record: this record's fdatasync also commits the new
         // length and blocks, so the next records' fdatasyncs have no metadata to write.
+        // Best effort: a disk too full for the extent still takes the record, as before.
+        this.#allocated = end;
         if (this.#extent > 0) {
           if (zeros === undefined || zeros.length !== this.#extent)
             zeros = new Uint8Array(this.#extent);
-          await this.#file.write(zeros, end);
+          try {
+            await this.#file.write(zeros, end);
+            this.#allocated = end + this.#extent;
+          } catch {
+            // Some zeros may have landed: harmless, the next append overwrites them.
+          }
         }
-        this.#allocated = end + this.#extent;
       }
       const syncing = this.#file.datasync();
       whileSyncing?.();

@@ -6,7 +6,7 @@
  */
 import { AviaryError, serializeError } from '../errors.js';
 import { dispatch } from './dispatch.js';
-import { indexPending } from './fts-catch-up.js';
+import { catchUpStatements, indexPending } from './fts-catch-up.js';
 import type { HandlerContext } from './handler-context.js';
 import { addHistoryRun } from './history-batch.js';
 import type { RecordedStatement } from './journal.js';
@@ -112,6 +112,13 @@ export interface BatchOptions {
    * by one: only the storage benchmark's baseline uses it.
    */
   readonly groupHistoryAdds?: boolean;
+  /**
+   * Leave the batch's final full-text catch-up to the caller (the engine runs it while the
+   * journal record is being fdatasync'ed): it is planned, not run, and returned in
+   * {@link ExecutedBatch.catchUp}. Catch-ups before a read that follows writes still run in
+   * place, so such reads see their batch's rows.
+   */
+  readonly deferFinalCatchUp?: boolean;
 }
 
 export interface ExecutedBatch {
@@ -122,6 +129,11 @@ export interface ExecutedBatch {
   readonly recorded: readonly RecordedStatement[];
   /** Reads that saw this batch's writes (re-run if the batch is rolled back). */
   readonly readsAfterWrite: readonly number[];
+  /**
+   * With `deferFinalCatchUp`: the final catch-up's statements, NOT yet run nor in `recorded`.
+   * The journal record is `recorded` followed by these; they must run before the commit.
+   */
+  readonly catchUp: readonly RecordedStatement[];
 }
 
 /**
@@ -142,6 +154,7 @@ export function executeBatch(deps: {
   db.exec('BEGIN');
   const recorded = db.startRecording();
   let indexedAt = 0;
+  let catchUp: readonly RecordedStatement[] = [];
   try {
     for (let i = 0; i < requests.length; ) {
       if (!writes[i]) {
@@ -159,7 +172,10 @@ export function executeBatch(deps: {
       outcomes.push(...runWrites(db, ctx, requests.slice(i, end), recorded, options));
       i = end;
     }
-    if (recorded.length > indexedAt) indexPending(db);
+    if (recorded.length > indexedAt) {
+      if (options.deferFinalCatchUp === true) catchUp = catchUpStatements(db);
+      else indexPending(db);
+    }
   } catch (cause) {
     db.exec('ROLLBACK');
     const error = serializeError(
@@ -172,9 +188,10 @@ export function executeBatch(deps: {
       writes,
       recorded: [],
       readsAfterWrite: [],
+      catchUp: [],
     };
   } finally {
     db.stopRecording();
   }
-  return { outcomes, writes, recorded, readsAfterWrite };
+  return { outcomes, writes, recorded, readsAfterWrite, catchUp };
 }

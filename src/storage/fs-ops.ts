@@ -2,7 +2,7 @@
  * The filesystem seam of the storage engine. Journal and snapshots do all their I/O through
  * {@link FsOps}, so tests can inject failures (disk full, permission denied) at any step.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 
 /** An open file, append-only from the journal's point of view. */
@@ -42,10 +42,23 @@ export interface FsOps {
   syncDir(path: string): Promise<void>;
 }
 
+/**
+ * Writes up to this size go straight to the page cache from the calling thread: a journal
+ * record's write costs ~5 µs of CPU that way, against ~30 µs for a round trip through libuv's
+ * thread pool. Larger ones (snapshot images) stay asynchronous and never block the thread.
+ */
+const SYNC_WRITE_BYTES = 64 * 1024;
+
 function wrapHandle(handle: FileHandle): FsFile {
   return {
     async write(data, position) {
       let done = 0;
+      if (data.length <= SYNC_WRITE_BYTES) {
+        while (done < data.length) {
+          done += writeSync(handle.fd, data, done, data.length - done, position + done);
+        }
+        return;
+      }
       while (done < data.length) {
         const { bytesWritten } = await handle.write(
           data,

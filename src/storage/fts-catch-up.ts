@@ -21,12 +21,18 @@ const WATERMARK_SQL = 'UPDATE fts_watermark SET value = ? WHERE name = ?';
 
 /** Indexes rows above each table's watermark; a no-op (and records nothing) when up to date. */
 export function indexPending(db: SqlAccess): void {
-  if (
-    db.get("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'fts_watermark'") ===
-    undefined
-  ) {
-    return;
-  }
+  for (const [sql, params] of catchUpStatements(db)) db.run(sql, params);
+}
+
+/**
+ * The statements {@link indexPending} would run now, without running them: per table with new
+ * rows, the bulk insert of `(indexed, top]` and the watermark update to `top`. The tables do
+ * not depend on each other, so planning both before running either gives the same statements.
+ * Run in order (and recorded) they index exactly what `indexPending` would.
+ */
+export function catchUpStatements(db: SqlAccess): RecordedStatement[] {
+  if (!hasWatermarks(db)) return [];
+  const statements: RecordedStatement[] = [];
   for (const target of TARGETS) {
     const row = db.get(
       `SELECT w.value AS indexed, (SELECT max(id) FROM ${target.table}) AS top FROM fts_watermark w WHERE w.name = ?`,
@@ -35,9 +41,29 @@ export function indexPending(db: SqlAccess): void {
     if (row === undefined || row.top === null || Number(row.top) <= Number(row.indexed)) continue;
     const indexed = Number(row.indexed);
     const top = Number(row.top);
-    db.run(insertSql(target), [indexed, top]);
-    db.run(WATERMARK_SQL, [top, target.table]);
+    statements.push([insertSql(target), [indexed, top]]);
+    statements.push([WATERMARK_SQL, [top, target.table]]);
   }
+  return statements;
+}
+
+/** Per database: the schema version at which `fts_watermark` was last seen to exist. */
+const watermarksSeenAt = new WeakMap<SqlAccess, number>();
+
+/**
+ * Whether the full-text tables exist (migration 0002 and later). A scan of `sqlite_master`
+ * costs about as much as a small insert, so a positive answer is kept until the schema
+ * changes (SQLite bumps `schema_version` on every schema change, and a rollback restores it).
+ */
+function hasWatermarks(db: SqlAccess): boolean {
+  const version = Number(db.get('PRAGMA schema_version')?.schema_version);
+  if (watermarksSeenAt.get(db) === version) return true;
+  const exists =
+    db.get("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'fts_watermark'") !==
+    undefined;
+  if (exists) watermarksSeenAt.set(db, version);
+  else watermarksSeenAt.delete(db);
+  return exists;
 }
 
 const TARGET_OF_INSERT = new Map(TARGETS.map((target) => [insertSql(target), target]));

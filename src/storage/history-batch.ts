@@ -45,22 +45,27 @@ function multiRow(head: string, tuple: string, rows: number): string {
   return `${head} VALUES ${Array.from({ length: rows }, () => tuple).join(',')}`;
 }
 
-/** Runs `head` over `rows` in chunks of {@link CHUNKS}, binding each row's values in order. */
+/**
+ * Runs `head` over `rows` in chunks of {@link CHUNKS}, binding each row's values in order;
+ * returns the rows the statements changed (inserted: `INSERT OR IGNORE` skips duplicates).
+ */
 function insertChunked(
   ctx: HandlerContext,
   head: string,
   tuple: string,
   rows: readonly (readonly SqlValue[])[],
-): void {
+): number {
+  let changed = 0;
   let at = 0;
   for (const size of CHUNKS) {
     while (rows.length - at >= size) {
       const params: SqlValue[] = [];
       for (let i = at; i < at + size; i++) params.push(...(rows[i] as readonly SqlValue[]));
-      ctx.db.run(multiRow(head, tuple, size), params);
+      changed += ctx.db.run(multiRow(head, tuple, size), params).changes;
       at += size;
     }
   }
+  return changed;
 }
 
 const optionalText = (value: unknown): value is string | undefined | null =>
@@ -157,14 +162,19 @@ export function addHistoryRun(
 /** Inserts the rows and the children of those that were new; returns the new uids. */
 function insertRows(ctx: HandlerContext, rows: readonly Row[]): Set<string> {
   const top = Number(ctx.db.get('SELECT max(rowid) AS top FROM history')?.top ?? 0);
-  insertChunked(
+  const inserted = insertChunked(
     ctx,
     `INSERT OR IGNORE INTO history (${HISTORY_COLUMNS})`,
     '(?,?,?,?,?,?,?,?,?,?,?,?)',
     rows.map((r) => r.columns),
   );
+  // As many rows inserted as given (the statement's own changes, not its triggers'): every
+  // uid is new, the common case, and reading them back is skipped. Otherwise some were
+  // duplicates: the new ones are those above the old top.
   const added = new Set(
-    ctx.db.all('SELECT uid FROM history WHERE rowid > ?', [top]).map((r) => String(r.uid)),
+    inserted === rows.length
+      ? rows.map((r) => r.uid)
+      : ctx.db.all('SELECT uid FROM history WHERE rowid > ?', [top]).map((r) => String(r.uid)),
   );
   const fresh = rows.filter((r) => added.has(r.uid));
   insertChunked(

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../util/crc32.js';
 import { nodeFsOps } from './fs-ops.js';
-import { encodeRecord, Journal, type JournalRecord, scanJournal } from './journal.js';
+import {
+  encodeRecord,
+  JOURNAL_EXTENT,
+  Journal,
+  type JournalRecord,
+  scanJournal,
+} from './journal.js';
 
 const rec = (seq: number): JournalRecord => ({
   seq,
@@ -149,5 +155,84 @@ describe('Journal', () => {
     expect(records.map((r) => r.seq)).toEqual([1]);
     expect(String(dropped?.reason)).toContain('corruption');
     expect(new Uint8Array(readFileSync(`${path}.damaged`))).toEqual(flipped);
+  });
+
+  it('grows in preallocated extents of zeros, reuses them after a crash and cuts them at close', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'aviary-journal-')), 'journal.log');
+    const logged: string[] = [];
+    const log = (_level: string, msg: string) => logged.push(msg);
+    const first = await Journal.open({ fs: nodeFsOps, path, log });
+    await first.journal.append(rec(1));
+    await first.journal.append(rec(2));
+    const records = first.journal.size;
+    // Durable on disk: the records, then zeros up to one extent past the first record.
+    expect(statSync(path).size).toBe(encodeRecord(rec(1)).length + JOURNAL_EXTENT);
+    const scan = scanJournal(new Uint8Array(readFileSync(path)));
+    expect(scan.records.map((r) => r.seq)).toEqual([1, 2]);
+    expect(scan.validBytes).toBe(records);
+    expect(scan.padding).toBe(true);
+
+    // A process that dies leaves the zeros: the next open keeps them, drops nothing and logs
+    // nothing, and appends into them.
+    const second = await Journal.open({ fs: nodeFsOps, path, log });
+    expect(second.records.map((r) => r.seq)).toEqual([1, 2]);
+    expect(second.dropped).toBeUndefined();
+    expect(logged).toEqual([]);
+    await second.journal.append(rec(3));
+    expect(statSync(path).size).toBe(encodeRecord(rec(1)).length + JOURNAL_EXTENT);
+    await second.journal.close();
+    // Closed: only the records are left.
+    expect(statSync(path).size).toBe(second.journal.size);
+    expect(scanJournal(new Uint8Array(readFileSync(path))).records.map((r) => r.seq)).toEqual([
+      1, 2, 3,
+    ]);
+    await first.journal.close();
+  });
+
+  it('a record torn inside the preallocated space is dropped, not taken for padding', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'aviary-journal-')), 'journal.log');
+    const { out, lengths } = image(3);
+    const file = new Uint8Array(out.length + 4096);
+    file.set(out.subarray(0, out.length - 5));
+    writeFileSync(path, file);
+    const { journal, records, dropped } = await Journal.open({
+      fs: nodeFsOps,
+      path,
+      log: () => undefined,
+    });
+    await journal.close();
+    expect(records.map((r) => r.seq)).toEqual([1, 2]);
+    expect(dropped).toMatchObject({ offset: out.length - (lengths[2] as number) });
+    expect(statSync(path).size).toBe(out.length - (lengths[2] as number));
+  });
+
+  it('runs whileSyncing once per append, after the write and before the append settles', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'aviary-journal-')), 'journal.log');
+    const steps: string[] = [];
+    const fs = {
+      ...nodeFsOps,
+      async openFile(p: string) {
+        const file = await nodeFsOps.openFile(p);
+        return {
+          ...file,
+          write: async (data: Uint8Array, position: number) => {
+            steps.push('write');
+            await file.write(data, position);
+          },
+          datasync: async () => {
+            steps.push('datasync');
+            await file.datasync();
+            steps.push('synced');
+          },
+        };
+      },
+    };
+    const { journal } = await Journal.open({ fs, path, log: () => undefined });
+    journal.setExtent(0);
+    await journal.append(rec(1), () => steps.push('whileSyncing'));
+    steps.push('acknowledged');
+    await journal.close();
+    expect(steps).toEqual(['write', 'datasync', 'whileSyncing', 'synced', 'acknowledged']);
+    expect(statSync(path).size).toBe(encodeRecord(rec(1)).length);
   });
 });

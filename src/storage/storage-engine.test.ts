@@ -9,10 +9,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Database } from 'sql.js';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../actors/clock.js';
 import { type FsOps, nodeFsOps } from './fs-ops.js';
 import type { StorageOutcome, StorageRequest } from './messages.js';
+import { loadSqlJs } from './sql-database.js';
 import { StorageEngine } from './storage-engine.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'aviary-storage-'));
@@ -219,5 +221,93 @@ describe('StorageEngine', () => {
     ]);
     expect((value(q) as { uid: string }[]).map((m) => m.uid)).toEqual(['a', 'c']);
     await engine.close();
+  });
+
+  it('search finds each message once its add is acknowledged (catch-up while syncing), not one whose fdatasync failed, and the same after replay', async () => {
+    const d = dir();
+    let failSync = false;
+    const fs: FsOps = {
+      ...nodeFsOps,
+      async openFile(path) {
+        const file = await nodeFsOps.openFile(path);
+        return {
+          ...file,
+          datasync: async () => {
+            if (failSync) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+            return file.datasync();
+          },
+        };
+      },
+    };
+    const found = async (engine: StorageEngine, word: string) => {
+      const [q] = await engine.applyBatch([
+        { type: 'history.query', profile: 'alice', search: word, order: 'asc' },
+      ]);
+      return (value(q) as { uid: string }[]).map((m) => m.uid);
+    };
+    let engine = await StorageEngine.open({ dataDir: d, fs, snapshotOnClose: false });
+    await engine.applyBatch([profile]);
+    for (let batch = 0; batch < 4; batch++) {
+      const adds = [0, 1, 2].map((k) => msg(`m${batch}${k}`, `word${batch}x${k} common`, batch));
+      expect((await engine.applyBatch(adds)).every((o) => o.ok)).toBe(true);
+      for (const k of [0, 1, 2])
+        expect(await found(engine, `word${batch}x${k}`)).toEqual([`m${batch}${k}`]);
+    }
+    failSync = true;
+    const [lost] = await engine.applyBatch([msg('lost', 'wordlost common', 9)]);
+    expect(lost).toMatchObject({ ok: false, error: { code: 'storage.journal-write-failed' } });
+    failSync = false;
+    expect(await found(engine, 'wordlost')).toEqual([]);
+    await engine.applyBatch([msg('after', 'wordafter common', 10)]);
+    expect(await found(engine, 'wordafter')).toEqual(['after']);
+    const all = await found(engine, 'common');
+    expect(all).toHaveLength(13);
+    await engine.close();
+    engine = await StorageEngine.open({ dataDir: d, snapshotOnClose: false });
+    expect(await found(engine, 'common')).toEqual(all);
+    expect(await found(engine, 'wordlost')).toEqual([]);
+    await engine.close();
+  });
+
+  it('a catch-up failing after its record is durable fails the batch, refuses writes until a restart, and the restart replays it', async () => {
+    const d = dir();
+    const sqlJs = await loadSqlJs();
+    // The failure is injected where SQLite would raise it: preparing the catch-up's insert.
+    const prepare = sqlJs.Database.prototype.prepare;
+    let failing = false;
+    sqlJs.Database.prototype.prepare = function (this: Database, sql: string, params?: never) {
+      if (failing && sql.startsWith('INSERT INTO message_fts'))
+        throw new Error('injected: out of memory');
+      return prepare.call(this, sql, params);
+    };
+    try {
+      let engine = await StorageEngine.open({ dataDir: d, sqlJs, snapshotOnClose: false });
+      await engine.applyBatch([profile]);
+      failing = true;
+      const [first] = await engine.applyBatch([msg('durable', 'journaled words', 1)]);
+      expect(first).toMatchObject({ ok: false, error: { code: 'storage.batch-failed' } });
+      expect(engine.health()).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('restart'),
+      });
+      failing = false;
+      const [refused, read] = await engine.applyBatch([
+        msg('later', 'more words', 2),
+        { type: 'history.query', profile: 'alice' },
+      ]);
+      expect(refused).toMatchObject({ ok: false, error: { code: 'storage.batch-failed' } });
+      expect(value(read)).toEqual([]);
+      await engine.close();
+      // The record was durable: the restart replays it, catch-up included.
+      engine = await StorageEngine.open({ dataDir: d, snapshotOnClose: false });
+      const [q] = await engine.applyBatch([
+        { type: 'history.query', profile: 'alice', search: 'journaled' },
+      ]);
+      expect((value(q) as { uid: string }[]).map((m) => m.uid)).toEqual(['durable']);
+      expect(engine.health().ok).toBe(true);
+      await engine.close();
+    } finally {
+      sqlJs.Database.prototype.prepare = prepare;
+    }
   });
 });

@@ -12,6 +12,11 @@ export interface StorageStats {
   /** Every write batch since the engine opened, bucketed: the Prometheus histogram's source. */
   readonly commitSeconds: CommitHistogram;
   readonly snapshots: number;
+  /**
+   * Time spent on work run while a journal record was being fdatasync'ed (the full-text
+   * catch-up), in ms since the engine opened: CPU off the commit's critical path.
+   */
+  readonly whileSyncingMs?: number;
   readonly lastSnapshot?: {
     readonly bytes: number;
     readonly pauseMs: number;
@@ -49,6 +54,11 @@ export class EngineStats {
   #lastSnapshot: StorageStats['lastSnapshot'];
   readonly #bucketCounts = new Array<number>(COMMIT_BUCKETS_SECONDS.length + 1).fill(0);
   #latencySumSeconds = 0;
+  #whileSyncingMs = 0;
+
+  recordWhileSyncing(ms: number): void {
+    this.#whileSyncingMs += ms;
+  }
 
   recordBatch(size: number, writes: number, latencyMs: number): void {
     this.#batches++;
@@ -75,6 +85,7 @@ export class EngineStats {
       requests: this.#requests,
       writes: this.#writes,
       maxBatchSize: this.#maxBatch,
+      whileSyncingMs: this.#whileSyncingMs,
       meanBatchSize: this.#batches === 0 ? 0 : this.#requests / this.#batches,
       commitLatencyMs: {
         p50: percentileOf(this.#latencies, 50),

@@ -257,7 +257,8 @@ export async function recover(opts: RecoverOptions): Promise<Recovered> {
         const scan = scanJournal(bytes, path);
         records = scan.records;
         sizes.set(gen, scan.validBytes);
-        if (scan.validBytes < bytes.length) tail = droppedTail(path, scan, bytes);
+        if (scan.validBytes < bytes.length && scan.padding !== true)
+          tail = droppedTail(path, scan, bytes);
       } else {
         await journal?.close();
         journal = undefined;

@@ -10,13 +10,16 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../actors/clock.js';
 import { type FsOps, nodeFsOps } from './fs-ops.js';
 import { MANIFEST_FILE, readManifest } from './manifest.js';
 import type { StorageOutcome, StorageRequest } from './messages.js';
+import { recover } from './recover.js';
 import { snapshotName } from './snapshot-files.js';
 import { SNAPSHOT_HEADER_BYTES } from './snapshot-header.js';
+import { loadSqlJs } from './sql-database.js';
 import { StorageEngine } from './storage-engine.js';
-import type { StorageLog } from './storage-log.js';
+import { type StorageLog, silentLog } from './storage-log.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'aviary-recover-'));
 const profile = (name: string): StorageRequest => ({
@@ -262,5 +265,24 @@ describe('start-up refuses to roll back silently', () => {
     await expect(StorageEngine.open({ dataDir: d })).rejects.toMatchObject({
       code: 'storage.manifest-stale',
     });
+  });
+
+  it('read-only (db check, db status, db copy): the zeros a crashed writer left are no loss', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aviary-recover-zeros-'));
+    const writer = await StorageEngine.open({ dataDir: dir, snapshotOnClose: false });
+    await writer.applyBatch([{ type: 'profile.create', name: 'carol', jid: 'carol@example.org' }]);
+    // Not closed: like a killed process, the journal keeps its zeros past the last record.
+    const { db, report } = await recover({
+      fs: nodeFsOps,
+      dir,
+      sql: await loadSqlJs(),
+      clock: systemClock,
+      log: silentLog,
+      readOnly: true,
+    });
+    expect(report.journals).toEqual([{ generation: 1, records: 1 }]);
+    expect(report.dropped).toEqual([]);
+    db.close();
+    await writer.close();
   });
 });

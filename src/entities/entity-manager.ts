@@ -29,6 +29,7 @@ import type {
 } from './entity-ports.js';
 import { type HistoryEntry, historyEntry } from './history-record.js';
 import { createHistoryWriter, type HistoryWriter } from './history-writer.js';
+import { lazyChild } from './lazy-logger.js';
 import { readConnectionSettings, writeConnectionSettings } from './profile-settings.js';
 import { createWorkflowHost } from './workflow-host.js';
 
@@ -531,7 +532,10 @@ export class EntityManager {
   async #spawn(profile: ProfileInfo, component: ComponentInfo | undefined): Promise<void> {
     const { settings, log: rootLog, connections } = this.#deps;
     const kind = component ? 'component' : 'client';
-    const log = rootLog.child({ [kind === 'client' ? 'profile' : 'component']: profile.name });
+    // Made on first use: most idle entities never log (see lazy-logger.ts).
+    const log = lazyChild(rootLog, {
+      [kind === 'client' ? 'profile' : 'component']: profile.name,
+    });
     const plugins: Plugin[] = component
       ? this.#deps.plugins.forComponent(component.entryPoint)
       : this.#deps.plugins.forClient();
@@ -567,7 +571,7 @@ export class EntityManager {
     };
     const teardown: (() => void)[] = [];
     for (const plugin of plugins) {
-      const off = await plugin.setup({ host, hooks, log: log.child({ plugin: plugin.name }) });
+      const off = await plugin.setup({ host, hooks, log: lazyChild(log, { plugin: plugin.name }) });
       if (typeof off === 'function') teardown.push(off);
     }
     let latest: EntityStatus | undefined;

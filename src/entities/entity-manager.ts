@@ -133,6 +133,8 @@ export class EntityManager {
   readonly #entities = new Map<string, Entity>();
   /** The last pending life-cycle operation of each name (see `#serial`). */
   readonly #queues = new Map<string, Promise<void>>();
+  /** `#allowedAmong`'s tests, by plugin list (names joined by newlines). */
+  readonly #allowedByList = new Map<string, (plugin: string) => boolean>();
   #stopping = false;
 
   constructor(deps: EntityManagerDeps) {
@@ -529,6 +531,21 @@ export class EntityManager {
     return entity;
   }
 
+  /**
+   * Whether a plugin is among `plugins`, one test shared by every entity with the same plugin
+   * list (every client has the same: one set for thousands of profiles, not one each).
+   */
+  #allowedAmong(plugins: readonly Plugin[]): (plugin: string) => boolean {
+    const key = plugins.map((p) => p.name).join('\n');
+    let allowed = this.#allowedByList.get(key);
+    if (allowed === undefined) {
+      const names = new Set(plugins.map((p) => p.name));
+      allowed = (plugin) => names.has(plugin);
+      this.#allowedByList.set(key, allowed);
+    }
+    return allowed;
+  }
+
   async #spawn(profile: ProfileInfo, component: ComponentInfo | undefined): Promise<void> {
     const { settings, log: rootLog, connections } = this.#deps;
     const kind = component ? 'component' : 'client';
@@ -539,8 +556,7 @@ export class EntityManager {
     const plugins: Plugin[] = component
       ? this.#deps.plugins.forComponent(component.entryPoint)
       : this.#deps.plugins.forClient();
-    const allowed = new Set(plugins.map((p) => p.name));
-    const hooks = new HookRegistry({ allowPlugin: (plugin) => allowed.has(plugin) });
+    const hooks = new HookRegistry({ allowPlugin: this.#allowedAmong(plugins) });
     let createConnection: () => EntityConnection;
     if (component) {
       const secret = this.#deps.secrets.decrypt(

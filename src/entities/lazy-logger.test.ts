@@ -16,10 +16,10 @@ function recording() {
   let children = 0;
   // Counts every child made from the root or its descendants (they inherit this method).
   const child = root.child;
-  root.child = function (this: pino.Logger, bindings, options) {
+  root.child = function (this: pino.Logger, bindings: pino.Bindings, options?: object) {
     children++;
-    return child.call(this, bindings, options);
-  } as typeof root.child;
+    return Reflect.apply(child, this, [bindings, options]) as pino.Logger;
+  } as unknown as typeof root.child;
   return { root, lines, children: () => children };
 }
 

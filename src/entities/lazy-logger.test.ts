@@ -55,6 +55,20 @@ describe('lazyChild', () => {
     expect(children()).toBe(2);
   });
 
+  it('drops records below the level without making the child, through lazy parents too', () => {
+    const { root, lines, children } = recording();
+    root.level = 'warn';
+    const entity = lazyChild(root, { profile: 'alice' });
+    const plugin = lazyChild(entity, { plugin: 'mam' });
+    plugin.debug({ n: 1 }, 'dropped');
+    entity.info('dropped too');
+    expect(children()).toBe(0);
+    expect(lines).toHaveLength(0);
+    plugin.warn('kept');
+    expect(children()).toBe(2);
+    expect(lines).toEqual([{ level: 40, profile: 'alice', plugin: 'mam', msg: 'kept' }]);
+  });
+
   it('reads and sets the level and bindings of the child; its own children work', () => {
     const { root, lines } = recording();
     const log = lazyChild(root, { profile: 'alice' });

@@ -22,7 +22,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { runOperation } from '../src/api/operations.js';
 import { createLogger } from '../src/log.js';
 import { createRuntime } from '../src/runtime/default-runtime.js';
@@ -53,6 +53,11 @@ interface MemorySample {
   readonly external: number;
   readonly arrayBuffers: number;
   readonly anonymous: number;
+  /** V8's young generation: committed (it grows under allocation, up to twice the semi-space). */
+  readonly newSpace: number;
+  /** V8's old generation: committed, and used after the last collection. */
+  readonly oldSpace: number;
+  readonly oldSpaceUsed: number;
 }
 
 function sampleMemory(): MemorySample {
@@ -65,8 +70,19 @@ function sampleMemory(): MemorySample {
   } catch {
     anonymous = 0;
   }
+  const space = (name: string) => getHeapSpaceStatistics().find((s) => s.space_name === name);
   const { rss, heapUsed, heapTotal, external, arrayBuffers } = m;
-  return { rss, heapUsed, heapTotal, external, arrayBuffers, anonymous };
+  return {
+    rss,
+    heapUsed,
+    heapTotal,
+    external,
+    arrayBuffers,
+    anonymous,
+    newSpace: space('new_space')?.space_size ?? 0,
+    oldSpace: space('old_space')?.space_size ?? 0,
+    oldSpaceUsed: space('old_space')?.space_used_size ?? 0,
+  };
 }
 
 /** Row fields of `after`, and per profile the growth from `before`, in KB. */
@@ -82,6 +98,9 @@ function memoryFields(before: MemorySample, after: MemorySample, profiles: numbe
     external_kb_per_profile: per('external'),
     array_buffers_kb_per_profile: per('arrayBuffers'),
     anonymous_kb_per_profile: per('anonymous'),
+    new_space_mb: after.newSpace / 2 ** 20,
+    old_space_kb_per_profile: per('oldSpace'),
+    old_space_used_kb_per_profile: per('oldSpaceUsed'),
   };
 }
 
@@ -188,6 +207,7 @@ export async function runtimeDensityRows(o: RuntimeDensityOptions): Promise<Benc
         external_mb: mem0.external / 2 ** 20,
         array_buffers_mb: mem0.arrayBuffers / 2 ** 20,
         anonymous_mb: mem0.anonymous / 2 ** 20,
+        new_space_mb: mem0.newSpace / 2 ** 20,
       },
       {
         phase: allOnline ? 'ramp up (runtime profiles)' : 'ramp up (runtime profiles), INCOMPLETE',

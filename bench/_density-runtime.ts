@@ -196,6 +196,10 @@ export async function runtimeDensityRows(o: RuntimeDensityOptions): Promise<Benc
     await sleep(o.idleSeconds * 1000);
     delay.disable();
     const idleCpu = process.cpuUsage(idleCpu0);
+    // Again once idle: V8's memory reducer (a few seconds after allocation slows down) may have
+    // compacted the old generation the ramp left sparse.
+    o.collectGarbage();
+    const mem2 = sampleMemory();
 
     const rows: BenchRow[] = [
       {
@@ -226,6 +230,11 @@ export async function runtimeDensityRows(o: RuntimeDensityOptions): Promise<Benc
         loop_delay_p99_ms: delay.percentile(99) / 1e6,
         loop_delay_max_ms: delay.max / 1e6,
         cpu_percent_idle: ((idleCpu.user + idleCpu.system) / 1e6 / o.idleSeconds) * 100,
+      },
+      {
+        phase: `after idling ${o.idleSeconds} s (runtime profiles)`,
+        profiles_online: online.size,
+        ...memoryFields(mem0, mem2, held),
       },
     ];
 

@@ -10,7 +10,7 @@ import type { ComponentInfo, ProfileInfo, StorageRequest, TlsPolicy } from '../s
 import { HookRegistry } from '../workflow/hooks.js';
 import { parseJid } from '../workflow/jid.js';
 import type { SendRequest, SendResult } from '../workflow/send-pipeline.js';
-import { createBackoff } from '../xmpp/backoff.js';
+import { type Backoff, createBackoff } from '../xmpp/backoff.js';
 import { isLoopbackHost } from '../xmpp/loopback.js';
 import type { TokenBucket } from '../xmpp/token-bucket.js';
 import {
@@ -135,6 +135,8 @@ export class EntityManager {
   readonly #queues = new Map<string, Promise<void>>();
   /** `#allowedAmong`'s tests, by plugin list (names joined by newlines). */
   readonly #allowedByList = new Map<string, (plugin: string) => boolean>();
+  /** `#backoff`'s last one, with its bounds. */
+  #sharedBackoff: { baseMs: number; capMs: number; backoff: Backoff } | undefined;
   #stopping = false;
 
   constructor(deps: EntityManagerDeps) {
@@ -531,6 +533,17 @@ export class EntityManager {
     return entity;
   }
 
+  /** The reconnect backoff for these bounds: stateless, so one is shared by every entity. */
+  #backoff(baseMs: number, capMs: number): Backoff {
+    if (this.#sharedBackoff?.baseMs !== baseMs || this.#sharedBackoff.capMs !== capMs)
+      this.#sharedBackoff = {
+        baseMs,
+        capMs,
+        backoff: createBackoff({ baseMs, capMs, random: Math.random }),
+      };
+    return this.#sharedBackoff.backoff;
+  }
+
   /**
    * Whether a plugin is among `plugins`, one test shared by every entity with the same plugin
    * list (every client has the same: one set for thousands of profiles, not one each).
@@ -619,11 +632,7 @@ export class EntityManager {
             log,
           }),
           loginLimiter: this.#deps.loginLimiter,
-          backoff: createBackoff({
-            baseMs: settings.reconnectBaseMs,
-            capMs: settings.reconnectMaxMs,
-            random: Math.random,
-          }),
+          backoff: this.#backoff(settings.reconnectBaseMs, settings.reconnectMaxMs),
           mailboxCapacity: settings.mailboxCapacity,
           onState: (announced) => {
             // The last failure outlives a restart of the actor and a later recovery.

@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- density [--profiles 5000] [--concurrency 50] [--idle-seconds 30]
- *   [--ping-seconds 20] [--source-addresses 32] [--restart] [--runtime [--login-rate 200]]`
+ *   [--ping-seconds 20] [--source-addresses 32] [--restart]
+ *   [--runtime [--login-rate 200] [--heap-snapshots DIR]]`
  *
  * `--runtime`: full Aviary profiles in one runtime instead of bare connections (see
  * `_density-runtime.ts`). Without it:
@@ -88,9 +89,10 @@ export async function run(args: string[]): Promise<void> {
     process.stdout.write(
       'usage: npm run bench -- density [--profiles N (5000)] [--concurrency N (50)]\n' +
         '    [--idle-seconds N (30)] [--ping-seconds N (20)] [--source-addresses N (32)]\n' +
-        '    [--restart] [--runtime [--login-rate N (200)]]\n' +
+        '    [--restart] [--runtime [--login-rate N (200)] [--heap-snapshots DIR]]\n' +
         '  --runtime     full Aviary profiles in one runtime (entity actors, plugins, storage)\n' +
-        '                instead of bare client connections; --concurrency is then its login burst\n',
+        '                instead of bare client connections; --concurrency is then its login burst\n' +
+        '  --heap-snapshots DIR  (with --runtime) V8 heap snapshots before the import and idle\n',
     );
     return;
   }
@@ -102,6 +104,8 @@ export async function run(args: string[]): Promise<void> {
   const restart = args.includes('--restart');
   const runtimeMode = args.includes('--runtime');
   const loginRate = option(args, 'login-rate', 200);
+  const snapshotAt = args.indexOf('--heap-snapshots');
+  const snapshotDir = snapshotAt >= 0 ? args[snapshotAt + 1] : undefined;
   // One descriptor per connection in this process (ejabberd, a child, inherits the same limit
   // for its own), plus room for files, pipes and the thread pool.
   if (reRunWithFileLimit(args, profiles + 1024)) return;
@@ -143,6 +147,7 @@ export async function run(args: string[]): Promise<void> {
         phase,
         collectGarbage,
         account: (i) => ({ username: `d${i}`, password: `p${i}` }),
+        ...(snapshotDir !== undefined ? { heapSnapshots: snapshotDir } : {}),
       });
       publish({
         name: 'density',

@@ -1,6 +1,11 @@
+/** Slots a queue starts with, and goes back to once emptied after a burst. */
+const INITIAL_SLOTS = 16;
+
 /**
  * A bounded FIFO ring buffer. It never grows past its capacity: the caller decides what to do
- * when `push` reports it is full (reject the sender, or evict the oldest with `shift`).
+ * when `push` reports it is full (reject the sender, or evict the oldest with `shift`). It starts
+ * small, doubles up to capacity under a burst, and gives the grown slots back once it is empty
+ * again, so an idle actor holds 16 slots whatever burst it took before.
  */
 export class BoundedQueue<T> {
   readonly capacity: number;
@@ -14,11 +19,16 @@ export class BoundedQueue<T> {
     }
     this.capacity = capacity;
     // Start small and double up to capacity: idle actors with large bounds stay cheap.
-    this.#items = new Array(Math.min(capacity, 16));
+    this.#items = new Array(Math.min(capacity, INITIAL_SLOTS));
   }
 
   get size(): number {
     return this.#size;
+  }
+
+  /** Slots held now (grown under a burst, back to the initial few once empty). */
+  get slots(): number {
+    return this.#items.length;
   }
 
   /** Appends `item`; returns false (and changes nothing) when the queue is full. */
@@ -43,6 +53,11 @@ export class BoundedQueue<T> {
     this.#items[this.#head] = undefined;
     this.#head = (this.#head + 1) % this.#items.length;
     this.#size--;
+    const initial = Math.min(this.capacity, INITIAL_SLOTS);
+    if (this.#size === 0 && this.#items.length > initial) {
+      this.#items = new Array(initial);
+      this.#head = 0;
+    }
     return item;
   }
 

@@ -69,13 +69,15 @@ export interface ProfileContactsDeps {
 
 export class ProfileContacts {
   readonly #deps: ProfileContactsDeps;
-  readonly #presence = new PresenceBook();
-  readonly #pending = new Map<string, SubscriptionRequestInfo>();
-  readonly #pushWaiters = new Map<string, (() => void)[]>();
+  // The state below is made when first needed and dropped when the stream goes down: most
+  // idle profiles hold none of it (thousands of profiles per process).
+  #presence: PresenceBook | undefined;
+  #pending: Map<string, SubscriptionRequestInfo> | undefined;
+  #pushWaiters: Map<string, (() => void)[]> | undefined;
   /** Answers to stanzas handled before the stream was announced online (sent once it is). */
-  #unsent: Element[] = [];
+  #unsent: Element[] | undefined;
   #roster: Promise<RosterBook> | undefined;
-  #saving: Promise<void> = Promise.resolve();
+  #saving: Promise<void> | undefined;
 
   constructor(deps: ProfileContactsDeps) {
     this.#deps = deps;
@@ -119,14 +121,15 @@ export class ProfileContacts {
     this.#changed(book, book.applyPush(parsed.push));
     this.#reply(replyTo(stanza));
     const key = safeBare(parsed.push.item.jid);
-    for (const wake of (key && this.#pushWaiters.get(key)) || []) wake();
-    if (key) this.#pushWaiters.delete(key);
+    for (const wake of (key && this.#pushWaiters?.get(key)) || []) wake();
+    if (key) this.#pushWaiters?.delete(key);
   }
 
   /** An incoming presence: availability is tracked, subscription requests follow the policy. */
   handlePresence(stanza: Element): void {
     const presence = readPresence(stanza);
     if (presence.kind === 'availability') {
+      this.#presence ??= new PresenceBook();
       const update = this.#presence.update(presence);
       if (update) this.#deps.signals.presenceChanged(update);
       return;
@@ -134,7 +137,7 @@ export class ProfileContacts {
     if (presence.kind !== 'subscription') return;
     const jid = safeBare(presence.from);
     if (jid === undefined) return;
-    if (presence.type === 'unsubscribe') this.#pending.delete(jid);
+    if (presence.type === 'unsubscribe') this.#pending?.delete(jid);
     if (presence.type !== 'subscribe') return;
     const decision = decide(this.#deps.policy());
     const request: SubscriptionRequestInfo = {
@@ -143,8 +146,10 @@ export class ProfileContacts {
       at: this.#deps.clock.now(),
       ...(presence.status === undefined ? {} : { status: presence.status }),
     };
-    if (decision === 'pending') this.#pending.set(jid, request);
-    else this.#reply(subscriptionAnswer(jid, decision === 'accepted'));
+    if (decision === 'pending') {
+      this.#pending ??= new Map();
+      this.#pending.set(jid, request);
+    } else this.#reply(subscriptionAnswer(jid, decision === 'accepted'));
     this.#deps.signals.subscriptionRequest(request);
   }
 
@@ -153,7 +158,7 @@ export class ProfileContacts {
     const book = await this.#book();
     return book.list().map((item) => ({
       ...item,
-      presence: this.#presence.of(item.jid)?.resources ?? [],
+      presence: this.#presence?.of(item.jid)?.resources ?? [],
     }));
   }
 
@@ -184,28 +189,28 @@ export class ProfileContacts {
 
   /** Requests waiting for an answer (policy `ask`). */
   pending(): SubscriptionRequestInfo[] {
-    return [...this.#pending.values()];
+    return [...(this.#pending?.values() ?? [])];
   }
 
   /** Approves or refuses a pending request. */
   async answer(jid: string, accept: boolean): Promise<SubscriptionRequestInfo> {
     const bare = requireBare(jid);
-    const request = this.#pending.get(bare);
+    const request = this.#pending?.get(bare);
     if (request === undefined)
       throw new AviaryError('contacts.no-request', `no pending subscription request from ${bare}`);
     await this.#deps.send(subscriptionAnswer(bare, accept));
-    this.#pending.delete(bare);
+    this.#pending?.delete(bare);
     return { ...request, decision: accept ? 'accepted' : 'rejected' };
   }
 
   presences(): ContactPresence[] {
-    return this.#presence.list();
+    return this.#presence?.list() ?? [];
   }
 
   /** The stream is announced online: answers made while it came up go out now. */
   streamUp(): void {
-    const unsent = this.#unsent;
-    this.#unsent = [];
+    const unsent = this.#unsent ?? [];
+    this.#unsent = undefined;
     for (const element of unsent) this.#reply(element);
   }
 
@@ -214,15 +219,15 @@ export class ProfileContacts {
    * server redelivers pending requests at the next login (RFC 6121 §3.1.3).
    */
   streamDown(): void {
-    this.#presence.clear();
-    this.#pending.clear();
-    this.#unsent = [];
+    this.#presence = undefined;
+    this.#pending = undefined;
+    this.#unsent = undefined;
   }
 
   #changed(book: RosterBook, change: RosterChange | undefined): void {
     if (change === undefined) return;
     const snapshot = book.snapshot();
-    this.#saving = this.#saving
+    this.#saving = (this.#saving ?? Promise.resolve())
       .then(() => this.#deps.cache.save(snapshot))
       .catch((error: unknown) => this.#deps.log.warn({ err: error }, 'roster cache not saved'));
     this.#deps.signals.rosterChanged(change);
@@ -232,6 +237,7 @@ export class ProfileContacts {
     // Stanzas arrive from resource binding on, before the entity announces itself online (and
     // takes sends): what is answered meanwhile waits for `streamUp`.
     if (!this.#deps.online()) {
+      this.#unsent ??= [];
       this.#unsent.push(element);
       return;
     }
@@ -243,18 +249,19 @@ export class ProfileContacts {
   /** Resolves when a push for `jid` is applied, or after the wait (the push may never come). */
   #waitForPush(jid: string): Promise<void> {
     return new Promise((resolve) => {
-      const waiters = this.#pushWaiters.get(jid) ?? [];
+      const waiters = this.#pushWaiters?.get(jid) ?? [];
       const wake = () => {
         cancel();
         resolve();
       };
       const cancel = this.#deps.clock.setTimeout(() => {
-        const left = (this.#pushWaiters.get(jid) ?? []).filter((w) => w !== wake);
-        if (left.length > 0) this.#pushWaiters.set(jid, left);
-        else this.#pushWaiters.delete(jid);
+        const left = (this.#pushWaiters?.get(jid) ?? []).filter((w) => w !== wake);
+        if (left.length > 0) this.#pushWaiters?.set(jid, left);
+        else this.#pushWaiters?.delete(jid);
         resolve();
       }, this.#deps.pushWaitMs ?? 10_000);
       waiters.push(wake);
+      this.#pushWaiters ??= new Map();
       this.#pushWaiters.set(jid, waiters);
     });
   }

@@ -272,6 +272,10 @@ export function makeEntityActor(deps: EntityActorDeps): Behavior<EntityMessage> 
         report({ type: 'attempt-done', attempt }, ctx);
       } catch (error) {
         report({ type: 'attempt-done', attempt, error }, ctx);
+      } finally {
+        // Only the wait for a login token listens to it: a finished attempt has nothing left to
+        // abort, and an idle entity keeps no controller (with its signal, ~0.7 KB).
+        if (abortLogin === controller) abortLogin = undefined;
       }
     })();
   };

@@ -10,7 +10,7 @@ import type { ComponentInfo, ProfileInfo, StorageRequest, TlsPolicy } from '../s
 import { HookRegistry } from '../workflow/hooks.js';
 import { parseJid } from '../workflow/jid.js';
 import type { SendRequest, SendResult } from '../workflow/send-pipeline.js';
-import { createBackoff } from '../xmpp/backoff.js';
+import { type Backoff, createBackoff } from '../xmpp/backoff.js';
 import { isLoopbackHost } from '../xmpp/loopback.js';
 import type { TokenBucket } from '../xmpp/token-bucket.js';
 import {
@@ -29,6 +29,7 @@ import type {
 } from './entity-ports.js';
 import { type HistoryEntry, historyEntry } from './history-record.js';
 import { createHistoryWriter, type HistoryWriter } from './history-writer.js';
+import { lazyChild } from './lazy-logger.js';
 import { readConnectionSettings, writeConnectionSettings } from './profile-settings.js';
 import { createWorkflowHost } from './workflow-host.js';
 
@@ -132,6 +133,10 @@ export class EntityManager {
   readonly #entities = new Map<string, Entity>();
   /** The last pending life-cycle operation of each name (see `#serial`). */
   readonly #queues = new Map<string, Promise<void>>();
+  /** `#allowedAmong`'s tests, by plugin list (names joined by newlines). */
+  readonly #allowedByList = new Map<string, (plugin: string) => boolean>();
+  /** `#backoff`'s last one, with its bounds. */
+  #sharedBackoff: { baseMs: number; capMs: number; backoff: Backoff } | undefined;
   #stopping = false;
 
   constructor(deps: EntityManagerDeps) {
@@ -528,15 +533,43 @@ export class EntityManager {
     return entity;
   }
 
+  /** The reconnect backoff for these bounds: stateless, so one is shared by every entity. */
+  #backoff(baseMs: number, capMs: number): Backoff {
+    if (this.#sharedBackoff?.baseMs !== baseMs || this.#sharedBackoff.capMs !== capMs)
+      this.#sharedBackoff = {
+        baseMs,
+        capMs,
+        backoff: createBackoff({ baseMs, capMs, random: Math.random }),
+      };
+    return this.#sharedBackoff.backoff;
+  }
+
+  /**
+   * Whether a plugin is among `plugins`, one test shared by every entity with the same plugin
+   * list (every client has the same: one set for thousands of profiles, not one each).
+   */
+  #allowedAmong(plugins: readonly Plugin[]): (plugin: string) => boolean {
+    const key = plugins.map((p) => p.name).join('\n');
+    let allowed = this.#allowedByList.get(key);
+    if (allowed === undefined) {
+      const names = new Set(plugins.map((p) => p.name));
+      allowed = (plugin) => names.has(plugin);
+      this.#allowedByList.set(key, allowed);
+    }
+    return allowed;
+  }
+
   async #spawn(profile: ProfileInfo, component: ComponentInfo | undefined): Promise<void> {
     const { settings, log: rootLog, connections } = this.#deps;
     const kind = component ? 'component' : 'client';
-    const log = rootLog.child({ [kind === 'client' ? 'profile' : 'component']: profile.name });
+    // Made on first use: most idle entities never log (see lazy-logger.ts).
+    const log = lazyChild(rootLog, {
+      [kind === 'client' ? 'profile' : 'component']: profile.name,
+    });
     const plugins: Plugin[] = component
       ? this.#deps.plugins.forComponent(component.entryPoint)
       : this.#deps.plugins.forClient();
-    const allowed = new Set(plugins.map((p) => p.name));
-    const hooks = new HookRegistry({ allowPlugin: (plugin) => allowed.has(plugin) });
+    const hooks = new HookRegistry({ allowPlugin: this.#allowedAmong(plugins) });
     let createConnection: () => EntityConnection;
     if (component) {
       const secret = this.#deps.secrets.decrypt(
@@ -567,7 +600,7 @@ export class EntityManager {
     };
     const teardown: (() => void)[] = [];
     for (const plugin of plugins) {
-      const off = await plugin.setup({ host, hooks, log: log.child({ plugin: plugin.name }) });
+      const off = await plugin.setup({ host, hooks, log: lazyChild(log, { plugin: plugin.name }) });
       if (typeof off === 'function') teardown.push(off);
     }
     let latest: EntityStatus | undefined;
@@ -599,11 +632,7 @@ export class EntityManager {
             log,
           }),
           loginLimiter: this.#deps.loginLimiter,
-          backoff: createBackoff({
-            baseMs: settings.reconnectBaseMs,
-            capMs: settings.reconnectMaxMs,
-            random: Math.random,
-          }),
+          backoff: this.#backoff(settings.reconnectBaseMs, settings.reconnectMaxMs),
           mailboxCapacity: settings.mailboxCapacity,
           onState: (announced) => {
             // The last failure outlives a restart of the actor and a later recovery.

@@ -14,7 +14,7 @@
 import type { MessageData } from '../workflow/message-data.js';
 import type { HistoryAddRequest } from './history-record.js';
 import { historyAddRequest } from './history-record.js';
-import { createWriteWindow } from './write-window.js';
+import { createWriteWindow, type WriteWindow } from './write-window.js';
 
 /** The storage surface history needs; the storage client fits. */
 export interface HistoryStore {
@@ -39,9 +39,13 @@ export function createHistoryWriter(deps: {
   readonly store: HistoryStore;
   readonly maxInFlight?: number;
 }): HistoryWriter {
-  const writes = createWriteWindow(deps.maxInFlight ?? DEFAULT_MAX_WRITES_IN_FLIGHT);
+  const max = deps.maxInFlight ?? DEFAULT_MAX_WRITES_IN_FLIGHT;
+  if (!Number.isInteger(max) || max < 1) throw new RangeError('max must be a positive integer');
+  // Made at the first write: an idle profile holds no window.
+  let writes: WriteWindow | undefined;
   return {
     async write(message) {
+      writes ??= createWriteWindow(max);
       const { written } = await writes.start(() =>
         deps.store.request(historyAddRequest(deps.profile, message)).then(() => {}),
       );

@@ -22,6 +22,7 @@ import {
   parseSubscriptionPolicy,
   type SubscriptionPolicy,
 } from '../contacts/subscription-policy.js';
+import { lazyChild } from '../entities/lazy-logger.js';
 import { AviaryError } from '../errors.js';
 import type { CarbonsPort } from '../plugins/builtin/carbons.js';
 import type { ContactsPort } from '../plugins/builtin/roster.js';
@@ -94,7 +95,8 @@ export class ContactsPart implements RuntimePart {
   readonly contactsPort: ContactsPort = {
     attach: async (profile, link) => {
       const runtime = this.#started();
-      const log = runtime.log.child({ profile, component: 'contacts' });
+      // Made on first use: most idle profiles never log (see lazy-logger.ts).
+      const log = lazyChild(runtime.log, { profile, component: 'contacts' });
       // A setting that cannot be read must not keep the profile from starting: defaults apply.
       await this.settings(profile).catch((error: unknown) =>
         log.warn({ err: error }, 'contact settings unreadable; using the defaults'),

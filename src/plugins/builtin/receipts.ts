@@ -14,7 +14,7 @@
  */
 import xml, { type Element } from '@xmpp/xml';
 import type { EntityStorage } from '../../entities/entity-ports.js';
-import { createWriteWindow } from '../../entities/write-window.js';
+import { createWriteWindow, type WriteWindow } from '../../entities/write-window.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { bareJid } from '../../workflow/jid.js';
 import type { MessageData } from '../../workflow/message-data.js';
@@ -84,7 +84,8 @@ export function createReceiptsPlugin(deps: ReceiptsPluginDeps): Plugin {
     description: 'message delivery receipts (XEP-0184): asked, answered, recorded in history',
     setup({ host, hooks, log }) {
       let answer = true;
-      const receiptWrites = createWriteWindow(RECEIPT_WRITES_IN_FLIGHT);
+      // Made at the first receipt: an idle profile holds no window.
+      let receiptWrites: WriteWindow | undefined;
       const offs = [
         hooks.register('send', {
           plugin: RECEIPTS_PLUGIN,
@@ -106,6 +107,7 @@ export function createReceiptsPlugin(deps: ReceiptsPluginDeps): Plugin {
                 // The record is not awaited: the entity's turn waits for no storage round
                 // trip, only for room while RECEIPT_WRITES_IN_FLIGHT are unacknowledged
                 // (backpressure: a burst of receipts cannot overflow the storage mailbox).
+                receiptWrites ??= createWriteWindow(RECEIPT_WRITES_IN_FLIGHT);
                 await receiptWrites.start(() =>
                   deps
                     .storage()

@@ -250,12 +250,16 @@ export function createClientConnection(options: ClientConnectionOptions): Client
     // drop an unsent one from our queue.
     const presence = xml('presence');
     link?.outgoing(presence);
-    await s.send(presence);
-    const result = await iqs.request(
+    // Presence and roster request in the same tick: the stream writes them in one system call.
+    const presenceWritten = s.send(presence);
+    const rosterReply = iqs.request(
       xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })),
       timeoutMs,
     );
-    roster = parseRoster(result);
+    // A failed presence write is what the caller hears; the roster request then fails too.
+    rosterReply.catch(() => undefined);
+    await presenceWritten;
+    roster = parseRoster(await rosterReply);
   };
 
   /** Writes the stanzas stream management kept for resending, counted as new ones, in order. */

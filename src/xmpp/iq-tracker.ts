@@ -4,10 +4,10 @@
  * condition, type and text (RFC 6120 §8.3).
  */
 
-import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import { AviaryError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
+import { pooledRandomBytes } from './random-pool.js';
 
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
@@ -66,7 +66,7 @@ export function createIqTracker(deps: {
   isLocalSender?: (from: string | undefined) => boolean;
 }): IqTracker {
   const isLocal = deps.isLocalSender ?? ((from: string | undefined) => from === undefined);
-  const prefix = randomBytes(4).toString('hex');
+  const prefix = pooledRandomBytes(4).toString('hex');
   let sequence = 0;
   const waiting = new Map<
     string,

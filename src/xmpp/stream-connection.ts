@@ -168,15 +168,23 @@ export function createStreamConnection<S extends string>(
   const onClose = (error: AviaryError | undefined) => {
     options.onClosed?.(error);
     stream = undefined;
-    const failure =
-      error === undefined
-        ? new AviaryError('xmpp.not-connected', 'connection closed')
-        : (options.closeFailure?.(error, negotiating) ?? error);
+    if (error === undefined) {
+      // A clean close we asked for: the error exists only if something waits to hear it.
+      let closed: AviaryError | undefined;
+      const failure = () => {
+        closed ??= new AviaryError('xmpp.not-connected', 'connection closed');
+        return closed;
+      };
+      queue.fail(failure);
+      if (iqs.pending > 0) iqs.failAll(failure());
+      setStatus('offline');
+      return;
+    }
+    const failure = options.closeFailure?.(error, negotiating) ?? error;
     queue.fail(failure);
     iqs.failAll(failure);
-    if (error !== undefined)
-      log.warn({ code: failure.code, details: failure.details }, 'connection closed');
-    setStatus('offline', error === undefined ? undefined : failure);
+    log.warn({ code: failure.code, details: failure.details }, 'connection closed');
+    setStatus('offline', failure);
   };
 
   const control: StreamConnectionControl<S> = {

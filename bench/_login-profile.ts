@@ -80,6 +80,7 @@ try {
   const idle = self.get('(idle) :0') ?? 0;
   process.stdout.write(
     `${logins} logins, ${((cpu.user + cpu.system) / 1000 / logins).toFixed(3)} CPU-ms/login, ` +
+      `(user ${(cpu.user / 1000 / logins).toFixed(3)}, system ${(cpu.system / 1000 / logins).toFixed(3)}), ` +
       `busy samples ${total - idle}, profile ${out}\n`,
   );
   for (const [key, hits] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 45))

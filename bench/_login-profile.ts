@@ -1,8 +1,8 @@
 /**
- * `node dist/bench/_login-profile.js [--logins 600] [--tls] [--out FILE]`: a CPU profile
+ * `node dist/bench/_login-profile.js [--logins 600] [--tls] [--heap] [--out FILE]`: a CPU profile
  * (inspector) of plain-loopback (or, with `--tls`, verified STARTTLS with resumption) SCRAM
  * logins with cached keys against one Prosody, warm-up excluded; prints the top self-time
- * functions. Not a benchmark (no baseline): it tells where a login's CPU goes.
+ * functions; `--heap` also writes a sampling allocation profile beside it. Not a benchmark (no baseline): it tells where a login's CPU goes.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -25,6 +25,7 @@ const at = (name: string, fallback: string) => {
 };
 const logins = Number(at('--logins', '600'));
 const tls = args.includes('--tls');
+const heap = args.includes('--heap');
 const out = at('--out', `/tmp/login-${tls ? 'tls' : 'plain'}.cpuprofile`);
 const users = Array.from({ length: logins }, (_, i) => ({ username: `u${i}`, password: `p${i}` }));
 const prosody = await startProsody({ users, logLevel: 'warn', tlsSessionTickets: true });
@@ -62,10 +63,20 @@ try {
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('Profiler.start');
+  if (heap)
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 512,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
   const cpu0 = process.cpuUsage();
   await pool(logins, 100);
   const cpu = process.cpuUsage(cpu0);
   const { profile } = await session.post('Profiler.stop');
+  if (heap) {
+    const { profile: allocations } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(out.replace(/\.cpuprofile$/, '.heapprofile'), JSON.stringify(allocations));
+  }
   writeFileSync(out, JSON.stringify(profile));
   const nodes = profile.nodes as ProfileNode[];
   const self = new Map<string, number>();

@@ -18,7 +18,7 @@ import { parseStanza } from '../util/stanza-xml.js';
 import { createElementQueue, type ElementQueue } from './element-queue.js';
 import { createIqTracker, type IqTracker } from './iq-tracker.js';
 import { type OversizeStanza, oversizeReply } from './oversize-stanza.js';
-import { createStanzaSurface, type StanzaSurface, withSurface } from './stanza-surface.js';
+import { createStanzaSurface, type StanzaSurface, type SurfaceParts } from './stanza-surface.js';
 import { XmlStream, type XmlStreamOptions } from './xml-stream.js';
 import type { XmppLog } from './xmpp-log.js';
 
@@ -88,16 +88,28 @@ export interface StreamConnectionControl<S extends string> {
   disconnect(): Promise<void>;
 }
 
+/** The control's functions, none of which uses `this`, with the status as a function. */
+export interface ControlParts<S extends string> extends Omit<StreamConnectionControl<S>, 'status'> {
+  statusNow(): S | BaseStatus;
+}
+
+/** What {@link createStreamConnection} builds, for a {@link StreamConnectionObject}. */
+export interface StreamConnectionParts<S extends string> {
+  readonly control: ControlParts<S>;
+  readonly surface: SurfaceParts;
+}
+
 /**
- * Builds the shared skeleton; the kind adds its getters with {@link withSurface}.
+ * Builds the shared skeleton; the kind wraps it in a {@link StreamConnectionObject} subclass.
+ * The functions of `control` and `surface` use no `this`.
  *
  * @example
- * const { control, surface } = createStreamConnection({ ..., negotiate: async ({ stream }) => {} });
- * const connection = withSurface(surface, { ...control-getters });
+ * const parts = createStreamConnection({ ..., negotiate: async ({ stream }) => {} });
+ * const connection = new StreamConnectionObject(parts);
  */
 export function createStreamConnection<S extends string>(
   options: StreamConnectionOptions<S>,
-): { readonly control: StreamConnectionControl<S>; readonly surface: StanzaSurface } {
+): StreamConnectionParts<S> {
   const { clock, log } = options;
   type Status = S | BaseStatus;
   const statusHandlers = new Set<(status: Status, error?: AviaryError) => void>();
@@ -187,10 +199,8 @@ export function createStreamConnection<S extends string>(
     setStatus('offline', failure);
   };
 
-  const control: StreamConnectionControl<S> = {
-    get status() {
-      return status;
-    },
+  const control: ControlParts<S> = {
+    statusNow: () => status,
     async connect() {
       if (status !== 'offline') throw new AviaryError('xmpp.busy', `connect() while ${status}`);
       setStatus('connecting');
@@ -259,24 +269,48 @@ export function createStreamConnection<S extends string>(
   return { control, surface: api };
 }
 
-/** A connection object: the skeleton's control plus the kind's own getters, over the surface. */
-export function composeConnection<S extends string, T extends object>(
-  parts: { readonly control: StreamConnectionControl<S>; readonly surface: StanzaSurface },
-  own: T,
-): StreamConnectionControl<S> & T & StanzaSurface {
-  const { control } = parts;
-  // Plain writable members, like an object literal's: callers may wrap a method (tests do).
-  const method = (value: unknown) => ({
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
-  const members = Object.defineProperties(own, {
-    status: { get: () => control.status, enumerable: true, configurable: true },
-    connect: method(() => control.connect()),
-    onStatus: method(control.onStatus.bind(control)),
-    disconnect: method(() => control.disconnect()),
-  }) as T & StreamConnectionControl<S>;
-  return withSurface(parts.surface, members);
+/**
+ * A connection object: the skeleton's control and the stanza surface. Its methods are the
+ * skeleton's own functions (closures that need no `this`, so a caller may pass them around or
+ * wrap them, as with an object literal) and its two live values are prototype getters; a kind
+ * subclasses it for its own getters. Built without property descriptors: copying them per
+ * connection (accessors and all) cost more CPU than the rest of the connection's set-up.
+ */
+export class StreamConnectionObject<S extends string>
+  implements StreamConnectionControl<S>, StanzaSurface
+{
+  connect: () => Promise<void>;
+  onStatus: StreamConnectionControl<S>['onStatus'];
+  disconnect: () => Promise<void>;
+  send: StanzaSurface['send'];
+  drain: StanzaSurface['drain'];
+  pause: StanzaSurface['pause'];
+  resume: StanzaSurface['resume'];
+  iq: StanzaSurface['iq'];
+  onStanza: StanzaSurface['onStanza'];
+  readonly #control: ControlParts<S>;
+  readonly #surface: SurfaceParts;
+
+  constructor(parts: StreamConnectionParts<S>) {
+    const { control, surface } = parts;
+    this.#control = control;
+    this.#surface = surface;
+    this.connect = control.connect;
+    this.onStatus = control.onStatus;
+    this.disconnect = control.disconnect;
+    this.send = surface.send;
+    this.drain = surface.drain;
+    this.pause = surface.pause;
+    this.resume = surface.resume;
+    this.iq = surface.iq;
+    this.onStanza = surface.onStanza;
+  }
+
+  get status(): S | BaseStatus {
+    return this.#control.statusNow();
+  }
+
+  get writableLength(): number {
+    return this.#surface.writableLengthNow();
+  }
 }

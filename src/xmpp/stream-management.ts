@@ -135,10 +135,7 @@ export function createStreamManagementLink(
     });
   let closeWaiter: ((error: AviaryError) => void) | undefined;
 
-  const link: StreamManagementLink = {
-    get active() {
-      return inboundActive;
-    },
+  const link: Omit<StreamManagementLink, 'active'> = {
     inspect(element) {
       if (element.attrs.xmlns !== NS_SM) {
         if (inboundActive && isStanza(element)) session.inbound.increment();
@@ -273,7 +270,41 @@ export function createStreamManagementLink(
     }
   }
 
-  return link;
+  return new LinkObject(link, () => inboundActive);
+}
+
+/**
+ * The link's functions behind a class getter for `active`: an object literal with an accessor
+ * is slow to create (V8 builds it property by property), and every connection builds a link.
+ */
+class LinkObject implements StreamManagementLink {
+  readonly inspect: StreamManagementLink['inspect'];
+  readonly outgoing: StreamManagementLink['outgoing'];
+  readonly skipped: StreamManagementLink['skipped'];
+  readonly resume: StreamManagementLink['resume'];
+  readonly enable: StreamManagementLink['enable'];
+  readonly takeResend: StreamManagementLink['takeResend'];
+  readonly startFresh: StreamManagementLink['startFresh'];
+  readonly finalAck: StreamManagementLink['finalAck'];
+  readonly closed: StreamManagementLink['closed'];
+  readonly #active: () => boolean;
+
+  constructor(functions: Omit<StreamManagementLink, 'active'>, active: () => boolean) {
+    this.inspect = functions.inspect;
+    this.outgoing = functions.outgoing;
+    this.skipped = functions.skipped;
+    this.resume = functions.resume;
+    this.enable = functions.enable;
+    this.takeResend = functions.takeResend;
+    this.startFresh = functions.startFresh;
+    this.finalAck = functions.finalAck;
+    this.closed = functions.closed;
+    this.#active = active;
+  }
+
+  get active(): boolean {
+    return this.#active();
+  }
 }
 
 function isIqRequest(element: Element): boolean {

@@ -77,7 +77,7 @@ export function createXmlReader(options: StreamGuardOptions, events: XmlReaderEv
     write(current, text);
   };
 
-  return {
+  const functions: Omit<XmlReader, 'active'> = {
     start() {
       stop();
       guard.reset();
@@ -102,8 +102,29 @@ export function createXmlReader(options: StreamGuardOptions, events: XmlReaderEv
       }
     },
     stop,
-    get active() {
-      return parser !== undefined;
-    },
   };
+  return new ReaderObject(functions, () => parser !== undefined);
+}
+
+/**
+ * The reader's functions behind a class getter for `active`: an object literal with an
+ * accessor is slow to create (V8 builds it property by property), and every connection builds
+ * a reader.
+ */
+class ReaderObject implements XmlReader {
+  readonly start: XmlReader['start'];
+  readonly push: XmlReader['push'];
+  readonly stop: XmlReader['stop'];
+  readonly #active: () => boolean;
+
+  constructor(functions: Omit<XmlReader, 'active'>, active: () => boolean) {
+    this.start = functions.start;
+    this.push = functions.push;
+    this.stop = functions.stop;
+    this.#active = active;
+  }
+
+  get active(): boolean {
+    return this.#active();
+  }
 }

@@ -112,13 +112,17 @@ export function createStreamManagementLink(
 
   const wait = (timeoutMs: number, what: string, handle: (reply: Reply, e: Element) => boolean) =>
     new Promise<boolean>((resolve, reject) => {
+      // A settled wait leaves no close waiter behind: `closed()` builds its error only for a
+      // wait still open.
       const cancel = clock.setTimeout(() => {
         pending = undefined;
+        closeWaiter = undefined;
         reject(new AviaryError('xmpp.timeout', `no answer to ${what} after ${timeoutMs} ms`));
       }, timeoutMs);
       pending = {
         handle(reply, element) {
           pending = undefined;
+          closeWaiter = undefined;
           cancel();
           try {
             resolve(handle(reply, element));

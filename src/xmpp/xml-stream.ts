@@ -231,9 +231,13 @@ export class XmlStream {
   /** Sends our stream header and starts reading a new stream (RFC 6120 §4.2, §4.3.3). */
   async open(to: string, extra: Record<string, string> = {}): Promise<void> {
     this.#reader.start();
-    const attrs = Object.entries({ to, version: '1.0', ...extra })
-      .map(([k, v]) => ` ${k}='${escapeXML(v)}'`)
-      .join('');
+    // The usual header (no extra attributes) without building and joining entry arrays.
+    const attrs =
+      Object.keys(extra).length === 0
+        ? ` to='${escapeXML(to)}' version='1.0'`
+        : Object.entries({ to, version: '1.0', ...extra })
+            .map(([k, v]) => ` ${k}='${escapeXML(v)}'`)
+            .join('');
     await this.write(
       `<?xml version='1.0'?><stream:stream xmlns='${this.#options.ns}' xmlns:stream='${NS_STREAM}'${attrs}>`,
     );

@@ -1,11 +1,12 @@
 /**
- * `node dist/bench/_login-ab.js [--rounds 10] [--logins 400] [--tls 250] ROOT...`: the same-run
+ * `node dist/bench/_login-ab.js [--rounds 10] [--logins 400] [--tls 250] [--hold N] ROOT...`: the same-run
  * comparison of login CPU between builds of Aviary (each ROOT a checkout with `dist/` built,
  * the first the baseline), all loaded into ONE process against ONE Prosody, in alternating
  * rounds (order reversed every other round, garbage collected before each), so the neighbours'
  * load on a shared machine hits every build alike. Rows: plain loopback and verified STARTTLS
  * with resumption, SCRAM-SHA-1, keys cached, connect and disconnect, 100 in flight. Prints CPU
- * per login per round, medians, and the medians of the per-round ratios to the baseline.
+ * per login per round, medians, and the medians of the per-round ratios to the baseline; with
+ * `--hold N`, also the heap retained per idle connected profile (N plain logins held online).
  * A tool for measuring a change, not a benchmark of the suite (no JSON). Needs `--expose-gc`
  * (`node --expose-gc dist/bench/_login-ab.js /path/to/baseline .`).
  */
@@ -32,6 +33,7 @@ const option = (name: string, fallback: number) => {
 const rounds = option('--rounds', 10);
 const logins = option('--logins', 400);
 const tlsLogins = option('--tls', 250);
+const hold = option('--hold', 0);
 const roots = args
   .filter((a, i) => !a.startsWith('--') && !(args[i - 1] ?? '').startsWith('--'))
   .map((a) => resolve(a));
@@ -120,6 +122,31 @@ try {
       `${build.root}: plain ${median(p).toFixed(3)} CPU-ms/login [${show(p)}]; ` +
         `STARTTLS resumed ${median(t).toFixed(3)} [${show(t)}]\n`,
     );
+  }
+  for (const build of hold > 0 ? builds : []) {
+    const held: Array<{ disconnect(): Promise<void> }> = [];
+    gc();
+    gc();
+    const heap0 = process.memoryUsage().heapUsed;
+    await pool(hold, async (i) => {
+      const c = build.create({
+        jid: `u${i}@${prosody.domain}`,
+        password: `p${i}`,
+        server: { host: '127.0.0.1', port: prosody.c2sPort },
+        tls: 'off',
+        mechanisms: ['SCRAM-SHA-1'],
+        saltedPasswordCache: build.keys,
+        clock: build.clock,
+        timeoutMs: 30_000,
+      });
+      await c.connect();
+      held.push(c);
+    });
+    gc();
+    gc();
+    const perProfile = (process.memoryUsage().heapUsed - heap0) / 1024 / hold;
+    process.stdout.write(`${build.root}: ${perProfile.toFixed(2)} KB heap per idle profile\n`);
+    await Promise.all(held.map((c) => c.disconnect()));
   }
   const base = { plain: plain[0] ?? [], tls: tls[0] ?? [] };
   for (let k = 1; k < builds.length; k++) {

@@ -147,6 +147,8 @@ try {
     const perProfile = (process.memoryUsage().heapUsed - heap0) / 1024 / hold;
     process.stdout.write(`${build.root}: ${perProfile.toFixed(2)} KB heap per idle profile\n`);
     await Promise.all(held.map((c) => c.disconnect()));
+    // Let the closed sockets go before the next build's baseline heap.
+    await new Promise((r) => setTimeout(r, 2000));
   }
   const base = { plain: plain[0] ?? [], tls: tls[0] ?? [] };
   for (let k = 1; k < builds.length; k++) {

@@ -28,14 +28,11 @@ import type { MechanismName } from './sasl-mechanisms.js';
 
 export type { RosterItem } from './roster.js';
 
+import { StreamConnectionObject } from './connection-object.js';
 import type { SaltedPasswordCache } from './scram.js';
 import { discoverServers, type SrvResolver } from './server-discovery.js';
 import type { StanzaSurface } from './stanza-surface.js';
-import {
-  createStreamConnection,
-  type NegotiationSession,
-  StreamConnectionObject,
-} from './stream-connection.js';
+import { createStreamConnection, type NegotiationSession } from './stream-connection.js';
 import {
   createStreamManagementLink,
   NS_SM,

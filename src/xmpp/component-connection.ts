@@ -9,8 +9,9 @@ import { createHash } from 'node:crypto';
 import xml from '@xmpp/xml';
 import { AviaryError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
+import { StreamConnectionObject } from './connection-object.js';
 import type { StanzaSurface } from './stanza-surface.js';
-import { createStreamConnection, StreamConnectionObject } from './stream-connection.js';
+import { createStreamConnection } from './stream-connection.js';
 import { silentLog, type XmppLog } from './xmpp-log.js';
 
 const NS_COMPONENT = 'jabber:component:accept';

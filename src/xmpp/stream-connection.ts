@@ -18,7 +18,7 @@ import { parseStanza } from '../util/stanza-xml.js';
 import { createElementQueue, type ElementQueue } from './element-queue.js';
 import { createIqTracker, type IqTracker } from './iq-tracker.js';
 import { type OversizeStanza, oversizeReply } from './oversize-stanza.js';
-import { createStanzaSurface, type StanzaSurface, type SurfaceParts } from './stanza-surface.js';
+import { createStanzaSurface, type SurfaceParts } from './stanza-surface.js';
 import { XmlStream, type XmlStreamOptions } from './xml-stream.js';
 import type { XmppLog } from './xmpp-log.js';
 
@@ -93,14 +93,15 @@ export interface ControlParts<S extends string> extends Omit<StreamConnectionCon
   statusNow(): S | BaseStatus;
 }
 
-/** What {@link createStreamConnection} builds, for a {@link StreamConnectionObject}. */
+/** What {@link createStreamConnection} builds, for a `StreamConnectionObject`. */
 export interface StreamConnectionParts<S extends string> {
   readonly control: ControlParts<S>;
   readonly surface: SurfaceParts;
 }
 
 /**
- * Builds the shared skeleton; the kind wraps it in a {@link StreamConnectionObject} subclass.
+ * Builds the shared skeleton; the kind wraps it in a `StreamConnectionObject` subclass
+ * (connection-object.ts).
  * The functions of `control` and `surface` use no `this`.
  *
  * @example
@@ -267,50 +268,4 @@ export function createStreamConnection<S extends string>(
     },
   };
   return { control, surface: api };
-}
-
-/**
- * A connection object: the skeleton's control and the stanza surface. Its methods are the
- * skeleton's own functions (closures that need no `this`, so a caller may pass them around or
- * wrap them, as with an object literal) and its two live values are prototype getters; a kind
- * subclasses it for its own getters. Built without property descriptors: copying them per
- * connection (accessors and all) cost more CPU than the rest of the connection's set-up.
- */
-export class StreamConnectionObject<S extends string>
-  implements StreamConnectionControl<S>, StanzaSurface
-{
-  connect: () => Promise<void>;
-  onStatus: StreamConnectionControl<S>['onStatus'];
-  disconnect: () => Promise<void>;
-  send: StanzaSurface['send'];
-  drain: StanzaSurface['drain'];
-  pause: StanzaSurface['pause'];
-  resume: StanzaSurface['resume'];
-  iq: StanzaSurface['iq'];
-  onStanza: StanzaSurface['onStanza'];
-  readonly #control: ControlParts<S>;
-  readonly #surface: SurfaceParts;
-
-  constructor(parts: StreamConnectionParts<S>) {
-    const { control, surface } = parts;
-    this.#control = control;
-    this.#surface = surface;
-    this.connect = control.connect;
-    this.onStatus = control.onStatus;
-    this.disconnect = control.disconnect;
-    this.send = surface.send;
-    this.drain = surface.drain;
-    this.pause = surface.pause;
-    this.resume = surface.resume;
-    this.iq = surface.iq;
-    this.onStanza = surface.onStanza;
-  }
-
-  get status(): S | BaseStatus {
-    return this.#control.statusNow();
-  }
-
-  get writableLength(): number {
-    return this.#surface.writableLengthNow();
-  }
 }

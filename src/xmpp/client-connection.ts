@@ -28,14 +28,11 @@ import type { MechanismName } from './sasl-mechanisms.js';
 
 export type { RosterItem } from './roster.js';
 
+import { StreamConnectionObject } from './connection-object.js';
 import type { SaltedPasswordCache } from './scram.js';
 import { discoverServers, type SrvResolver } from './server-discovery.js';
 import type { StanzaSurface } from './stanza-surface.js';
-import {
-  composeConnection,
-  createStreamConnection,
-  type NegotiationSession,
-} from './stream-connection.js';
+import { createStreamConnection, type NegotiationSession } from './stream-connection.js';
 import {
   createStreamManagementLink,
   NS_SM,
@@ -158,10 +155,13 @@ export function createClientConnection(options: ClientConnectionOptions): Client
   };
   const log = options.log ?? silentLog;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  let boundJid: string | undefined;
-  let roster: readonly RosterItem[] = [];
-  let mechanism: MechanismName | undefined;
-  let tlsResumed = false;
+  // What the connection object's getters read; a plain object, set as the login goes on.
+  const login: LoginState = {
+    boundJid: undefined,
+    roster: [],
+    mechanism: undefined,
+    tlsResumed: false,
+  };
   let cancelPing: (() => void) | undefined;
   const bare = `${username}@${domain}`.toLowerCase();
   const smSession =
@@ -214,7 +214,7 @@ export function createClientConnection(options: ClientConnectionOptions): Client
         `${domain} does not offer STARTTLS and tls is 'required'`,
       );
     }
-    tlsResumed = s.tlsResumed;
+    login.tlsResumed = s.tlsResumed;
     setStatus('authenticating');
     const sasl = await negotiateSasl(ctx, features, {
       username,
@@ -223,7 +223,7 @@ export function createClientConnection(options: ClientConnectionOptions): Client
       cache: options.saltedPasswordCache,
       ...(options.mechanisms === undefined ? {} : { mechanisms: options.mechanisms }),
     });
-    mechanism = sasl.mechanism;
+    login.mechanism = sasl.mechanism;
     const link = sm;
     const smOffered = link !== undefined && sasl.features.getChild('sm', NS_SM) !== undefined;
     if (link !== undefined && smSession?.resumeId !== undefined && smOffered) {
@@ -231,15 +231,18 @@ export function createClientConnection(options: ClientConnectionOptions): Client
       // `negotiated()` runs inside the `<resumed/>` handler: the stanzas the server resends
       // right behind it go to the surface, not to the negotiation queue.
       if (await link.resume(timeoutMs, negotiated)) {
-        boundJid = smSession.boundJid;
+        login.boundJid = smSession.boundJid;
         resendUnacked(s, link);
-        log.debug({ jid: boundJid }, 'stream resumed');
+        log.debug({ jid: login.boundJid }, 'stream resumed');
         return;
       }
     }
     setStatus('binding');
     link?.startFresh();
-    boundJid = await bindResource(sasl.features, resource, (iq) => iqs.request(iq, timeoutMs));
+    const boundJid = await bindResource(sasl.features, resource, (iq) =>
+      iqs.request(iq, timeoutMs),
+    );
+    login.boundJid = boundJid;
     negotiated();
     if (link !== undefined && smSession !== undefined && smOffered) {
       if (await link.enable(timeoutMs)) smSession.boundJid = boundJid;
@@ -250,12 +253,16 @@ export function createClientConnection(options: ClientConnectionOptions): Client
     // drop an unsent one from our queue.
     const presence = xml('presence');
     link?.outgoing(presence);
-    await s.send(presence);
-    const result = await iqs.request(
+    // Presence and roster request in the same tick: the stream writes them in one system call.
+    const presenceWritten = s.send(presence);
+    const rosterReply = iqs.request(
       xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' })),
       timeoutMs,
     );
-    roster = parseRoster(result);
+    // A failed presence write is what the caller hears; the roster request then fails too.
+    rosterReply.catch(() => undefined);
+    await presenceWritten;
+    login.roster = parseRoster(await rosterReply);
   };
 
   /** Writes the stanzas stream management kept for resending, counted as new ones, in order. */
@@ -331,18 +338,43 @@ export function createClientConnection(options: ClientConnectionOptions): Client
       cancelPing = undefined;
     },
   });
-  return composeConnection(parts, {
-    get jid() {
-      return boundJid;
-    },
-    get roster() {
-      return roster;
-    },
-    get mechanism() {
-      return mechanism;
-    },
-    get tlsResumed() {
-      return tlsResumed;
-    },
-  });
+  return new ClientConnectionObject(parts, login);
+}
+
+interface LoginState {
+  boundJid: string | undefined;
+  roster: readonly RosterItem[];
+  mechanism: MechanismName | undefined;
+  tlsResumed: boolean;
+}
+
+class ClientConnectionObject
+  extends StreamConnectionObject<ConnectionStatus>
+  implements ClientConnection
+{
+  readonly #login: LoginState;
+
+  constructor(
+    parts: ConstructorParameters<typeof StreamConnectionObject<ConnectionStatus>>[0],
+    login: LoginState,
+  ) {
+    super(parts);
+    this.#login = login;
+  }
+
+  get jid(): string | undefined {
+    return this.#login.boundJid;
+  }
+
+  get roster(): readonly RosterItem[] {
+    return this.#login.roster;
+  }
+
+  get mechanism(): MechanismName | undefined {
+    return this.#login.mechanism;
+  }
+
+  get tlsResumed(): boolean {
+    return this.#login.tlsResumed;
+  }
 }

@@ -9,8 +9,9 @@ import { createHash } from 'node:crypto';
 import xml from '@xmpp/xml';
 import { AviaryError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
+import { StreamConnectionObject } from './connection-object.js';
 import type { StanzaSurface } from './stanza-surface.js';
-import { composeConnection, createStreamConnection } from './stream-connection.js';
+import { createStreamConnection } from './stream-connection.js';
 import { silentLog, type XmppLog } from './xmpp-log.js';
 
 const NS_COMPONENT = 'jabber:component:accept';
@@ -97,9 +98,20 @@ export function createComponentConnection(
         throw new AviaryError('xmpp.unexpected', `expected <handshake/>, got <${reply.name}>`);
     },
   });
-  return composeConnection(parts, {
-    get jid() {
-      return jid;
-    },
-  });
+  return new ComponentConnectionObject(parts, jid);
+}
+
+class ComponentConnectionObject
+  extends StreamConnectionObject<ComponentStatus>
+  implements ComponentConnection
+{
+  readonly jid: string;
+
+  constructor(
+    parts: ConstructorParameters<typeof StreamConnectionObject<ComponentStatus>>[0],
+    jid: string,
+  ) {
+    super(parts);
+    this.jid = jid;
+  }
 }

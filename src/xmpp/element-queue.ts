@@ -10,8 +10,12 @@ export interface ElementQueue {
   push(element: Element): void;
   /** The next element; rejects with `xmpp.timeout` after `timeoutMs`, or with the failure. */
   next(timeoutMs: number, what: string): Promise<Element>;
-  /** Rejects the waiter and every later `next()` with `error`. */
-  fail(error: AviaryError): void;
+  /**
+   * Rejects the waiter and every later `next()` with `error`; given a function, the error is
+   * built only when something is rejected (a clean close usually has no waiter, and an error's
+   * stack trace is a measurable part of a login's CPU).
+   */
+  fail(error: AviaryError | (() => AviaryError)): void;
 }
 
 export function createElementQueue(clock: Clock): ElementQueue {
@@ -19,7 +23,11 @@ export function createElementQueue(clock: Clock): ElementQueue {
   let waiter:
     | { resolve: (e: Element) => void; reject: (e: unknown) => void; cancel: () => void }
     | undefined;
-  let failure: AviaryError | undefined;
+  let failure: AviaryError | (() => AviaryError) | undefined;
+  const failureNow = (): AviaryError => {
+    if (typeof failure === 'function') failure = failure();
+    return failure as AviaryError;
+  };
   return {
     push(element) {
       if (waiter !== undefined) {
@@ -32,7 +40,7 @@ export function createElementQueue(clock: Clock): ElementQueue {
     next(timeoutMs, what) {
       const element = buffered.shift();
       if (element !== undefined) return Promise.resolve(element);
-      if (failure !== undefined) return Promise.reject(failure);
+      if (failure !== undefined) return Promise.reject(failureNow());
       return new Promise((resolve, reject) => {
         const cancel = clock.setTimeout(() => {
           waiter = undefined;
@@ -47,7 +55,7 @@ export function createElementQueue(clock: Clock): ElementQueue {
         const w = waiter;
         waiter = undefined;
         w.cancel();
-        w.reject(error);
+        w.reject(failureNow());
       }
     },
   };

@@ -4,10 +4,10 @@
  * condition, type and text (RFC 6120 §8.3).
  */
 
-import { randomBytes } from 'node:crypto';
 import xml, { type Element } from '@xmpp/xml';
 import { AviaryError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
+import { pooledRandomBytes } from './random-pool.js';
 
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
@@ -54,84 +54,106 @@ export function iqErrorReply(iq: Element, type: string, condition: string): Elem
   );
 }
 
-export function createIqTracker(deps: {
-  clock: Clock;
-  send: (element: Element) => Promise<void>;
-  defaultTimeoutMs: number;
+export interface IqTrackerDeps {
+  readonly clock: Clock;
+  readonly send: (element: Element) => Promise<void>;
+  readonly defaultTimeoutMs: number;
   /**
    * Accepts the `from` of a reply to a request sent without `to` (addressed to our own
    * account or server, RFC 6120 §10.3.3). Replies from anyone else are not matched, so a
    * peer cannot spoof an answer.
    */
-  isLocalSender?: (from: string | undefined) => boolean;
-}): IqTracker {
-  const isLocal = deps.isLocalSender ?? ((from: string | undefined) => from === undefined);
-  const prefix = randomBytes(4).toString('hex');
-  let sequence = 0;
-  const waiting = new Map<
-    string,
-    {
-      to: string | undefined;
-      resolve: (e: Element) => void;
-      reject: (e: unknown) => void;
-      cancel: () => void;
-    }
-  >();
+  readonly isLocalSender?: (from: string | undefined) => boolean;
+}
+
+export function createIqTracker(deps: IqTrackerDeps): IqTracker {
+  return new PendingIqs(deps);
+}
+
+interface Waiting {
+  readonly to: string | undefined;
+  readonly resolve: (e: Element) => void;
+  readonly reject: (e: unknown) => void;
+  readonly cancel: () => void;
+}
+
+const onlyUnaddressed = (from: string | undefined) => from === undefined;
+
+/** A class, not an object literal of closures: one per connection, its methods shared. */
+class PendingIqs implements IqTracker {
+  readonly #deps: IqTrackerDeps;
+  readonly #isLocal: (from: string | undefined) => boolean;
+  readonly #prefix = pooledRandomBytes(4).toString('hex');
+  #sequence = 0;
+  readonly #waiting = new Map<string, Waiting>();
+
+  constructor(deps: IqTrackerDeps) {
+    this.#deps = deps;
+    this.#isLocal = deps.isLocalSender ?? onlyUnaddressed;
+  }
+
   /** Removes and returns the request waiting for a reply with this id from this sender. */
-  const take = (id: string | undefined, from: string | undefined) => {
-    const entry = id === undefined ? undefined : waiting.get(id);
+  #take(id: string | undefined, from: string | undefined): Waiting | undefined {
+    const entry = id === undefined ? undefined : this.#waiting.get(id);
     if (entry === undefined || id === undefined) return undefined;
     const expected =
-      entry.to === undefined ? isLocal(from) : from?.toLowerCase() === entry.to.toLowerCase();
+      entry.to === undefined ? this.#isLocal(from) : from?.toLowerCase() === entry.to.toLowerCase();
     if (!expected) return undefined;
-    waiting.delete(id);
+    this.#waiting.delete(id);
     entry.cancel();
     return entry;
-  };
-  return {
-    async request(iq, timeoutMs = deps.defaultTimeoutMs) {
-      iq.attrs.id ??= `${prefix}-${(sequence++).toString(36)}`;
-      const id = iq.attrs.id;
-      const reply = new Promise<Element>((resolve, reject) => {
-        const cancel = deps.clock.setTimeout(() => {
-          waiting.delete(id);
-          reject(new AviaryError('xmpp.timeout', `no reply to iq ${id} within ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiting.set(id, { to: iq.attrs.to, resolve, reject, cancel });
-      });
-      // The error reply may arrive before `send` settles; the caller observes it through the
-      // returned promise, so it must not count as an unhandled rejection meanwhile.
-      reply.catch(() => undefined);
-      try {
-        await deps.send(iq);
-      } catch (error) {
-        waiting.get(id)?.cancel();
+  }
+
+  async request(iq: Element, timeoutMs = this.#deps.defaultTimeoutMs): Promise<Element> {
+    iq.attrs.id ??= `${this.#prefix}-${(this.#sequence++).toString(36)}`;
+    const id: string = iq.attrs.id;
+    const waiting = this.#waiting;
+    const reply = new Promise<Element>((resolve, reject) => {
+      const cancel = this.#deps.clock.setTimeout(() => {
         waiting.delete(id);
-        throw error;
-      }
-      return reply;
-    },
-    handleReply(iq) {
-      const entry = take(iq.attrs.id, iq.attrs.from);
-      if (entry === undefined) return false;
-      if (iq.attrs.type === 'error') entry.reject(stanzaErrorFromElement(iq));
-      else entry.resolve(iq);
-      return true;
-    },
-    failReply(reply, error) {
-      const entry = take(reply.id, reply.from);
-      entry?.reject(error);
-      return entry !== undefined;
-    },
-    failAll(error) {
-      for (const entry of waiting.values()) {
-        entry.cancel();
-        entry.reject(error);
-      }
-      waiting.clear();
-    },
-    get pending() {
-      return waiting.size;
-    },
-  };
+        reject(new AviaryError('xmpp.timeout', `no reply to iq ${id} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiting.set(id, { to: iq.attrs.to, resolve, reject, cancel });
+    });
+    // The error reply may arrive before `send` settles; the caller observes it through the
+    // returned promise, so it must not count as an unhandled rejection meanwhile.
+    reply.catch(() => undefined);
+    try {
+      await this.#deps.send(iq);
+    } catch (error) {
+      waiting.get(id)?.cancel();
+      waiting.delete(id);
+      throw error;
+    }
+    return reply;
+  }
+
+  handleReply(iq: Element): boolean {
+    const entry = this.#take(iq.attrs.id, iq.attrs.from);
+    if (entry === undefined) return false;
+    if (iq.attrs.type === 'error') entry.reject(stanzaErrorFromElement(iq));
+    else entry.resolve(iq);
+    return true;
+  }
+
+  failReply(
+    reply: { readonly id: string | undefined; readonly from: string | undefined },
+    error: AviaryError,
+  ): boolean {
+    const entry = this.#take(reply.id, reply.from);
+    entry?.reject(error);
+    return entry !== undefined;
+  }
+
+  failAll(error: AviaryError): void {
+    for (const entry of this.#waiting.values()) {
+      entry.cancel();
+      entry.reject(error);
+    }
+    this.#waiting.clear();
+  }
+
+  get pending(): number {
+    return this.#waiting.size;
+  }
 }

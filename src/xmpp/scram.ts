@@ -17,6 +17,7 @@
  */
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AviaryError } from '../errors.js';
+import { pooledRandomBytes } from './random-pool.js';
 
 export type ScramHash = 'sha1' | 'sha256';
 
@@ -212,7 +213,7 @@ export class ScramSession {
     this.#hash = options.hash;
     this.#credentials = options.credentials;
     this.#cache = options.cache;
-    this.#clientNonce = options.clientNonce ?? randomBytes(24).toString('base64');
+    this.#clientNonce = options.clientNonce ?? pooledRandomBytes(24).toString('base64');
   }
 
   /** The client-first-message, GS2 header included (no channel binding: `n,,`). */

@@ -37,12 +37,21 @@ export interface StanzaSurface {
   onStanza(handler: StanzaHandler): () => void;
 }
 
+/**
+ * The surface's functions, none of which uses `this`, with the live byte count as a function:
+ * the connection object (`StreamConnectionObject`) exposes it as a getter. (An object
+ * literal with an accessor is slow to create: V8 builds it property by property.)
+ */
+export interface SurfaceParts extends Omit<StanzaSurface, 'writableLength'> {
+  writableLengthNow(): number;
+}
+
 export function createStanzaSurface(deps: {
   send: (element: Element) => Promise<void>;
   iqs: IqTracker;
   stream: () => XmlStream | undefined;
   log: XmppLog;
-}): { api: StanzaSurface; dispatch(element: Element): void } {
+}): { api: SurfaceParts; dispatch(element: Element): void } {
   const handlers = new Set<StanzaHandler>();
   const reply = (element: Element) => {
     deps.send(element).catch((error: unknown) => deps.log.debug({ error }, 'reply not sent'));
@@ -73,11 +82,9 @@ export function createStanzaSurface(deps: {
       }
     }
   };
-  const api: StanzaSurface = {
+  const api: SurfaceParts = {
     send: (element) => deps.send(element),
-    get writableLength() {
-      return deps.stream()?.writableLength ?? 0;
-    },
+    writableLengthNow: () => deps.stream()?.writableLength ?? 0,
     drain: () => deps.stream()?.drain() ?? Promise.resolve(),
     pause: () => deps.stream()?.pause(),
     resume: () => deps.stream()?.resume(),
@@ -90,12 +97,4 @@ export function createStanzaSurface(deps: {
     },
   };
   return { api, dispatch };
-}
-
-/**
- * A connection object: its own members (`own`, whose getters stay live) plus the surface's
- * send/iq/onStanza/drain/writableLength, copied as property descriptors so getters stay getters.
- */
-export function withSurface<T extends object>(api: StanzaSurface, own: T): T & StanzaSurface {
-  return Object.defineProperties(own, Object.getOwnPropertyDescriptors(api)) as T & StanzaSurface;
 }

@@ -18,7 +18,7 @@ import { parseStanza } from '../util/stanza-xml.js';
 import { createElementQueue, type ElementQueue } from './element-queue.js';
 import { createIqTracker, type IqTracker } from './iq-tracker.js';
 import { type OversizeStanza, oversizeReply } from './oversize-stanza.js';
-import { createStanzaSurface, type StanzaSurface, withSurface } from './stanza-surface.js';
+import { createStanzaSurface, type SurfaceParts } from './stanza-surface.js';
 import { XmlStream, type XmlStreamOptions } from './xml-stream.js';
 import type { XmppLog } from './xmpp-log.js';
 
@@ -88,16 +88,29 @@ export interface StreamConnectionControl<S extends string> {
   disconnect(): Promise<void>;
 }
 
+/** The control's functions, none of which uses `this`, with the status as a function. */
+export interface ControlParts<S extends string> extends Omit<StreamConnectionControl<S>, 'status'> {
+  statusNow(): S | BaseStatus;
+}
+
+/** What {@link createStreamConnection} builds, for a `StreamConnectionObject`. */
+export interface StreamConnectionParts<S extends string> {
+  readonly control: ControlParts<S>;
+  readonly surface: SurfaceParts;
+}
+
 /**
- * Builds the shared skeleton; the kind adds its getters with {@link withSurface}.
+ * Builds the shared skeleton; the kind wraps it in a `StreamConnectionObject` subclass
+ * (connection-object.ts).
+ * The functions of `control` and `surface` use no `this`.
  *
  * @example
- * const { control, surface } = createStreamConnection({ ..., negotiate: async ({ stream }) => {} });
- * const connection = withSurface(surface, { ...control-getters });
+ * const parts = createStreamConnection({ ..., negotiate: async ({ stream }) => {} });
+ * const connection = new StreamConnectionObject(parts);
  */
 export function createStreamConnection<S extends string>(
   options: StreamConnectionOptions<S>,
-): { readonly control: StreamConnectionControl<S>; readonly surface: StanzaSurface } {
+): StreamConnectionParts<S> {
   const { clock, log } = options;
   type Status = S | BaseStatus;
   const statusHandlers = new Set<(status: Status, error?: AviaryError) => void>();
@@ -168,21 +181,27 @@ export function createStreamConnection<S extends string>(
   const onClose = (error: AviaryError | undefined) => {
     options.onClosed?.(error);
     stream = undefined;
-    const failure =
-      error === undefined
-        ? new AviaryError('xmpp.not-connected', 'connection closed')
-        : (options.closeFailure?.(error, negotiating) ?? error);
+    if (error === undefined) {
+      // A clean close we asked for: the error exists only if something waits to hear it.
+      let closed: AviaryError | undefined;
+      const failure = () => {
+        closed ??= new AviaryError('xmpp.not-connected', 'connection closed');
+        return closed;
+      };
+      queue.fail(failure);
+      if (iqs.pending > 0) iqs.failAll(failure());
+      setStatus('offline');
+      return;
+    }
+    const failure = options.closeFailure?.(error, negotiating) ?? error;
     queue.fail(failure);
     iqs.failAll(failure);
-    if (error !== undefined)
-      log.warn({ code: failure.code, details: failure.details }, 'connection closed');
-    setStatus('offline', error === undefined ? undefined : failure);
+    log.warn({ code: failure.code, details: failure.details }, 'connection closed');
+    setStatus('offline', failure);
   };
 
-  const control: StreamConnectionControl<S> = {
-    get status() {
-      return status;
-    },
+  const control: ControlParts<S> = {
+    statusNow: () => status,
     async connect() {
       if (status !== 'offline') throw new AviaryError('xmpp.busy', `connect() while ${status}`);
       setStatus('connecting');
@@ -249,26 +268,4 @@ export function createStreamConnection<S extends string>(
     },
   };
   return { control, surface: api };
-}
-
-/** A connection object: the skeleton's control plus the kind's own getters, over the surface. */
-export function composeConnection<S extends string, T extends object>(
-  parts: { readonly control: StreamConnectionControl<S>; readonly surface: StanzaSurface },
-  own: T,
-): StreamConnectionControl<S> & T & StanzaSurface {
-  const { control } = parts;
-  // Plain writable members, like an object literal's: callers may wrap a method (tests do).
-  const method = (value: unknown) => ({
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
-  const members = Object.defineProperties(own, {
-    status: { get: () => control.status, enumerable: true, configurable: true },
-    connect: method(() => control.connect()),
-    onStatus: method(control.onStatus.bind(control)),
-    disconnect: method(() => control.disconnect()),
-  }) as T & StreamConnectionControl<S>;
-  return withSurface(parts.surface, members);
 }

@@ -28,6 +28,7 @@ import {
   createMarkupScanner,
   isIllegalByte,
   LESS_THAN,
+  type MarkupScanner,
   type MarkupViolation,
 } from './xml-markup-scanner.js';
 
@@ -110,7 +111,7 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
     };
   };
 
-  return {
+  const functions: Omit<StreamGuard, 'depth'> = {
     scan(chunk) {
       if (failed !== undefined) return [{ type: 'violation', violation: failed }];
       const events: GuardEvent[] = [];
@@ -203,8 +204,26 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
       held = [];
       skipped = undefined;
     },
-    get depth() {
-      return scanner.depth;
-    },
   };
+  return new GuardObject(functions, scanner);
+}
+
+/**
+ * The guard's functions behind a class getter for `depth`: an object literal with an accessor
+ * is slow to create (V8 builds it property by property), and a connection builds a guard.
+ */
+class GuardObject implements StreamGuard {
+  readonly scan: StreamGuard['scan'];
+  readonly reset: StreamGuard['reset'];
+  readonly #scanner: MarkupScanner;
+
+  constructor(functions: Omit<StreamGuard, 'depth'>, scanner: MarkupScanner) {
+    this.scan = functions.scan;
+    this.reset = functions.reset;
+    this.#scanner = scanner;
+  }
+
+  get depth(): number {
+    return this.#scanner.depth;
+  }
 }

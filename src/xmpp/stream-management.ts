@@ -112,13 +112,17 @@ export function createStreamManagementLink(
 
   const wait = (timeoutMs: number, what: string, handle: (reply: Reply, e: Element) => boolean) =>
     new Promise<boolean>((resolve, reject) => {
+      // A settled wait leaves no close waiter behind: `closed()` builds its error only for a
+      // wait still open.
       const cancel = clock.setTimeout(() => {
         pending = undefined;
+        closeWaiter = undefined;
         reject(new AviaryError('xmpp.timeout', `no answer to ${what} after ${timeoutMs} ms`));
       }, timeoutMs);
       pending = {
         handle(reply, element) {
           pending = undefined;
+          closeWaiter = undefined;
           cancel();
           try {
             resolve(handle(reply, element));
@@ -135,10 +139,7 @@ export function createStreamManagementLink(
     });
   let closeWaiter: ((error: AviaryError) => void) | undefined;
 
-  const link: StreamManagementLink = {
-    get active() {
-      return inboundActive;
-    },
+  const link: Omit<StreamManagementLink, 'active'> = {
     inspect(element) {
       if (element.attrs.xmlns !== NS_SM) {
         if (inboundActive && isStanza(element)) session.inbound.increment();
@@ -273,7 +274,41 @@ export function createStreamManagementLink(
     }
   }
 
-  return link;
+  return new LinkObject(link, () => inboundActive);
+}
+
+/**
+ * The link's functions behind a class getter for `active`: an object literal with an accessor
+ * is slow to create (V8 builds it property by property), and every connection builds a link.
+ */
+class LinkObject implements StreamManagementLink {
+  readonly inspect: StreamManagementLink['inspect'];
+  readonly outgoing: StreamManagementLink['outgoing'];
+  readonly skipped: StreamManagementLink['skipped'];
+  readonly resume: StreamManagementLink['resume'];
+  readonly enable: StreamManagementLink['enable'];
+  readonly takeResend: StreamManagementLink['takeResend'];
+  readonly startFresh: StreamManagementLink['startFresh'];
+  readonly finalAck: StreamManagementLink['finalAck'];
+  readonly closed: StreamManagementLink['closed'];
+  readonly #active: () => boolean;
+
+  constructor(functions: Omit<StreamManagementLink, 'active'>, active: () => boolean) {
+    this.inspect = functions.inspect;
+    this.outgoing = functions.outgoing;
+    this.skipped = functions.skipped;
+    this.resume = functions.resume;
+    this.enable = functions.enable;
+    this.takeResend = functions.takeResend;
+    this.startFresh = functions.startFresh;
+    this.finalAck = functions.finalAck;
+    this.closed = functions.closed;
+    this.#active = active;
+  }
+
+  get active(): boolean {
+    return this.#active();
+  }
 }
 
 function isIqRequest(element: Element): boolean {

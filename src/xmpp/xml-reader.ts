@@ -1,14 +1,14 @@
 /**
  * The incoming half of an XML stream: bytes in, stream events out, and it never throws.
- * Each chunk goes through the {@link createStreamGuard} pre-parser, then a strict UTF-8 decoder,
- * then the @xmpp/xml (ltx) parser. Whatever is malformed — refused by the guard, invalid UTF-8
+ * Each chunk goes through the {@link createStreamGuard} pre-parser, then a strict UTF-8 decoder
+ * ({@link Utf8StreamDecoder}), then the @xmpp/xml (ltx) parser. Whatever is malformed — refused by the guard, invalid UTF-8
  * (RFC 6120 §11.6), or anything the parser throws on or reports (a mismatched end tag) — stops
  * the reader and is reported once through `refuse` with the RFC 6120 §4.9.3 condition.
  */
 import { type Element, Parser } from '@xmpp/xml';
 import type { OversizeStanza } from './oversize-stanza.js';
 import { createStreamGuard, type StreamGuardOptions } from './stream-guard.js';
-import { validUtf8PrefixLength } from './utf8-prefix.js';
+import { Utf8StreamDecoder } from './utf8-stream-decoder.js';
 
 /** What a reader reports, in stream order. */
 export interface XmlReaderEvents {
@@ -42,7 +42,7 @@ export interface XmlReader {
 
 export function createXmlReader(options: StreamGuardOptions, events: XmlReaderEvents): XmlReader {
   const guard = createStreamGuard(options);
-  let decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = new Utf8StreamDecoder();
   let parser: Parser | undefined;
 
   const stop = () => {
@@ -67,23 +67,21 @@ export function createXmlReader(options: StreamGuardOptions, events: XmlReaderEv
   const parse = (bytes: Uint8Array) => {
     const current = parser;
     if (current === undefined) return;
-    let text: string;
-    try {
-      text = decoder.decode(bytes, { stream: true });
-    } catch {
+    const text = decoder.decode(bytes);
+    if (text === undefined) {
       // Keep the stanzas before the bad byte (one slice may hold several), then refuse.
-      write(current, new TextDecoder().decode(bytes.subarray(0, validUtf8PrefixLength(bytes))));
+      write(current, decoder.validPrefix);
       refuse('unsupported-encoding', 'the stream is not valid UTF-8');
       return;
     }
     write(current, text);
   };
 
-  return {
+  const functions: Omit<XmlReader, 'active'> = {
     start() {
       stop();
       guard.reset();
-      decoder = new TextDecoder('utf-8', { fatal: true });
+      decoder.reset();
       const next = new Parser();
       next.on('start', (header) => events.header(header));
       next.on('element', (element) => events.element(element));
@@ -104,8 +102,29 @@ export function createXmlReader(options: StreamGuardOptions, events: XmlReaderEv
       }
     },
     stop,
-    get active() {
-      return parser !== undefined;
-    },
   };
+  return new ReaderObject(functions, () => parser !== undefined);
+}
+
+/**
+ * The reader's functions behind a class getter for `active`: an object literal with an
+ * accessor is slow to create (V8 builds it property by property), and every connection builds
+ * a reader.
+ */
+class ReaderObject implements XmlReader {
+  readonly start: XmlReader['start'];
+  readonly push: XmlReader['push'];
+  readonly stop: XmlReader['stop'];
+  readonly #active: () => boolean;
+
+  constructor(functions: Omit<XmlReader, 'active'>, active: () => boolean) {
+    this.start = functions.start;
+    this.push = functions.push;
+    this.stop = functions.stop;
+    this.#active = active;
+  }
+
+  get active(): boolean {
+    return this.#active();
+  }
 }

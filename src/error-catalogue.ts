@@ -174,6 +174,10 @@ export const ERROR_CATALOGUE = {
   'xmpp.component-auth-failed': { status: 409, meaning: 'the server refused the component secret' },
   'xmpp.connection-closed': { status: 503, meaning: 'the server closed the connection' },
   'xmpp.connection-failed': { status: 503, meaning: 'the connection to the server failed' },
+  'xmpp.disconnected': {
+    status: 409,
+    meaning: 'our own disconnect ended a connection attempt before it was open',
+  },
   'xmpp.insecure-transport': { status: 409, meaning: 'the TLS policy forbids this transport' },
   'xmpp.not-connected': { status: 409, meaning: 'the connection is not open' },
   'xmpp.policy-violation': { status: 500, meaning: 'a stream was closed for a policy violation' },

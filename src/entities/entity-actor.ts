@@ -103,7 +103,8 @@ export function attemptFailure(error: unknown): AttemptFailure {
     isAviaryError(error, 'xmpp.component-auth-failed')
   )
     return 'auth';
-  if (isAviaryError(error, 'xmpp.rate-limit-aborted')) return 'aborted';
+  if (isAviaryError(error, 'xmpp.rate-limit-aborted') || isAviaryError(error, 'xmpp.disconnected'))
+    return 'aborted';
   return 'transient';
 }
 

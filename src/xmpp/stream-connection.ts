@@ -147,6 +147,11 @@ export function createStreamConnection<S extends string>(
     log,
   });
 
+  /** Pending while connect() has no stream yet or negotiates; settled once it ended. */
+  let opening: Promise<void> | undefined;
+  /** disconnect() was called while connect() had no stream yet. */
+  let cancelled = false;
+
   const onElement = (element: Element) => {
     if (options.inspectInbound?.(element) === true) return;
     const type = element.attrs.type;
@@ -207,7 +212,16 @@ export function createStreamConnection<S extends string>(
       setStatus('connecting');
       queue = createElementQueue(clock);
       negotiating = true;
+      cancelled = false;
+      let settle = () => {};
+      opening = new Promise<void>((resolve) => {
+        settle = resolve;
+      });
       let s: XmlStream | undefined;
+      // A disconnect() that came before the stream existed: close what was opened since.
+      const unlessCancelled = () => {
+        if (cancelled) throw new AviaryError('xmpp.disconnected', 'disconnected while connecting');
+      };
       try {
         const handlers = {
           onHeader: (header: Element) => options.onHeader?.(header, queue),
@@ -222,6 +236,7 @@ export function createStreamConnection<S extends string>(
           log,
         };
         const targets = options.targets === undefined ? [options.stream] : await options.targets();
+        unlessCancelled();
         // Built only when needed: an error's stack trace is a measurable part of a login's CPU.
         let lastError: unknown;
         for (const target of targets) {
@@ -233,6 +248,7 @@ export function createStreamConnection<S extends string>(
             lastError = error;
           }
         }
+        unlessCancelled();
         if (s === undefined)
           throw lastError ?? new AviaryError('xmpp.connection-failed', 'no server to try');
         stream = s;
@@ -251,6 +267,9 @@ export function createStreamConnection<S extends string>(
         if (s !== undefined && !s.closed) s.destroy();
         if (status !== 'offline') setStatus('offline');
         throw error;
+      } finally {
+        opening = undefined;
+        settle();
       }
       setStatus('online');
       options.onOnline?.(s, iqs);
@@ -261,7 +280,14 @@ export function createStreamConnection<S extends string>(
     },
     async disconnect() {
       const s = stream;
-      if (s === undefined) return;
+      if (s === undefined) {
+        // connect() is still opening the stream (socket, TLS, stream header): it closes the
+        // stream as soon as it has one and fails; once it settled, nothing is left open.
+        if (opening === undefined) return;
+        cancelled = true;
+        await opening;
+        return;
+      }
       setStatus('closing');
       options.beforeClose?.();
       await s.close();

@@ -27,7 +27,7 @@ import { runOperation } from '../src/api/operations.js';
 import { createLogger } from '../src/log.js';
 import { createRuntime } from '../src/runtime/default-runtime.js';
 import type { EjabberdServer } from '../test/helpers/ejabberd.js';
-import type { BenchRow } from './report.js';
+import { type BenchRow, slowestTenthRate } from './report.js';
 
 export interface RuntimeDensityOptions {
   readonly profiles: number;
@@ -175,13 +175,7 @@ export async function runtimeDensityRows(o: RuntimeDensityOptions): Promise<Benc
     const allOnline = await waitAllOnline(30 * 60_000);
     const rampS = (performance.now() - clock0) / 1000;
     const rampCpu = process.cpuUsage(cpu0);
-    const tenth = Math.max(1, Math.floor(o.profiles / 10));
-    let slowestTenthRate = Number.POSITIVE_INFINITY;
-    for (let start = 0; start + tenth <= onlineAt.length; start += tenth) {
-      const from = start === 0 ? 0 : (onlineAt[start - 1] as number);
-      const to = onlineAt[start + tenth - 1] as number;
-      slowestTenthRate = Math.min(slowestTenthRate, (tenth * 1000) / Math.max(1, to - from));
-    }
+    const slowestTenth = slowestTenthRate(onlineAt, o.profiles);
 
     await sleep(2000);
     o.collectGarbage();
@@ -219,7 +213,7 @@ export async function runtimeDensityRows(o: RuntimeDensityOptions): Promise<Benc
         failed_logins: o.profiles - held,
         seconds: rampS,
         logins_per_s: held / rampS,
-        logins_per_s_slowest_tenth: slowestTenthRate,
+        logins_per_s_slowest_tenth: slowestTenth,
         cpu_ms_per_login: (rampCpu.user + rampCpu.system) / 1000 / Math.max(1, held),
       },
       {

@@ -34,7 +34,7 @@ import { type ClientConnection, createClientConnection } from '../src/xmpp/clien
 import { createSaltedPasswordCache } from '../src/xmpp/scram.js';
 import { startEjabberd } from '../test/helpers/ejabberd.js';
 import { runtimeDensityRows } from './_density-runtime.js';
-import { type BenchRow, percentile, publish } from './report.js';
+import { type BenchRow, percentile, publish, slowestTenthRate } from './report.js';
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -208,13 +208,7 @@ export async function run(args: string[]): Promise<void> {
     const rampCpu = process.cpuUsage(cpu0);
     const rampS = (performance.now() - t0) / 1000;
     // Slowest tenth of the ramp: the login rate the process held throughout.
-    const tenth = Math.max(1, Math.floor(profiles / 10));
-    let slowestTenthRate = Number.POSITIVE_INFINITY;
-    for (let start = 0; start + tenth <= onlineAt.length; start += tenth) {
-      const from = start === 0 ? 0 : (onlineAt[start - 1] as number);
-      const to = onlineAt[start + tenth - 1] as number;
-      slowestTenthRate = Math.min(slowestTenthRate, (tenth * 1000) / Math.max(1, to - from));
-    }
+    const slowestTenth = slowestTenthRate(onlineAt, profiles);
 
     await sleep(2000);
     collectGarbage();
@@ -241,7 +235,7 @@ export async function run(args: string[]): Promise<void> {
         failed_logins: failedLogins,
         seconds: rampS,
         logins_per_s: online / rampS,
-        logins_per_s_slowest_tenth: slowestTenthRate,
+        logins_per_s_slowest_tenth: slowestTenth,
         cpu_ms_per_login: (rampCpu.user + rampCpu.system) / 1000 / Math.max(1, online),
       },
       {

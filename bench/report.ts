@@ -20,6 +20,21 @@ export function exitWithUsageOnHelp(args: readonly string[], usage: string): voi
   process.exit(0);
 }
 
+/**
+ * The rate held through the slowest tenth of a ramp: `doneAt` holds the times (ms from the
+ * start, ascending) at which each of `total` items finished.
+ */
+export function slowestTenthRate(doneAt: readonly number[], total: number): number {
+  const tenth = Math.max(1, Math.floor(total / 10));
+  let slowest = Number.POSITIVE_INFINITY;
+  for (let start = 0; start + tenth <= doneAt.length; start += tenth) {
+    const from = start === 0 ? 0 : (doneAt[start - 1] as number);
+    const to = doneAt[start + tenth - 1] as number;
+    slowest = Math.min(slowest, (tenth * 1000) / Math.max(1, to - from));
+  }
+  return slowest;
+}
+
 export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }

@@ -15,19 +15,9 @@ export function validUtf8PrefixLength(bytes: Uint8Array): number {
       i++;
       continue;
     }
-    let length: number;
-    let low = 0x80;
-    let high = 0xbf;
-    if (b >= 0xc2 && b <= 0xdf) length = 2;
-    else if (b >= 0xe0 && b <= 0xef) {
-      length = 3;
-      if (b === 0xe0) low = 0xa0;
-      if (b === 0xed) high = 0x9f;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      length = 4;
-      if (b === 0xf0) low = 0x90;
-      if (b === 0xf4) high = 0x8f;
-    } else return i;
+    const sequence = utf8Sequence(b);
+    if (sequence === undefined) return i;
+    const { length, low, high } = sequence;
     if (i + length > bytes.length) return i;
     const second = bytes[i + 1] as number;
     if (second < low || second > high) return i;
@@ -38,4 +28,20 @@ export function validUtf8PrefixLength(bytes: Uint8Array): number {
     i += length;
   }
   return i;
+}
+
+/**
+ * What a UTF-8 lead byte announces (RFC 3629 §4): the sequence's length and the range of its
+ * second byte (narrower after E0, ED, F0 and F4: no overlong forms, no surrogates, nothing above
+ * U+10FFFF); undefined for a byte that cannot start a multi-byte sequence.
+ */
+export function utf8Sequence(
+  lead: number,
+): { readonly length: number; readonly low: number; readonly high: number } | undefined {
+  if (lead >= 0xc2 && lead <= 0xdf) return { length: 2, low: 0x80, high: 0xbf };
+  if (lead >= 0xe0 && lead <= 0xef)
+    return { length: 3, low: lead === 0xe0 ? 0xa0 : 0x80, high: lead === 0xed ? 0x9f : 0xbf };
+  if (lead >= 0xf0 && lead <= 0xf4)
+    return { length: 4, low: lead === 0xf0 ? 0x90 : 0x80, high: lead === 0xf4 ? 0x8f : 0xbf };
+  return undefined;
 }

@@ -10,7 +10,7 @@
  * well-formed UTF-8 are refused as soon as they arrive, cut or not.
  */
 import { isUtf8 } from 'node:buffer';
-import { validUtf8PrefixLength } from './utf8-prefix.js';
+import { utf8Sequence, validUtf8PrefixLength } from './utf8-prefix.js';
 
 export class Utf8StreamDecoder {
   #carry: Buffer | undefined;
@@ -45,20 +45,9 @@ export class Utf8StreamDecoder {
 /** True when `bytes[from..]` is the well-formed beginning of one character, cut short. */
 function isCutCharacter(bytes: Uint8Array, from: number): boolean {
   const rest = bytes.length - from;
-  const lead = bytes[from] as number;
-  let length: number;
-  let low = 0x80;
-  let high = 0xbf;
-  if (lead >= 0xc2 && lead <= 0xdf) length = 2;
-  else if (lead >= 0xe0 && lead <= 0xef) {
-    length = 3;
-    if (lead === 0xe0) low = 0xa0;
-    if (lead === 0xed) high = 0x9f;
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    length = 4;
-    if (lead === 0xf0) low = 0x90;
-    if (lead === 0xf4) high = 0x8f;
-  } else return false;
+  const sequence = utf8Sequence(bytes[from] as number);
+  if (sequence === undefined) return false;
+  const { length, low, high } = sequence;
   if (rest >= length) return false;
   for (let k = 1; k < rest; k++) {
     const next = bytes[from + k] as number;

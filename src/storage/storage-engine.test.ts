@@ -41,6 +41,25 @@ const msg = (
     ...extra,
   }) as StorageRequest;
 
+/** Node's filesystem whose `fdatasync` fails with EIO while `failing` is set. */
+function failingSync(): { fs: FsOps; failing: boolean } {
+  const state = { failing: false, fs: nodeFsOps };
+  state.fs = {
+    ...nodeFsOps,
+    async openFile(path) {
+      const file = await nodeFsOps.openFile(path);
+      return {
+        ...file,
+        datasync: async () => {
+          if (state.failing) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+          return file.datasync();
+        },
+      };
+    },
+  };
+  return state;
+}
+
 describe('StorageEngine', () => {
   it('recovers from journal replay and snapshot identically; torn tail dropped; middle corruption stops start-up', async () => {
     const d = dir();
@@ -178,20 +197,10 @@ describe('StorageEngine', () => {
 
   it('an fdatasync failure is not acknowledged and a failed snapshot keeps the journals', async () => {
     const d = dir();
-    let failSync = false;
+    const sync = failingSync();
     let failRename = false;
     const fs: FsOps = {
-      ...nodeFsOps,
-      async openFile(path) {
-        const file = await nodeFsOps.openFile(path);
-        return {
-          ...file,
-          datasync: async () => {
-            if (failSync) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
-            return file.datasync();
-          },
-        };
-      },
+      ...sync.fs,
       rename: async (from, to) => {
         if (failRename)
           throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
@@ -200,11 +209,11 @@ describe('StorageEngine', () => {
     };
     let engine = await StorageEngine.open({ dataDir: d, fs, snapshotOnClose: false });
     await engine.applyBatch([profile, msg('a', 'x', 1)]);
-    failSync = true;
+    sync.failing = true;
     const [lost] = await engine.applyBatch([msg('b', 'y', 2)]);
     expect(lost).toMatchObject({ ok: false, error: { code: 'storage.journal-write-failed' } });
     expect(engine.health()).toMatchObject({ ok: false, reason: expect.stringContaining('EIO') });
-    failSync = false;
+    sync.failing = false;
     failRename = true;
     const snapshots = () =>
       readdirSync(d).filter((f) => f.startsWith('snapshot-') && f.endsWith('.db'));
@@ -225,20 +234,8 @@ describe('StorageEngine', () => {
 
   it('search finds each message once its add is acknowledged (catch-up while syncing), not one whose fdatasync failed, and the same after replay', async () => {
     const d = dir();
-    let failSync = false;
-    const fs: FsOps = {
-      ...nodeFsOps,
-      async openFile(path) {
-        const file = await nodeFsOps.openFile(path);
-        return {
-          ...file,
-          datasync: async () => {
-            if (failSync) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
-            return file.datasync();
-          },
-        };
-      },
-    };
+    const sync = failingSync();
+    const { fs } = sync;
     const found = async (engine: StorageEngine, word: string) => {
       const [q] = await engine.applyBatch([
         { type: 'history.query', profile: 'alice', search: word, order: 'asc' },
@@ -253,10 +250,10 @@ describe('StorageEngine', () => {
       for (const k of [0, 1, 2])
         expect(await found(engine, `word${batch}x${k}`)).toEqual([`m${batch}${k}`]);
     }
-    failSync = true;
+    sync.failing = true;
     const [lost] = await engine.applyBatch([msg('lost', 'wordlost common', 9)]);
     expect(lost).toMatchObject({ ok: false, error: { code: 'storage.journal-write-failed' } });
-    failSync = false;
+    sync.failing = false;
     expect(await found(engine, 'wordlost')).toEqual([]);
     await engine.applyBatch([msg('after', 'wordafter common', 10)]);
     expect(await found(engine, 'wordafter')).toEqual(['after']);

@@ -1,6 +1,6 @@
 /**
  * Storage faults: the data folder is a 4 MiB tmpfs that a filler file fills
- * up while profiles are being written (we run as root, so chmod would not stop writes). Nothing
+ * up while profiles are being written (past the journal's preallocated space) (we run as root, so chmod would not stop writes). Nothing
  * is acknowledged that was not persisted, health goes red (`storageUnhealthy`), and once space
  * returns writes succeed again and every acknowledged write survives a restart. A snapshot that
  * fails on the full disk removes its temp file.
@@ -45,7 +45,10 @@ describe('storage faults', () => {
     const acked: string[] = [];
     const failed: string[] = [];
     const pad = 'j'.repeat(1500);
-    for (let i = 0; i < 200 && failed.length < 20; i++) {
+    // The journal grows in preallocated 1 MiB extents: the records that fit in the extent
+    // already allocated are durable and acknowledged even on a full disk; the writes fail once
+    // the journal needs space the disk no longer has (about 650 of these records later).
+    for (let i = 0; i < 3000 && failed.length < 20; i++) {
       const name = `d${i}`;
       try {
         await runtime.storage.request({

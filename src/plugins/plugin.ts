@@ -68,5 +68,6 @@ export interface Plugin {
   /** True when the plugin can start a component (XEP-0114 entry point). */
   readonly entryPoint?: boolean;
   readonly description?: string;
+  // biome-ignore lint/suspicious/noConfusingVoidType: `void`, not `undefined`: a setup written as `async () => {}` returns Promise<void>, which must fit.
   setup(context: PluginContext): void | (() => void) | Promise<void | (() => void)>;
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { HandlerContext } from './handler-context.js';
-import { addHistory, queryHistory } from './history.js';
+import {
+  addHistory,
+  MARK_DELIVERED_BY_ORIGIN_ID,
+  MARK_DELIVERED_BY_UID,
+  markDelivered,
+  queryHistory,
+} from './history.js';
 import { loadMigrations, migrateTo } from './migrator.js';
 import { loadSqlJs, SqlDatabase } from './sql-database.js';
 import { silentLog } from './storage-log.js';
@@ -58,5 +64,53 @@ describe('history queries', () => {
     });
     expect(ascending.length).toBe(SQLITE_MAX_VARIABLES + 2);
     expect(ascending[0]?.uid).toBe('bulk-1');
+  });
+});
+
+describe('delivery receipts (XEP-0184)', () => {
+  it("find the sent message through the uid's and the origin-id's indexes, not by reading the conversation (EXPLAIN QUERY PLAN)", async () => {
+    const { db, ctx } = await migrated();
+    ctx.db.run(
+      "INSERT INTO profiles (name, jid, created) VALUES ('alice', 'alice@example.org', 0)",
+    );
+    // A long conversation with one recipient: the shape in which a scan of the recipient's
+    // index costs one row read per message ever sent to them.
+    db.exec(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+       INSERT INTO history (uid, origin_id, profile_id, source, dest, timestamp, type)
+       SELECT 'u' || i, 'o' || i, (SELECT id FROM profiles WHERE name = 'alice'), 'alice@example.org',
+              'bob@example.org', i, 'chat' FROM n`,
+    );
+    const plan = (sql: string) =>
+      db
+        .all(`EXPLAIN QUERY PLAN ${sql}`, [1, 'u1', 1, 'bob@example.org'])
+        .map((row) => String(row.detail))
+        .join('\n');
+    expect(plan(MARK_DELIVERED_BY_UID)).toMatch(
+      /USING INDEX sqlite_autoindex_history_\d+ \(uid=\?\)/,
+    );
+    expect(plan(MARK_DELIVERED_BY_ORIGIN_ID)).toContain(
+      'USING INDEX history_origin_lookup (profile_id=? AND origin_id=?)',
+    );
+    for (const sql of [MARK_DELIVERED_BY_UID, MARK_DELIVERED_BY_ORIGIN_ID])
+      expect(plan(sql)).not.toContain('history_dest_time');
+
+    const receipt = (id: string, recipient = 'bob@example.org/phone') =>
+      markDelivered(ctx, {
+        type: 'history.delivered',
+        profile: 'alice',
+        id,
+        recipient,
+        timestamp: 50,
+      }).updated;
+    expect(receipt('u7')).toBe(1); // by uid
+    expect(receipt('o8')).toBe(1); // by origin-id
+    expect(receipt('u7')).toBe(0); // the first receipt wins
+    expect(receipt('u9', 'mallory@example.org')).toBe(0); // only the recipient confirms
+    expect(receipt('nothing')).toBe(0);
+    expect(db.all('SELECT uid FROM history WHERE delivered IS NOT NULL ORDER BY uid')).toEqual([
+      { uid: 'u7' },
+      { uid: 'u8' },
+    ]);
   });
 });

@@ -222,6 +222,18 @@ export function queryHistory(ctx: HandlerContext, req: Of<'history.query'>): His
 }
 
 /**
+ * The two lookups of a receipt, each on its own index: the uid's primary key, and
+ * `history_origin_lookup` (profile, origin-id). One statement with `(uid = ? OR origin_id = ?)`
+ * let SQLite's planner choose `history_dest_time` (profile, recipient) instead and read every
+ * message the profile had sent to that recipient, once per receipt: a cost growing with the
+ * conversation. `+dest` keeps that index out of the planner's choice.
+ */
+export const MARK_DELIVERED_BY_UID =
+  'UPDATE history SET delivered = ? WHERE uid = ? AND profile_id = ? AND +dest = ? AND delivered IS NULL';
+export const MARK_DELIVERED_BY_ORIGIN_ID =
+  'UPDATE history SET delivered = ? WHERE profile_id = ? AND origin_id = ? AND +dest = ? AND delivered IS NULL';
+
+/**
  * Records a delivery receipt (XEP-0184) on the sent message it names: matched by uid or
  * origin-id, sent by the profile to `recipient`, first receipt wins.
  */
@@ -234,9 +246,10 @@ export function markDelivered(
   const recipient = parseJid(req.recipient, 'recipient').bare;
   const timestamp = optionalNumber(req.timestamp, 'timestamp');
   if (timestamp === undefined) throw badArgument('timestamp is required');
-  const { changes } = ctx.db.run(
-    'UPDATE history SET delivered = ? WHERE profile_id = ? AND (uid = ? OR origin_id = ?) AND dest = ? AND delivered IS NULL',
-    [timestamp, profile, id, id, recipient],
-  );
-  return { updated: changes };
+  // A row matching both is updated by the first statement; the second then skips it
+  // (`delivered IS NULL`), so the sum counts each row once, as one `uid = ? OR origin_id = ?`
+  // statement would.
+  const byUid = ctx.db.run(MARK_DELIVERED_BY_UID, [timestamp, id, profile, recipient]).changes;
+  const byOriginId = ctx.db.run(MARK_DELIVERED_BY_ORIGIN_ID, [timestamp, profile, id, recipient]);
+  return { updated: byUid + byOriginId.changes };
 }

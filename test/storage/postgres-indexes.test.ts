@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStorageBackend } from '../../src/storage/backend.js';
 import type { StorageRequest } from '../../src/storage/messages.js';
+import { PG_MARK_DELIVERED } from '../../src/storage/postgres/pg-history.js';
 import { buildPgItemSearch } from '../../src/storage/postgres/pg-item-search.js';
 import { type PostgresFixture, startPostgres } from '../helpers/postgres.js';
 
@@ -77,6 +78,31 @@ describe('PostgreSQL indexes serve the searches', () => {
       expect(history.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')).toMatch(
         /message_fts/,
       );
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("a delivery receipt finds its message through the uid's and the origin-id's indexes, not by reading the conversation", async () => {
+    const url = await server.createDatabase();
+    const backend = await openStorageBackend({ dataDir: '/nonexistent', url });
+    await backend.applyBatch([{ type: 'profile.create', name: 'alice', jid: 'alice@x' }]);
+    await backend.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // A long conversation with one recipient, with the statistics autovacuum would gather.
+      await client.query(
+        `INSERT INTO history (uid, origin_id, profile_id, source, dest, timestamp, type)
+         SELECT 'u' || i, 'o' || i, (SELECT id FROM profiles WHERE name = 'alice'), 'alice@x',
+                'bob@x', i, 'chat' FROM generate_series(1, 5000) AS i`,
+      );
+      await client.query('ANALYZE history');
+      const { rows } = await client.query(`EXPLAIN ${PG_MARK_DELIVERED}`, [1, 1, 'u7', 'bob@x']);
+      const plan = rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
+      expect(plan).toMatch(/history_pkey/);
+      expect(plan).toMatch(/history_origin_lookup/);
+      expect(plan).not.toMatch(/history_dest_time/);
     } finally {
       await client.end();
     }

@@ -289,6 +289,13 @@ async function langMaps(
   return result;
 }
 
+/**
+ * One statement: PostgreSQL's planner combines the uid's primary key and `history_origin_lookup`
+ * (a BitmapOr) for the `OR`, where SQLite's read the recipient's index instead.
+ */
+export const PG_MARK_DELIVERED =
+  'UPDATE history SET delivered = $1 WHERE profile_id = $2 AND (uid = $3 OR origin_id = $3) AND dest = $4 AND delivered IS NULL';
+
 /** The PostgreSQL twin of `markDelivered` in `history.ts` (XEP-0184 receipts). */
 export async function markDelivered(
   ctx: PgContext,
@@ -299,9 +306,6 @@ export async function markDelivered(
   const recipient = parseJid(req.recipient, 'recipient').bare;
   const timestamp = optionalNumber(req.timestamp, 'timestamp');
   if (timestamp === undefined) throw badArgument('timestamp is required');
-  const { changes } = await ctx.db.run(
-    'UPDATE history SET delivered = $1 WHERE profile_id = $2 AND (uid = $3 OR origin_id = $3) AND dest = $4 AND delivered IS NULL',
-    [timestamp, profile, id, recipient],
-  );
+  const { changes } = await ctx.db.run(PG_MARK_DELIVERED, [timestamp, profile, id, recipient]);
   return { updated: changes };
 }

@@ -163,6 +163,38 @@ describeBackends('storage messages', (open) => {
     await engine.close();
   });
 
+  it('history.delivered: a receipt marks the sent message it names, by uid or origin-id, once, and only from its recipient', async () => {
+    const { one } = await setup();
+    const send = (uid: string, extra: object = {}) =>
+      one({
+        type: 'history.add',
+        profile: 'alice',
+        uid,
+        from: 'alice@example.org/a',
+        to: 'bob@example.org',
+        messageType: 'chat',
+        timestamp: 10,
+        ...extra,
+      } as StorageRequest & { type: 'history.add' });
+    await send('s1', { originId: 's1' });
+    await send('s2', { originId: 'other-id' });
+    await send('s3');
+    const receipt = async (id: string, recipient = 'bob@example.org/phone', profile = 'alice') =>
+      (await one({ type: 'history.delivered', profile, id, recipient, timestamp: 20 })).updated;
+    expect(await receipt('s1')).toBe(1); // uid and origin-id alike: one row, counted once
+    expect(await receipt('other-id')).toBe(1); // by origin-id
+    expect(await receipt('s3')).toBe(1); // by uid, no origin-id
+    expect(await receipt('s1')).toBe(0); // the first receipt wins
+    expect(await receipt('s2', 'mallory@example.org')).toBe(0); // only the recipient confirms
+    expect(await receipt('s2', 'bob@example.org', 'bob')).toBe(0); // another profile's message
+    const delivered = await one({ type: 'history.query', profile: 'alice', order: 'asc' });
+    expect(delivered.map((m) => [m.uid, m.delivered])).toEqual([
+      ['s1', 20],
+      ['s2', 20],
+      ['s3', 20],
+    ]);
+  });
+
   it('history: between two JIDs, types filter, origin-id idempotence, malformed JID', async () => {
     const { engine, one, fail } = await setup();
     const add = (uid: string, from: string, to: string, extra: object = {}) =>

@@ -35,7 +35,12 @@ function runOnTmpfs(prepare: string, args: readonly string[]): CliResult {
     `exec ${quoted.join(' ').replaceAll('DIR', dir)}`,
   ].join(' && ');
   const result = spawnSync('unshare', ['-rm', 'sh', '-c', script], { encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return {
+    code: result.status,
+    signal: result.signal,
+    stdout: result.stdout,
+    stderr: result.stderr,
+  };
 }
 
 describe('environment faults', () => {

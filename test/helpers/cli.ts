@@ -13,7 +13,9 @@ export function tempDataDir(prefix = 'aviary-test-'): string {
 }
 
 export interface CliResult {
+  /** Exit status; null when a signal ended the process (see `signal`). */
   readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -37,7 +39,15 @@ export function runCli(
       stderr += d.toString();
     });
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      // A CLI ended by a signal has no exit status to explain it: keep what it printed and the
+      // signal for the failure report (test/helpers/failure-logs.ts shows stopped logs).
+      if (code === null) {
+        const text = `ended by ${signal}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`;
+        void registerServerLog(`aviary ${args.join(' ')}`, () => text)();
+      }
+      resolve({ code, signal, stdout, stderr });
+    });
     child.stdin.end(options.input ?? '');
   });
 }

@@ -19,7 +19,7 @@ import { createPubsubClient, PubsubError } from '../src/pubsub/index.js';
 import { connectClient, startCache, type XmppClient } from '../test/cache/cache-setup.js';
 import { startEjabberd } from '../test/helpers/ejabberd.js';
 import { erlangCpu, probePages, timedPubsub } from './_cache-probe.js';
-import { type BenchRow, median, percentile, publish } from './report.js';
+import { type BenchRow, median, percentile, publish, stringOption } from './report.js';
 
 /** Libervia's pubsub cache, measured once on this machine (1,000 items in 5.7 s). */
 const LIBERVIA_ITEMS_PER_S = 176;
@@ -32,11 +32,6 @@ const HELP = `npm run bench -- cache [--nodes 5] [--items 1000] [--rounds 3] [--
   --probe           page sizes of the sequential server probe ('' skips it)
   --mode            sync one node at a time, all at once, or both alternating (default)
 `;
-
-function option(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : (args[i + 1] ?? fallback);
-}
 
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
@@ -86,15 +81,15 @@ export async function run(args: string[]): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const nodeCount = Number(option(args, 'nodes', '5'));
-  const itemCount = Number(option(args, 'items', '1000'));
-  const rounds = Number(option(args, 'rounds', '3'));
-  const requests = Number(option(args, 'requests', '300'));
-  const pageSize = Number(option(args, 'page-size', '1000'));
-  const pageBytes = Number(option(args, 'page-bytes', String(128 * 1024)));
-  const probeSizes = option(args, 'probe', '100,250,500,1000').split(',').filter(Boolean);
-  const storageKind = option(args, 'storage', 'worker') === 'engine' ? 'engine' : 'worker';
-  const modeOption = option(args, 'mode', 'both');
+  const nodeCount = Number(stringOption(args, 'nodes', '5'));
+  const itemCount = Number(stringOption(args, 'items', '1000'));
+  const rounds = Number(stringOption(args, 'rounds', '3'));
+  const requests = Number(stringOption(args, 'requests', '300'));
+  const pageSize = Number(stringOption(args, 'page-size', '1000'));
+  const pageBytes = Number(stringOption(args, 'page-bytes', String(128 * 1024)));
+  const probeSizes = stringOption(args, 'probe', '100,250,500,1000').split(',').filter(Boolean);
+  const storageKind = stringOption(args, 'storage', 'worker') === 'engine' ? 'engine' : 'worker';
+  const modeOption = stringOption(args, 'mode', 'both');
   const modes = (modeOption === 'both' ? ['sequential', 'overlapped'] : [modeOption]) as (
     | 'sequential'
     | 'overlapped'

@@ -12,16 +12,11 @@ import { markDelivered } from '../src/storage/history.js';
 import { loadMigrations, migrateTo } from '../src/storage/migrator.js';
 import { loadSqlJs, SqlDatabase } from '../src/storage/sql-database.js';
 import { silentLog } from '../src/storage/storage-log.js';
-import { type BenchRow, exitWithUsageOnHelp, median, publish } from './report.js';
+import { type BenchRow, exitWithUsageOnHelp, median, publish, stringOption } from './report.js';
 
 const SINGLE_OR_STATEMENT =
   'UPDATE history SET delivered = ? WHERE profile_id = ? AND (uid = ? OR origin_id = ?) AND dest = ? AND delivered IS NULL';
 const RECIPIENT = 'bob@example.org';
-
-function option(args: readonly string[], name: string, fallback: string): string {
-  const at = args.indexOf(name);
-  return at >= 0 && args[at + 1] !== undefined ? (args[at + 1] as string) : fallback;
-}
 
 function positiveIntegers(text: string, name: string): number[] {
   const values = text.split(',').map(Number);
@@ -72,9 +67,9 @@ export async function run(args: string[]): Promise<void> {
       '  --receipts N  receipts recorded per length and round (default 400)\n' +
       '  --rounds N    interleaved rounds of baseline and current; medians reported (default 3)\n',
   );
-  const lengths = positiveIntegers(option(args, '--lengths', '1000,10000,100000'), '--lengths');
-  const [count] = positiveIntegers(option(args, '--receipts', '400'), '--receipts');
-  const [rounds] = positiveIntegers(option(args, '--rounds', '3'), '--rounds');
+  const lengths = positiveIntegers(stringOption(args, 'lengths', '1000,10000,100000'), '--lengths');
+  const [count] = positiveIntegers(stringOption(args, 'receipts', '400'), '--receipts');
+  const [rounds] = positiveIntegers(stringOption(args, 'rounds', '3'), '--rounds');
   const rows: BenchRow[] = [];
   for (const length of lengths) {
     const { db, ctx } = await conversation(length);

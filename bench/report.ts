@@ -20,6 +20,12 @@ export function exitWithUsageOnHelp(args: readonly string[], usage: string): voi
   process.exit(0);
 }
 
+/** The value after `--NAME` in `args`, or `fallback` when the option is absent. */
+export function stringOption(args: readonly string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : (args[i + 1] ?? fallback);
+}
+
 /**
  * The rate held through the slowest tenth of a ramp: `doneAt` holds the times (ms from the
  * start, ascending) at which each of `total` items finished.

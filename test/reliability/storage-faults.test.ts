@@ -1,6 +1,7 @@
 /**
  * Storage faults: the data folder is a 4 MiB tmpfs that a filler file fills
- * up while profiles are being written (past the journal's preallocated space) (we run as root, so chmod would not stop writes). Nothing
+ * up while profiles are being written, past the journal's preallocated space (we run as root,
+ * so chmod would not stop writes). Nothing
  * is acknowledged that was not persisted, health goes red (`storageUnhealthy`), and once space
  * returns writes succeed again and every acknowledged write survives a restart. A snapshot that
  * fails on the full disk removes its temp file.

@@ -97,7 +97,7 @@ export class ParserPool {
     this.#timeoutMs = positive(options.timeoutMs ?? 10_000, 'timeoutMs');
     this.#window = positive(options.windowPerCall ?? maxThreads * 2, 'windowPerCall');
     this.#pool = new Piscina<ParseRequest, ParseResponse>({
-      filename: workerEntry(import.meta.url, './parser-worker.js').href,
+      filename: workerEntry(import.meta.url, './parser-worker-entry.cjs').href,
       minThreads,
       maxThreads,
       maxQueue: options.maxQueue ?? 1024,

@@ -37,7 +37,7 @@ function shippedSources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return entry.name === 'test-fixtures' ? [] : shippedSources(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !isTestFile(path)
+    return /\.c?ts$/.test(entry.name) && !/\.d\.c?ts$/.test(entry.name) && !isTestFile(path)
       ? [path]
       : [];
   });
@@ -72,6 +72,9 @@ describe('the npm package', () => {
     expect(files.some((f) => /^dist\/cli\/main-[\w-]+\.js$/.test(f))).toBe(true);
     expect(files).toContain('dist/src/actors/worker-host.js');
     expect(files).toContain('dist/src/runtime/storage-actor.js');
+    // Parser threads start from a CommonJS entry that imports the ES module worker.
+    expect(files).toContain('dist/src/parsers/parser-worker-entry.cjs');
+    expect(files).toContain('dist/src/parsers/parser-worker.js');
     expect(files.some((f) => /^dist\/migrations\/0001_[a-z_]+\.js$/.test(f))).toBe(true);
     const unwanted = files.filter(
       (f) =>

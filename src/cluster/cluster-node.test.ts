@@ -235,4 +235,36 @@ describe('cluster node lease loop', () => {
     expect(a.placed.running()).toEqual([]);
     expect([...database.shards.values()].every((r) => r.owner === null)).toBe(true);
   });
+
+  it('releases a shard it hands over only once the writes sent under its lease have settled', async () => {
+    const clock = new SimulatedClock(1_000_000);
+    const database = new FakeDatabase(clock);
+    const a = node('node-a', database, clock);
+    await a.cluster.start();
+    // A stopped entity's last history row, still queued behind the storage actor's mailbox.
+    const shard = [...a.cluster.held.keys()][0] as number;
+    let settleWrite: () => void = () => undefined;
+    a.cluster.writes.track(
+      shard,
+      new Promise<void>((resolve) => {
+        settleWrite = resolve;
+      }),
+    );
+    let finished = false;
+    const stopping = a.cluster.stop().then(() => {
+      finished = true;
+    });
+    for (let t = 0; t < LEASE_MS * 2; t += 100) await clock.advance(100);
+    // The entities have stopped, but the write has not settled: the lease stays node-a's, and
+    // renewed, so no other node's epoch can fence that write.
+    expect(a.placed.running()).toEqual([]);
+    const row = database.shards.get(shard);
+    expect(row?.owner).toBe('node-a');
+    expect(row?.expires).toBeGreaterThan(clock.now());
+    expect(finished).toBe(false);
+    settleWrite();
+    await stopping;
+    expect(a.cluster.writes.count(shard)).toBe(0);
+    expect([...database.shards.values()].every((r) => r.owner === null)).toBe(true);
+  });
 });

@@ -4,7 +4,8 @@
  * leases (lease-store.ts); then it starts and stops the entities of the shards it gained or lost.
  * Invariants:
  * - an entity runs here only while its shard's lease is held here (`owns`);
- * - a shard is released only after its entities stopped, so the next owner never overlaps;
+ * - a shard is released only after its entities stopped and every write sent under its lease
+ *   settled (writes-in-flight.ts), so the next owner never overlaps and fences nothing of ours;
  * - starting and stopping entities runs beside the loop, never inside a round: a round only
  *   talks to the database, so slow logins or drains never delay a renewal;
  * - a guard timer, independent of the rounds (which may wait on an unreachable database), fires
@@ -21,6 +22,7 @@ import type { LeaseSignals } from './cluster-metrics.js';
 import type { HeldLeases, LeaseRow } from './lease-plan.js';
 import { planLeases } from './lease-plan.js';
 import { SHARD_COUNT, shardOf, shardsOf } from './shards.js';
+import { WritesInFlight } from './writes-in-flight.js';
 
 /** The lease SQL the loop needs (LeaseStore fits; tests may fake it). */
 export interface LeaseBackend {
@@ -84,6 +86,8 @@ export class ClusterNode {
   readonly #releasing = new Set<number>();
   /** Entity starts and stops in progress (awaited when the node stops). */
   readonly #background = new Set<Promise<void>>();
+  /** Owner writes sent under this node's leases and not settled yet. */
+  readonly writes = new WritesInFlight();
 
   constructor(deps: ClusterNodeDeps) {
     this.#deps = deps;
@@ -201,6 +205,8 @@ export class ClusterNode {
             this.#deps.entities.running().filter((n) => gone.has(this.shardOf(n))),
             { quiesceMs: HANDOVER_QUIESCE_MS },
           );
+          // A stopped entity's last rows may still wait in the storage actor's mailbox.
+          await this.writes.settled(gone);
         } finally {
           for (const [shard, epoch] of releasing) {
             this.#releasing.delete(shard);

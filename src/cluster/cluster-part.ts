@@ -106,6 +106,7 @@ export class ClusterPart implements RuntimePart {
       shardOf: (name) => node.shardOf(name),
       epochOf: (shard) => node.held.get(shard),
       fenced: (shard) => node.fenced(shard),
+      track: (shard, write) => node.writes.track(shard, write),
     };
   }
 

@@ -31,6 +31,8 @@ export interface LeaseSource {
   epochOf(shard: number): number | undefined;
   /** A write of `shard` was refused: stop its entities. */
   fenced(shard: number): void;
+  /** Counts a write sent under `shard`'s lease until it settles (the lease outlives it). */
+  track(shard: number, write: Promise<unknown>): void;
 }
 
 /** The request types the pubsub cache writes for a profile whose notifications it handles. */
@@ -56,10 +58,12 @@ export function requestFenced<R extends StorageRequest>(
     );
   }
   const fence: StorageFence = { shard, node: leases.node, epoch };
-  return storage.request({ ...request, fence }).catch((error: unknown) => {
+  const write = storage.request({ ...request, fence }).catch((error: unknown) => {
     if (isAviaryError(error, 'cluster.fenced')) leases.fenced(shard);
     throw error;
   });
+  leases.track(shard, write);
+  return write;
 }
 
 /** Every write of entity `name` fenced (the storage its history writer uses). */

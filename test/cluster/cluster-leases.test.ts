@@ -113,6 +113,7 @@ describe('cluster leases and fencing on PostgreSQL', () => {
       shardOf: () => shard,
       epochOf: (s: number) => (s === shard ? heldEpoch : undefined),
       fenced: (s: number) => void refused.push(s),
+      track: () => undefined,
     });
     // As the runtime's storage client: a refused outcome rejects with its coded error.
     const direct = {
@@ -204,6 +205,7 @@ describe('cluster leases and fencing on PostgreSQL', () => {
       shardOf: () => shard,
       epochOf: () => undefined,
       fenced: () => undefined,
+      track: () => undefined,
     }));
     await expect(none.request(writes('z')[0] as StorageRequest)).rejects.toMatchObject({
       code: 'cluster.fenced',
